@@ -1,0 +1,3 @@
+using GanCluster.Cli;
+
+return CliApp.Run(args);

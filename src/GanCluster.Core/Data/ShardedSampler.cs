@@ -1,0 +1,75 @@
+namespace GanCluster.Core.Data;
+
+/// <summary>
+/// DistributedSampler semantics: one seeded permutation of the whole dataset per epoch; each global batch is
+/// the next world x batch entries of it, rank r taking every world-th entry starting at r. An epoch ends when
+/// fewer than a global batch remain (the tail is dropped), so every rank does the same number of steps.
+/// The position (epoch, global offset) makes checkpoints exact and survives a change of world size.
+/// </summary>
+public sealed class ShardedSampler
+{
+    readonly int _count;
+    readonly ulong _seed;
+    int[]? _permutation;
+    long _permutationEpoch = -1;
+
+    public ShardedSampler(int count, long seed, int rank, int worldSize, int batchSize)
+    {
+        if (count <= 0) throw new ArgumentOutOfRangeException(nameof(count), "dataset is empty");
+        if (worldSize <= 0 || rank < 0 || rank >= worldSize) throw new ArgumentOutOfRangeException(nameof(rank));
+        if (batchSize <= 0) throw new ArgumentOutOfRangeException(nameof(batchSize));
+        _count = count;
+        _seed = (ulong)seed;
+        Rank = rank;
+        WorldSize = worldSize;
+        BatchSize = batchSize;
+        if ((long)worldSize * batchSize > count)
+            throw new ArgumentException($"dataset of {count} images is smaller than one global batch ({worldSize} x {batchSize})");
+    }
+
+    public int Rank { get; }
+
+    public int WorldSize { get; }
+
+    public int BatchSize { get; }
+
+    public long GlobalBatch => (long)WorldSize * BatchSize;
+
+    public DataPosition Position { get; private set; }
+
+    public void Seek(DataPosition position) => Position = position;
+
+    /// <summary>The dataset indices of the next batch for this rank; advances the position.</summary>
+    public int[] NextBatch()
+    {
+        if (Position.Offset + GlobalBatch > _count) Position = new DataPosition(Position.Epoch + 1, 0);
+        var perm = PermutationFor(Position.Epoch);
+        var batch = new int[BatchSize];
+        for (int i = 0; i < BatchSize; i++)
+            batch[i] = perm[Position.Offset + (long)i * WorldSize + Rank];
+        Position = Position with { Offset = Position.Offset + GlobalBatch };
+        return batch;
+    }
+
+    int[] PermutationFor(long epoch)
+    {
+        if (_permutationEpoch == epoch && _permutation != null) return _permutation;
+        _permutation = Permutation(_count, _seed, epoch);
+        _permutationEpoch = epoch;
+        return _permutation;
+    }
+
+    /// <summary>Fisher-Yates over SplitMix64 seeded by (seed, epoch): the same on every rank.</summary>
+    public static int[] Permutation(int count, ulong seed, long epoch)
+    {
+        var p = new int[count];
+        for (int i = 0; i < count; i++) p[i] = i;
+        var rng = new SplitMix64(SplitMix64.Mix(seed, (ulong)epoch + 1));
+        for (int i = count - 1; i > 0; i--)
+        {
+            int j = rng.NextInt(i + 1);
+            (p[i], p[j]) = (p[j], p[i]);
+        }
+        return p;
+    }
+}

@@ -1,0 +1,30 @@
+using System.Text.Json.Nodes;
+
+namespace GanCluster.Core.Runs;
+
+/// <summary>events.jsonl: one object per run-changing event, with its step and details.</summary>
+public sealed class EventLog : IDisposable
+{
+    readonly JsonlWriter _writer;
+
+    public EventLog(string path, long? truncateAfterStep = null) => _writer = new JsonlWriter(path, truncateAfterStep);
+
+    /// <summary>Raised after each event is written (metrics and console subscribe).</summary>
+    public event Action<string, long, JsonObject>? Written;
+
+    public void Write(long step, string kind, JsonObject? details = null)
+    {
+        details ??= [];
+        var row = new JsonObject
+        {
+            ["time"] = DateTimeOffset.UtcNow.ToString("O"),
+            ["step"] = step,
+            ["kind"] = kind,
+            ["details"] = details,
+        };
+        _writer.Write(row);
+        Written?.Invoke(kind, step, details);
+    }
+
+    public void Dispose() => _writer.Dispose();
+}

@@ -1,0 +1,77 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+
+namespace GanCluster.Core.Runs;
+
+/// <summary>
+/// Appends one JSON object per line and flushes it, so a reader (or a crash) never sees half a line.
+/// When a run resumes at step S, lines with a step beyond S (written after the checkpoint) are dropped first,
+/// so step numbers stay strictly increasing.
+/// </summary>
+public sealed class JsonlWriter : IDisposable
+{
+    // Relaxed escaping keeps "+" and non-ASCII readable in the files users grep.
+    static readonly JsonSerializerOptions Options = new()
+    {
+        WriteIndented = false,
+        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+    };
+    readonly StreamWriter _writer;
+    readonly Lock _lock = new();
+
+    public JsonlWriter(string path, long? truncateAfterStep = null)
+    {
+        Path = path;
+        if (truncateAfterStep is { } step && File.Exists(path)) DropLinesAfter(path, step);
+        var stream = new FileStream(path, FileMode.Append, FileAccess.Write, FileShare.Read);
+        _writer = new StreamWriter(stream) { AutoFlush = false };
+    }
+
+    public string Path { get; }
+
+    public void Write(JsonObject row)
+    {
+        string line = row.ToJsonString(Options);
+        lock (_lock)
+        {
+            _writer.Write(line);
+            _writer.Write('\n');
+            _writer.Flush();
+        }
+    }
+
+    public void Dispose()
+    {
+        lock (_lock) _writer.Dispose();
+    }
+
+    static void DropLinesAfter(string path, long step)
+    {
+        var kept = new List<string>();
+        foreach (var line in File.ReadLines(path))
+        {
+            if (line.Length == 0) continue;
+            long? lineStep = null;
+            try { lineStep = JsonNode.Parse(line)?["step"]?.GetValue<long>(); }
+            catch (JsonException) { continue; } // a torn last line from a crash
+            if (lineStep is null || lineStep <= step) kept.Add(line);
+        }
+        string tmp = path + ".tmp";
+        File.WriteAllLines(tmp, kept);
+        File.Move(tmp, path, overwrite: true);
+    }
+
+    /// <summary>Reads every well-formed object of a JSONL file (skipping a torn last line).</summary>
+    public static IEnumerable<JsonObject> ReadAll(string path)
+    {
+        if (!File.Exists(path)) yield break;
+        foreach (var line in File.ReadLines(path))
+        {
+            if (line.Length == 0) continue;
+            JsonObject? obj = null;
+            try { obj = JsonNode.Parse(line) as JsonObject; }
+            catch (JsonException) { }
+            if (obj != null) yield return obj;
+        }
+    }
+}

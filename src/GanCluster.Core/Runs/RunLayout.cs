@@ -1,0 +1,40 @@
+namespace GanCluster.Core.Runs;
+
+/// <summary>
+/// The run directory, the user-visible contract (see docs/architecture.md):
+/// run.yaml, metrics.jsonl, events.jsonl, samples/step-NNNNNN.png, checkpoints/step-NNNNNN/.
+/// </summary>
+public sealed class RunLayout(string root)
+{
+    public string Root { get; } = Path.GetFullPath(root);
+
+    public string SpecFile => Path.Combine(Root, "run.yaml");
+
+    public string MetricsFile => Path.Combine(Root, "metrics.jsonl");
+
+    public string EventsFile => Path.Combine(Root, "events.jsonl");
+
+    public string SamplesDir => Path.Combine(Root, "samples");
+
+    public string CheckpointsDir => Path.Combine(Root, "checkpoints");
+
+    public string SampleFile(long step) => Path.Combine(SamplesDir, $"{StepName(step)}.png");
+
+    public string CheckpointDir(long step) => Path.Combine(CheckpointsDir, StepName(step));
+
+    /// <summary>step-000100: six digits keep `ls` in step order for any practical run.</summary>
+    public static string StepName(long step) => $"step-{step:D6}";
+
+    public static bool TryParseStepName(string name, out long step)
+    {
+        step = 0;
+        return name.StartsWith("step-", StringComparison.Ordinal) && long.TryParse(name.AsSpan(5), out step) && step >= 0;
+    }
+
+    public void Create()
+    {
+        Directory.CreateDirectory(Root);
+        Directory.CreateDirectory(SamplesDir);
+        Directory.CreateDirectory(CheckpointsDir);
+    }
+}

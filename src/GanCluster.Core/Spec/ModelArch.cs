@@ -1,0 +1,7 @@
+namespace GanCluster.Core.Spec;
+
+public enum ModelArch
+{
+    Dcgan,
+    Progressive,
+}

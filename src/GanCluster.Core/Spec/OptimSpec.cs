@@ -1,0 +1,21 @@
+namespace GanCluster.Core.Spec;
+
+/// <summary>Adam settings for both networks.</summary>
+public sealed class OptimSpec : ISpecSection
+{
+    public double LrG { get; set; } = 2.0e-4;
+
+    public double LrD { get; set; } = 2.0e-4;
+
+    public double Beta1 { get; set; } = 0.5;
+
+    public double Beta2 { get; set; } = 0.999;
+
+    public void Validate(SpecProblems problems, string path)
+    {
+        problems.InRange($"{path}.lr_g", LrG, 1e-12, 1.0);
+        problems.InRange($"{path}.lr_d", LrD, 1e-12, 1.0);
+        problems.InRange($"{path}.beta1", Beta1, 0.0, 0.999999);
+        problems.InRange($"{path}.beta2", Beta2, 0.0, 0.999999);
+    }
+}

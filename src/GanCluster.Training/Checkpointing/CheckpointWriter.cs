@@ -1,0 +1,70 @@
+using System.Diagnostics;
+using System.Text.Json.Nodes;
+using GanCluster.Core.Checkpoints;
+using GanCluster.Core.Runs;
+
+namespace GanCluster.Training.Checkpointing;
+
+/// <summary>
+/// Writes snapshots to the checkpoint store on a background task, one at a time, so training does not wait
+/// for the disk: the snapshot is taken between steps (in memory), the write overlaps the next steps.
+/// Each commit or failure is an event.
+/// </summary>
+public sealed class CheckpointWriter(CheckpointStore store, EventLog? events) : IDisposable
+{
+    Task? _inflight;
+
+    public CheckpointStore Store { get; } = store;
+
+    public long LastCommittedStep { get; private set; } = -1;
+
+    public int Failures { get; private set; }
+
+    /// <summary>Raised on the writer task after each successful commit: (step, bytes, seconds).</summary>
+    public event Action<long, long, double>? Committed;
+
+    /// <summary>Queues <paramref name="snapshot"/> as checkpoint <paramref name="step"/> (waits for the previous write first).</summary>
+    public void Submit(long step, string specHash, TrainerSnapshot snapshot, JsonObject? info = null)
+    {
+        Flush();
+        _inflight = Task.Run(() => Write(step, specHash, snapshot, info));
+    }
+
+    public void WriteNow(long step, string specHash, TrainerSnapshot snapshot, JsonObject? info = null)
+    {
+        Flush();
+        Write(step, specHash, snapshot, info);
+    }
+
+    void Write(long step, string specHash, TrainerSnapshot snapshot, JsonObject? info)
+    {
+        var clock = Stopwatch.StartNew();
+        try
+        {
+            string dir = Store.Commit(step, specHash, snapshot.Files, info);
+            LastCommittedStep = step;
+            double seconds = clock.Elapsed.TotalSeconds;
+            events?.Write(step, EventKind.CheckpointCommitted, new JsonObject
+            {
+                ["path"] = dir,
+                ["bytes"] = snapshot.Bytes,
+                ["seconds"] = Math.Round(seconds, 4),
+            });
+            Committed?.Invoke(step, snapshot.Bytes, seconds);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            Failures++;
+            events?.Write(step, EventKind.CheckpointFailed, new JsonObject { ["error"] = e.Message });
+        }
+    }
+
+    /// <summary>Waits for the write in flight, if any.</summary>
+    public void Flush()
+    {
+        _inflight?.GetAwaiter().GetResult();
+        _inflight = null;
+    }
+
+    public void Dispose() => Flush();
+}

@@ -1,0 +1,62 @@
+namespace GanCluster.Training.Data;
+
+/// <summary>
+/// PNG/JPEG files under a folder (recursive, sorted by path so every rank sees the same order), decoded on
+/// demand, center-cropped and resized. Files whose header is not an image are skipped when the folder is
+/// indexed; a file that fails to decode later is replaced by the next readable one and counted.
+/// </summary>
+public sealed class FolderImageSource : ImageSource
+{
+    static readonly string[] Extensions = [".png", ".jpg", ".jpeg"];
+    readonly string[] _files;
+    readonly HashSet<int> _bad = [];
+
+    public FolderImageSource(string folder, int resolution, int channels, int? limit = null) : base(resolution, channels)
+    {
+        if (!Directory.Exists(folder)) throw new DataException($"data.path: expected an image folder, found no folder at '{folder}'");
+        var candidates = Directory.EnumerateFiles(folder, "*", SearchOption.AllDirectories)
+            .Where(f => Extensions.Contains(Path.GetExtension(f).ToLowerInvariant()))
+            .Order(StringComparer.Ordinal)
+            .ToList();
+        var good = new List<string>();
+        foreach (var file in candidates)
+        {
+            if (limit is { } l && good.Count >= l) break;
+            if (ImageOps.LooksLikeImage(file)) good.Add(file);
+            else
+            {
+                Skipped++;
+                Warn($"skipped unreadable image {file}");
+            }
+        }
+        if (good.Count == 0)
+            throw new DataException($"data.path: expected PNG/JPEG images under '{folder}', found {(candidates.Count == 0 ? "none" : $"{candidates.Count} files, none readable")}");
+        _files = good.ToArray();
+        Description = $"{_files.Length} images from {folder}";
+    }
+
+    public override int Count => _files.Length;
+
+    public override string Description { get; }
+
+    public override ReadOnlySpan<byte> ReadBytes(int index)
+    {
+        for (int attempt = 0; attempt < _files.Length; attempt++)
+        {
+            int i = (index + attempt) % _files.Length;
+            lock (_bad)
+                if (_bad.Contains(i)) continue;
+            var bytes = ImageOps.DecodeFile(_files[i], Resolution, Channels);
+            if (bytes != null) return bytes;
+            lock (_bad)
+            {
+                if (_bad.Add(i))
+                {
+                    Skipped++;
+                    Warn($"skipped unreadable image {_files[i]}");
+                }
+            }
+        }
+        throw new DataException($"data.path: no image under the folder could be decoded");
+    }
+}

@@ -1,0 +1,93 @@
+using SkiaSharp;
+
+namespace GanCluster.Training.Data;
+
+/// <summary>Decoding, resizing and center-cropping images to the run's resolution, as bytes in CHW order.</summary>
+public static class ImageOps
+{
+    static readonly SKSamplingOptions Smooth = new(SKFilterMode.Linear, SKMipmapMode.Linear);
+
+    /// <summary>Decodes a PNG/JPEG file; null when it cannot be decoded.</summary>
+    public static byte[]? DecodeFile(string path, int resolution, int channels)
+    {
+        using var bitmap = SKBitmap.Decode(path);
+        if (bitmap == null || bitmap.Width == 0 || bitmap.Height == 0) return null;
+        return ToChw(bitmap, resolution, channels);
+    }
+
+    /// <summary>True when the file's header names a supported image format (cheap: no full decode).</summary>
+    public static bool LooksLikeImage(string path)
+    {
+        using var codec = SKCodec.Create(path);
+        return codec != null && codec.Info.Width > 0 && codec.Info.Height > 0;
+    }
+
+    /// <summary>Resizes a grayscale image (row-major bytes) to resolution x resolution, as CHW bytes.</summary>
+    public static byte[] ResizeGray(ReadOnlySpan<byte> pixels, int width, int height, int resolution, int channels)
+    {
+        var rgba = new byte[width * height * 4];
+        for (int i = 0; i < width * height; i++)
+        {
+            rgba[i * 4] = rgba[i * 4 + 1] = rgba[i * 4 + 2] = pixels[i];
+            rgba[i * 4 + 3] = 255;
+        }
+        using var bitmap = FromRgba(rgba, width, height);
+        return ToChw(bitmap, resolution, channels);
+    }
+
+    static SKBitmap FromRgba(byte[] rgba, int width, int height)
+    {
+        var bitmap = new SKBitmap(new SKImageInfo(width, height, SKColorType.Rgba8888, SKAlphaType.Opaque));
+        System.Runtime.InteropServices.Marshal.Copy(rgba, 0, bitmap.GetPixels(), rgba.Length);
+        return bitmap;
+    }
+
+    /// <summary>Center-crops to a square, resizes, and returns channels x resolution x resolution bytes.</summary>
+    public static byte[] ToChw(SKBitmap source, int resolution, int channels)
+    {
+        int side = Math.Min(source.Width, source.Height);
+        var src = SKRect.Create((source.Width - side) / 2f, (source.Height - side) / 2f, side, side);
+        using var image = SKImage.FromBitmap(source);
+        using var target = new SKBitmap(new SKImageInfo(resolution, resolution, SKColorType.Rgba8888, SKAlphaType.Unpremul));
+        using (var canvas = new SKCanvas(target))
+        {
+            canvas.Clear(SKColors.Black);
+            canvas.DrawImage(image, src, SKRect.Create(0, 0, resolution, resolution), Smooth);
+        }
+        var rgba = target.GetPixelSpan();
+        int plane = resolution * resolution;
+        var chw = new byte[channels * plane];
+        for (int i = 0; i < plane; i++)
+        {
+            byte r = rgba[i * 4], g = rgba[i * 4 + 1], b = rgba[i * 4 + 2];
+            if (channels == 1) chw[i] = (byte)Math.Clamp((int)Math.Round(0.299 * r + 0.587 * g + 0.114 * b), 0, 255);
+            else
+            {
+                chw[i] = r;
+                chw[plane + i] = g;
+                chw[2 * plane + i] = b;
+            }
+        }
+        return chw;
+    }
+
+    /// <summary>Encodes CHW bytes (1 or 3 channels) as PNG.</summary>
+    public static byte[] EncodePng(ReadOnlySpan<byte> chw, int channels, int width, int height)
+    {
+        int plane = width * height;
+        var rgba = new byte[plane * 4];
+        for (int i = 0; i < plane; i++)
+        {
+            byte r = chw[i];
+            byte g = channels == 3 ? chw[plane + i] : r;
+            byte b = channels == 3 ? chw[2 * plane + i] : r;
+            rgba[i * 4] = r;
+            rgba[i * 4 + 1] = g;
+            rgba[i * 4 + 2] = b;
+            rgba[i * 4 + 3] = 255;
+        }
+        using var bitmap = FromRgba(rgba, width, height);
+        using var data = bitmap.Encode(SKEncodedImageFormat.Png, 100);
+        return data.ToArray();
+    }
+}

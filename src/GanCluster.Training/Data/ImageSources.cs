@@ -1,0 +1,56 @@
+using GanCluster.Core.Spec;
+
+namespace GanCluster.Training.Data;
+
+/// <summary>Opens the dataset a run spec names.</summary>
+public static class ImageSources
+{
+    public const string EmbeddedImagesFile = "mnist10k-images-idx3-ubyte.gz";
+    public const string EmbeddedLabelsFile = "mnist10k-labels-idx1-ubyte.gz";
+
+    public static ImageSource Open(DataSpec data, ModelSpec model) => data.Format switch
+    {
+        DataFormat.Embedded => OpenIdx(EmbeddedPath(EmbeddedImagesFile), model.Resolution, model.Channels, data.Limit, EmbeddedPath(EmbeddedLabelsFile)),
+        DataFormat.Idx => OpenIdx(data.Path!, model.Resolution, model.Channels, data.Limit, null),
+        DataFormat.Folder => new FolderImageSource(data.Path!, model.Resolution, model.Channels, data.Limit),
+        _ => throw new ArgumentOutOfRangeException(nameof(data)),
+    };
+
+    /// <summary>
+    /// The embedded MNIST files: copied next to the program at build time (data/), found by walking up from
+    /// the program's folder so tests and the repository layout work too.
+    /// </summary>
+    public static string EmbeddedPath(string fileName)
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir != null; dir = dir.Parent)
+        {
+            string candidate = Path.Combine(dir.FullName, "data", fileName);
+            if (File.Exists(candidate)) return candidate;
+        }
+        throw new DataException($"data.format: the embedded dataset ({fileName}) is missing from the installation (expected data/{fileName} next to the program)");
+    }
+
+    public static InMemoryImageSource OpenIdx(string path, int resolution, int channels, int? limit, string? labelsPath)
+    {
+        var idx = IdxFile.Read(path);
+        if (idx.Dimensions.Length != 3)
+            throw new DataException($"{path}: expected an IDX image file (3 dimensions: count, rows, columns), found {idx.Dimensions.Length} dimensions");
+        int count = idx.Dimensions[0], rows = idx.Dimensions[1], cols = idx.Dimensions[2];
+        if (limit is { } max) count = Math.Min(count, max);
+        if (count == 0) throw new DataException($"{path}: expected at least one image, found none");
+        int pixels = channels * resolution * resolution;
+        var output = new byte[(long)count * pixels];
+        Parallel.For(0, count, i =>
+        {
+            var chw = ImageOps.ResizeGray(idx.Data.AsSpan(i * rows * cols, rows * cols), cols, rows, resolution, channels);
+            chw.CopyTo(output.AsSpan(i * pixels, pixels));
+        });
+        byte[]? labels = null;
+        if (labelsPath != null && File.Exists(labelsPath))
+        {
+            var l = IdxFile.Read(labelsPath);
+            if (l.Dimensions.Length == 1 && l.Dimensions[0] >= count) labels = l.Data[..count];
+        }
+        return new InMemoryImageSource(output, count, resolution, channels, $"{count} images from {Path.GetFileName(path)}", labels);
+    }
+}

@@ -1,0 +1,14 @@
+using GanCluster.Core.Spec;
+
+namespace GanCluster.Training.Losses;
+
+public static class GanLosses
+{
+    public static IGanLoss Create(LossKind kind) => kind switch
+    {
+        LossKind.Bce => new BceLoss(),
+        LossKind.Hinge => new HingeLoss(),
+        LossKind.WganGp => new WganGpLoss(),
+        _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, null),
+    };
+}

@@ -1,0 +1,15 @@
+using GanCluster.Training.Steps;
+
+namespace GanCluster.Training;
+
+/// <summary>What the console shows after each step.</summary>
+public sealed record StepReport(StepStats Stats, long TotalSteps, double ImagesPerSecond, double LrD, double LrG,
+    long SkippedNonFinite, TimeSpan Elapsed)
+{
+    public TimeSpan? Eta => ImagesPerSecond > 0 && Stats.Step > 0
+        ? TimeSpan.FromSeconds(Elapsed.TotalSeconds / Math.Max(1, StepsThisSession) * (TotalSteps - Stats.Step))
+        : null;
+
+    /// <summary>Steps run by this process (not counting steps restored from a checkpoint).</summary>
+    public long StepsThisSession { get; init; }
+}

@@ -1,0 +1,100 @@
+using GanCluster.Core.Parallel;
+using GanCluster.Training.Distributed;
+using GanCluster.Training.Losses;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace GanCluster.Training.Steps;
+
+/// <summary>
+/// One GAN training step, data-parallel over an <see cref="ICollective"/> (as in pytorch/examples dcgan):
+/// update D on a real batch and a detached fake batch, then update G through D's judgement of the same
+/// fakes. Gradients and statistics are averaged across ranks before either update; an update whose
+/// averaged loss or gradient is NaN/Inf is skipped (the same decision on every rank).
+/// </summary>
+public sealed class GanStep : IDisposable
+{
+    const int DStatSlots = 4; // loss_d, d_real, d_fake, sign(D(real))
+    const int GStatSlots = 1; // loss_g
+
+    readonly nn.Module<Tensor, Tensor> _g;
+    readonly nn.Module<Tensor, Tensor> _d;
+    readonly IGanLoss _loss;
+    readonly optim.Optimizer _optG;
+    readonly optim.Optimizer _optD;
+    readonly ICollective _collective;
+    readonly Device _device;
+    readonly int _nz;
+    readonly FlatGradients _gradsG;
+    readonly FlatGradients _gradsD;
+    readonly IReadOnlyList<Parameter> _paramsD;
+
+    public GanStep(nn.Module<Tensor, Tensor> g, nn.Module<Tensor, Tensor> d, int nz, IGanLoss loss,
+        optim.Optimizer optG, optim.Optimizer optD, ICollective collective, Device device)
+    {
+        (_g, _d, _nz, _loss, _optG, _optD, _collective, _device) = (g, d, nz, loss, optG, optD, collective, device);
+        _paramsD = d.parameters().ToList();
+        _gradsG = new FlatGradients(g.parameters().ToList(), GStatSlots, device);
+        _gradsD = new FlatGradients(_paramsD, DStatSlots, device);
+    }
+
+    /// <summary>Bytes all-reduced per step and rank.</summary>
+    public long BytesPerStep => _gradsG.Bytes + _gradsD.Bytes;
+
+    /// <summary>Runs step <paramref name="step"/> on this rank's <paramref name="real"/> batch.</summary>
+    public StepStats Run(Tensor real, long step, long seed, bool updateD = true, CancellationToken cancel = default)
+    {
+        using var scope = NewDisposeScope();
+        _g.train();
+        _d.train();
+        long batch = real.shape[0];
+        using var rng = StepRandom.For(seed, step, _collective.Rank);
+        var z = randn(new long[] { batch, _nz }, generator: rng).to(_device);
+        real = real.to(_device);
+        var fake = _g.forward(z);
+
+        // D: maximise log D(x) + log(1 - D(G(z))) (or the hinge / Wasserstein equivalent).
+        double lossD = double.NaN, dReal = double.NaN, dFake = double.NaN, realSign = double.NaN, normD = 0;
+        bool dUpdated = false;
+        if (updateD)
+        {
+            _gradsD.Zero();
+            var realLogits = _d.forward(real);
+            var fakeLogits = _d.forward(fake.detach());
+            var errD = _loss.Discriminator(_d, real, fake.detach(), realLogits, fakeLogits, rng);
+            errD.backward();
+            _gradsD.SetStats(stack([errD.detach(), _loss.Report(realLogits).mean(), _loss.Report(fakeLogits).mean(),
+                realLogits.detach().sign().mean()]));
+            _gradsD.AllReduceMean(_collective, cancel);
+            (var statsD, normD) = _gradsD.Read();
+            (lossD, dReal, dFake, realSign) = (statsD[0], statsD[1], statsD[2], statsD[3]);
+            dUpdated = double.IsFinite(normD) && statsD.All(float.IsFinite);
+            if (dUpdated) _optD.step();
+        }
+
+        // G: maximise log D(G(z)) (non-saturating). D's weights are frozen so backward skips their gradients.
+        _gradsG.Zero();
+        SetRequiresGrad(_paramsD, false);
+        var errG = _loss.Generator(_d.forward(fake));
+        errG.backward();
+        SetRequiresGrad(_paramsD, true);
+        _gradsG.SetStats(errG.detach().view(1));
+        _gradsG.AllReduceMean(_collective, cancel);
+        var (statsG, normG) = _gradsG.Read();
+        bool gUpdated = double.IsFinite(normG) && float.IsFinite(statsG[0]);
+        if (gUpdated) _optG.step();
+
+        return new StepStats(step, lossD, statsG[0], dReal, dFake, realSign, normD, normG, dUpdated, gUpdated, !updateD);
+    }
+
+    static void SetRequiresGrad(IReadOnlyList<Parameter> parameters, bool value)
+    {
+        foreach (var p in parameters) p.requires_grad = value;
+    }
+
+    public void Dispose()
+    {
+        _gradsG.Dispose();
+        _gradsD.Dispose();
+    }
+}

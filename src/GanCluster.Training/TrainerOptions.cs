@@ -1,0 +1,30 @@
+using GanCluster.Core.Parallel;
+using GanCluster.Core.Spec;
+
+namespace GanCluster.Training;
+
+/// <summary>How one trainer runs: the spec plus what the command line or the cluster decides.</summary>
+public sealed class TrainerOptions
+{
+    public required RunSpec Spec { get; init; }
+
+    public required string RunDir { get; init; }
+
+    /// <summary>Continue from the newest valid checkpoint in RunDir.</summary>
+    public bool Resume { get; init; }
+
+    /// <summary>Resume even when training-defining spec fields changed.</summary>
+    public bool Force { get; init; }
+
+    /// <summary>cpu, cuda or cuda:N.</summary>
+    public string Device { get; init; } = "cpu";
+
+    /// <summary>The data plane; a world of one by default.</summary>
+    public ICollective Collective { get; init; } = SingleProcessCollective.Instance;
+
+    /// <summary>Sample grid size.</summary>
+    public int SampleCount { get; init; } = 64;
+
+    /// <summary>Human-readable notes (warnings, resume decisions) for the console.</summary>
+    public Action<string>? Log { get; init; }
+}
