@@ -28,7 +28,7 @@ public static class SampleCommand
             var snapshot = TrainerSnapshot.ReadFrom(dir);
             var spec = RunSpecLoader.Parse(snapshot.ReadSpecYaml());
             using var g = GanModels.CreateGenerator(spec, CPU);
-            using (var reader = new BinaryReader(new MemoryStream(snapshot.Files[TrainerSnapshot.Generator]))) g.load(reader);
+            ModuleState.LoadInPlace(g, snapshot.Files[TrainerSnapshot.Generator]);
             g.eval();
             using var scope = NewDisposeScope();
             using var _ = no_grad();

@@ -48,8 +48,8 @@ public sealed class TrainerSnapshot
 
     public void Restore(nn.Module g, nn.Module d, OptimizerHelper optG, OptimizerHelper optD)
     {
-        Load(Files[Generator], r => g.load(r));
-        Load(Files[Discriminator], r => d.load(r));
+        ModuleState.LoadInPlace(g, Files[Generator]);
+        ModuleState.LoadInPlace(d, Files[Discriminator]);
         Load(Files[OptimizerG], optG.load_state_dict);
         Load(Files[OptimizerD], optD.load_state_dict);
     }
