@@ -8,6 +8,7 @@ using GanCluster.Core.Runs;
 using GanCluster.Core.Spec;
 using GanCluster.Training.Checkpointing;
 using GanCluster.Training.Data;
+using GanCluster.Training.Distributed;
 using GanCluster.Training.Losses;
 using GanCluster.Training.Models;
 using GanCluster.Training.Sampling;
@@ -21,8 +22,9 @@ namespace GanCluster.Training;
 /// <summary>
 /// One replica's training loop. Its parts, declared up front (torchtitan's habit):
 /// configuration (spec, run directory, options); components built from the spec (data, models, loss,
-/// optimizers, the step); fixed components (checkpoint writer, metrics and event logs, sample writer);
-/// and the run state. Rank 0 writes the run directory; every rank trains.
+/// optimizers, the step); the world it trains in (the collective, bound and rebound by <see cref="BindWorld"/>);
+/// rank-0 components (metrics log, events, checkpoint writer, samples); and the run state.
+/// Every rank trains; only rank 0 writes the run directory.
 /// </summary>
 public sealed class GanTrainer : IDisposable
 {
@@ -32,24 +34,27 @@ public sealed class GanTrainer : IDisposable
     readonly string _specHash;
     readonly RunLayout _layout;
     readonly TrainerOptions _options;
-    readonly ICollective _collective;
     readonly Device _device;
 
     // Components built from the spec
     readonly ImageSource _data;
-    readonly BatchLoader _loader;
     readonly nn.Module<Tensor, Tensor> _g;
     readonly nn.Module<Tensor, Tensor> _d;
     readonly IGanLoss _loss;
     readonly Adam _optG;
     readonly Adam _optD;
     readonly GanStep _step;
-
-    // Fixed components (rank 0 only)
-    readonly JsonlWriter? _metrics;
-    readonly EventLog? _events;
-    readonly CheckpointWriter? _checkpoints;
     readonly Tensor _sampleLatents;
+
+    // The world (changes when members join or leave)
+    ICollective _collective = SingleProcessCollective.Instance;
+    BatchLoader? _loader;
+
+    // Rank-0 components
+    JsonlWriter? _metrics;
+    IEventSink? _events;
+    EventLog? _ownEventLog;
+    CheckpointWriter? _checkpoints;
 
     // Run state
     TrainState _state;
@@ -61,33 +66,25 @@ public sealed class GanTrainer : IDisposable
         _specYaml = SpecEmitter.ToYaml(_spec);
         _specHash = SpecDiff.Hash(_spec);
         _layout = new RunLayout(options.RunDir);
-        _collective = options.Collective;
         _device = ParseDevice(options.Device);
         if (_spec.Threads > 0) set_num_threads(_spec.Threads);
 
         _data = ImageSources.Open(_spec.Data, _spec.Model);
-        var sampler = new ShardedSampler(_data.Count, _spec.Seed, _collective.Rank, _collective.WorldSize, _spec.BatchSize);
-        _loader = new BatchLoader(_data, sampler);
         (_g, _d) = GanModels.Create(_spec, _device);
         _loss = GanLosses.Create(_spec.Loss);
         _optG = optim.Adam(_g.parameters(), _spec.Optim.LrG, _spec.Optim.Beta1, _spec.Optim.Beta2);
         _optD = optim.Adam(_d.parameters(), _spec.Optim.LrD, _spec.Optim.Beta1, _spec.Optim.Beta2);
-        _step = new GanStep(_g, _d, _spec.Model.Nz, _loss, _optG, _optD, _collective, _device);
+        _step = new GanStep(_g, _d, _spec.Model.Nz, _loss, _optG, _optD, _device);
         _sampleLatents = StepRandom.FixedLatents(_spec.Seed, options.SampleCount, _spec.Model.Nz);
-        _state = new TrainState { Seed = _spec.Seed, WorldSize = _collective.WorldSize };
+        _state = new TrainState { Seed = _spec.Seed };
 
-        var resumeFrom = options.Resume ? FindResumePoint() : null;
-        if (IsLogger)
-        {
-            _layout.Create();
-            if (!options.Resume) ClearPreviousRun(_layout, _spec.Checkpoint.Keep); // refuses before anything is written
-            DurableFile.WriteAllText(_layout.SpecFile, _specYaml);
-            long? truncate = resumeFrom?.ReadState().Step ?? (options.Resume ? 0 : null);
-            _metrics = new JsonlWriter(_layout.MetricsFile, truncate);
-            _events = new EventLog(_layout.EventsFile, truncate);
-            _checkpoints = new CheckpointWriter(new CheckpointStore(_layout.CheckpointsDir, _spec.Checkpoint.Keep), _events);
-        }
+        var resumeFrom = options.ResumeCheckpoint != null ? LoadCheckpoint(options.ResumeCheckpoint)
+            : options.Resume ? FindResumePoint() : null;
+        bool ownsRunDirectory = options.Events == null;
+        if (ownsRunDirectory && options.Collective.Rank == 0)
+            RunDirectory.Prepare(_layout, _specYaml, resume: options.Resume, _spec.Checkpoint.Keep);
         if (resumeFrom != null) Restore(resumeFrom);
+        BindWorld(options.Collective);
         foreach (var warning in _data.Warnings) DataWarning(warning);
         _data.Warning += DataWarning;
     }
@@ -101,13 +98,52 @@ public sealed class GanTrainer : IDisposable
 
     public ImageSource Data => _data;
 
+    public ICollective Collective => _collective;
+
     public nn.Module<Tensor, Tensor> Generator => _g;
 
     public nn.Module<Tensor, Tensor> Discriminator => _d;
 
     bool IsLogger => _collective.Rank == 0;
 
-    /// <summary>Trains until spec.steps or cancellation; on cancellation, checkpoints the last finished step.</summary>
+    /// <summary>
+    /// Enters a (new) world: this rank's data shard continues from the global data position, and the rank-0
+    /// duties (metrics, events, checkpoints, samples) move to whoever is rank 0 now.
+    /// </summary>
+    public void BindWorld(ICollective collective)
+    {
+        _collective = collective;
+        _state = _state with { WorldSize = collective.WorldSize };
+        _loader?.Dispose();
+        var sampler = new ShardedSampler(_data.Count, _spec.Seed, collective.Rank, collective.WorldSize, _spec.BatchSize);
+        _loader = new BatchLoader(_data, sampler);
+        _loader.Seek(_state.Data);
+        if (IsLogger && _metrics == null) OpenRankZeroFiles();
+        else if (!IsLogger && _metrics != null) CloseRankZeroFiles();
+    }
+
+    void OpenRankZeroFiles()
+    {
+        _layout.Create();
+        // Rows beyond the state we continue from were written by a world that did not commit them.
+        _metrics = new JsonlWriter(_layout.MetricsFile, truncateAfterStep: _state.Step);
+        if (_options.Events is { } sink) _events = sink;
+        else _events = _ownEventLog = new EventLog(_layout.EventsFile, truncateAfterStep: _state.Step);
+        _checkpoints = new CheckpointWriter(new CheckpointStore(_layout.CheckpointsDir, _spec.Checkpoint.Keep), _events);
+    }
+
+    void CloseRankZeroFiles()
+    {
+        _checkpoints?.Dispose();
+        _metrics?.Dispose();
+        _ownEventLog?.Dispose();
+        (_checkpoints, _metrics, _events, _ownEventLog) = (null, null, null, null);
+    }
+
+    /// <summary>
+    /// Trains until spec.steps or cancellation; on cancellation, rank 0 checkpoints the last finished step.
+    /// A failure of the data plane propagates (the cluster layer heals the world and calls Run again).
+    /// </summary>
     public TrainState Run(CancellationToken cancel = default)
     {
         var clock = Stopwatch.StartNew();
@@ -121,13 +157,14 @@ public sealed class GanTrainer : IDisposable
             ["device"] = _device.ToString(),
             ["spec_hash"] = _specHash,
         });
+        if (_collective.WorldSize > 1) CheckReplicas(cancel); // same start, proven before the first step
         while (_state.Step < _spec.Steps && !cancel.IsCancellationRequested)
         {
             var stepClock = Stopwatch.StartNew();
             long step = _state.Step + 1;
             StepStats stats;
-            using (var real = _loader.Next())
-                stats = _step.Run(real, step, _spec.Seed, updateD: true, cancel);
+            using (var real = _loader!.Next())
+                stats = _step.Run(real, step, _spec.Seed, _collective, updateD: true, cancel);
             _state = _state with
             {
                 Step = step,
@@ -138,7 +175,7 @@ public sealed class GanTrainer : IDisposable
             };
             double rate = (double)_spec.BatchSize * _collective.WorldSize / Math.Max(1e-9, stepClock.Elapsed.TotalSeconds);
             imagesPerSecond = imagesPerSecond == 0 ? rate : 0.9 * imagesPerSecond + 0.1 * rate;
-            AfterStep(stats, imagesPerSecond);
+            AfterStep(stats, imagesPerSecond, cancel);
             StepCompleted?.Invoke(new StepReport(stats, _spec.Steps, imagesPerSecond, LearningRate(_optD), LearningRate(_optG),
                 _state.SkippedNonFinite, clock.Elapsed) { StepsThisSession = step - startStep });
         }
@@ -146,17 +183,21 @@ public sealed class GanTrainer : IDisposable
         return _state;
     }
 
-    void AfterStep(StepStats stats, double imagesPerSecond)
+    void AfterStep(StepStats stats, double imagesPerSecond, CancellationToken cancel)
     {
         long step = stats.Step;
-        if (stats.AnyNonFinite && IsLogger) _events!.Write(step, EventKind.NonFiniteSkipped, new JsonObject
+        bool? hashOk = null;
+        if (_collective.WorldSize > 1 && _spec.Cluster.HashEvery > 0 && step % _spec.Cluster.HashEvery == 0)
+            hashOk = CheckReplicas(cancel);
+        if (!IsLogger) return;
+        if (stats.AnyNonFinite) _events!.Write(step, EventKind.NonFiniteSkipped, new JsonObject
         {
             ["d"] = !stats.DUpdated && !stats.DSkippedByPolicy,
             ["g"] = !stats.GUpdated,
             ["loss_d"] = Json(stats.LossD),
             ["loss_g"] = Json(stats.LossG),
         });
-        _metrics?.Write(new JsonObject
+        var row = new JsonObject
         {
             ["step"] = step,
             ["epoch"] = _state.Data.Epoch,
@@ -173,31 +214,57 @@ public sealed class GanTrainer : IDisposable
             ["skipped_nonfinite"] = _state.SkippedNonFinite,
             ["world_size"] = _collective.WorldSize,
             ["time"] = Math.Round(DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() / 1000.0, 3),
-        });
+        };
+        if (hashOk is { } ok) row["replica_hash_ok"] = ok;
+        _metrics!.Write(row);
         if (_spec.SampleEvery > 0 && step % _spec.SampleEvery == 0) WriteSample(step);
         if (_spec.Checkpoint.Every > 0 && step % _spec.Checkpoint.Every == 0) Checkpoint(background: true);
+    }
+
+    /// <summary>Compares replica hashes across the world; a mismatch is an error event and stops the run.</summary>
+    bool CheckReplicas(CancellationToken cancel)
+    {
+        string local = Snapshot().Hash();
+        int mismatches = ReplicaCheck.CountMismatches(_collective, local, out string rank0, cancel);
+        if (mismatches == 0) return true;
+        _events?.Write(_state.Step, EventKind.ReplicaHashMismatch, new JsonObject
+        {
+            ["ranks_differing"] = mismatches,
+            ["rank0_hash"] = rank0,
+        });
+        throw new ReplicaMismatchException(_state.Step, local, rank0);
     }
 
     void Finish(bool interrupted)
     {
         long step = _state.Step;
-        if (IsLogger)
+        if (!IsLogger) return;
+        if (_spec.SampleEvery == 0 || step % _spec.SampleEvery != 0) WriteSample(step);
+        _checkpoints!.Flush();
+        if (_checkpoints.LastCommittedStep != step) Checkpoint(background: false);
+        _checkpoints.Flush();
+        _events!.Write(step, interrupted ? EventKind.RunInterrupted : EventKind.RunFinished, new JsonObject
         {
-            if (_spec.SampleEvery == 0 || step % _spec.SampleEvery != 0) WriteSample(step);
-            _checkpoints!.Flush();
-            if (_checkpoints.LastCommittedStep != step) Checkpoint(background: false);
-            _checkpoints.Flush();
-            _events!.Write(step, interrupted ? EventKind.RunInterrupted : EventKind.RunFinished, new JsonObject
-            {
-                ["skipped_nonfinite"] = _state.SkippedNonFinite,
-                ["images_seen"] = _state.ImagesSeen,
-                ["replica_hash"] = Snapshot().Hash(),
-            });
-        }
+            ["skipped_nonfinite"] = _state.SkippedNonFinite,
+            ["images_seen"] = _state.ImagesSeen,
+            ["replica_hash"] = Snapshot().Hash(),
+        });
     }
 
     /// <summary>The replica's state as blobs (weights, optimizers, state.json, spec).</summary>
     public TrainerSnapshot Snapshot() => TrainerSnapshot.Capture(_g, _d, _optG, _optD, _state, _specYaml);
+
+    /// <summary>Replaces this replica's state with <paramref name="snapshot"/> (a checkpoint or a live peer's state).</summary>
+    public void Restore(TrainerSnapshot snapshot)
+    {
+        snapshot.Restore(_g, _d, _optG, _optD);
+        // The spec may set other learning rates than the checkpoint (resume --force); the spec wins.
+        SetLearningRate(_optG, _spec.Optim.LrG);
+        SetLearningRate(_optD, _spec.Optim.LrD);
+        var saved = snapshot.ReadState();
+        _state = saved with { Seed = _spec.Seed, WorldSize = _collective.WorldSize };
+        _loader?.Seek(saved.Data);
+    }
 
     void Checkpoint(bool background)
     {
@@ -228,50 +295,31 @@ public sealed class GanTrainer : IDisposable
             _options.Log?.Invoke($"--resume: no valid checkpoint under {_layout.CheckpointsDir}; starting from step 0");
             return null;
         }
-        var snapshot = TrainerSnapshot.ReadFrom(found.Value.Path);
+        return LoadCheckpoint(found.Value.Path);
+    }
+
+    /// <summary>Reads a checkpoint and refuses it when training-defining spec fields differ (unless forced).</summary>
+    TrainerSnapshot LoadCheckpoint(string path)
+    {
+        var snapshot = TrainerSnapshot.ReadFrom(path);
         var saved = RunSpecLoader.Parse(snapshot.ReadSpecYaml());
         var differences = SpecDiff.TrainingDifferences(saved, _spec);
         if (differences.Count > 0 && !_options.Force)
         {
             var problems = differences.Select(d => new SpecProblem(d.Path,
-                $"{d.Before} (as in checkpoint {RunLayout.StepName(found.Value.Step)}; pass --force to resume anyway)", d.After)).ToList();
+                $"{d.Before} (as in checkpoint {Path.GetFileName(path)}; pass --force to resume anyway)", d.After)).ToList();
             throw new SpecException(problems, "--resume");
         }
         foreach (var d in differences) _options.Log?.Invoke($"--resume --force: {d.Path} changed from {d.Before} to {d.After}");
-        _options.Log?.Invoke($"resuming from {found.Value.Path}");
+        _options.Log?.Invoke($"resuming from {path}");
         return snapshot;
-    }
-
-    void Restore(TrainerSnapshot snapshot)
-    {
-        snapshot.Restore(_g, _d, _optG, _optD);
-        // The spec may set other learning rates than the checkpoint (resume --force); the spec wins.
-        SetLearningRate(_optG, _spec.Optim.LrG);
-        SetLearningRate(_optD, _spec.Optim.LrD);
-        var saved = snapshot.ReadState();
-        _state = saved with { Seed = _spec.Seed, WorldSize = _collective.WorldSize };
-        _loader.Seek(saved.Data);
-    }
-
-    /// <summary>
-    /// A fresh (not resumed) run may reuse a folder whose earlier run never committed a checkpoint (its logs go);
-    /// a folder with committed checkpoints is refused rather than overwritten.
-    /// </summary>
-    static void ClearPreviousRun(RunLayout layout, int keep)
-    {
-        var committed = new CheckpointStore(layout.CheckpointsDir, keep).List();
-        if (committed.Count > 0)
-            throw new SpecException("--out", "a new run directory, or --resume to continue this one",
-                $"'{layout.Root}' holding checkpoints up to {RunLayout.StepName(committed[0].Step)}", "input");
-        foreach (var file in new[] { layout.MetricsFile, layout.EventsFile })
-            if (File.Exists(file)) File.Delete(file);
-        foreach (var png in Directory.GetFiles(layout.SamplesDir, "step-*.png")) File.Delete(png);
     }
 
     void DataWarning(string message)
     {
         _options.Log?.Invoke("warning: " + message);
-        _events?.Write(_state.Step, EventKind.DataWarning, new JsonObject { ["message"] = message, ["skipped_total"] = _data.Skipped });
+        if (IsLogger)
+            _events?.Write(_state.Step, EventKind.DataWarning, new JsonObject { ["message"] = message, ["skipped_total"] = _data.Skipped });
     }
 
     static double LearningRate(OptimizerHelper optimizer) => optimizer.ParamGroups.First().LearningRate;
@@ -295,11 +343,9 @@ public sealed class GanTrainer : IDisposable
     public void Dispose()
     {
         _data.Warning -= DataWarning;
-        _checkpoints?.Dispose();
-        _loader.Dispose();
+        CloseRankZeroFiles();
+        _loader?.Dispose();
         _step.Dispose();
-        _metrics?.Dispose();
-        _events?.Dispose();
         _sampleLatents.Dispose();
         _optG.Dispose();
         _optD.Dispose();

@@ -1,4 +1,5 @@
 using GanCluster.Core.Parallel;
+using GanCluster.Core.Runs;
 using GanCluster.Core.Spec;
 
 namespace GanCluster.Training;
@@ -10,8 +11,11 @@ public sealed class TrainerOptions
 
     public required string RunDir { get; init; }
 
-    /// <summary>Continue from the newest valid checkpoint in RunDir.</summary>
+    /// <summary>Single process: continue from the newest valid checkpoint in RunDir.</summary>
     public bool Resume { get; init; }
+
+    /// <summary>Cluster: continue from this checkpoint folder (the coordinator chose it).</summary>
+    public string? ResumeCheckpoint { get; init; }
 
     /// <summary>Resume even when training-defining spec fields changed.</summary>
     public bool Force { get; init; }
@@ -19,8 +23,14 @@ public sealed class TrainerOptions
     /// <summary>cpu, cuda or cuda:N.</summary>
     public string Device { get; init; } = "cpu";
 
-    /// <summary>The data plane; a world of one by default.</summary>
+    /// <summary>The first world's data plane; a world of one by default. See <see cref="GanTrainer.BindWorld"/>.</summary>
     public ICollective Collective { get; init; } = SingleProcessCollective.Instance;
+
+    /// <summary>
+    /// Where rank 0 sends its events. Null: rank 0 writes RUN_DIR/events.jsonl itself and prepares the run
+    /// directory (single process). In a cluster the coordinator prepares the folder and owns events.jsonl.
+    /// </summary>
+    public IEventSink? Events { get; init; }
 
     /// <summary>Sample grid size.</summary>
     public int SampleCount { get; init; } = 64;

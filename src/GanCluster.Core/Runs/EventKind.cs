@@ -12,4 +12,5 @@ public static class EventKind
     public const string RunInterrupted = "run_interrupted";
     public const string NonFiniteSkipped = "nonfinite_skipped";
     public const string DataWarning = "data_warning";
+    public const string ReplicaHashMismatch = "replica_hash_mismatch";
 }

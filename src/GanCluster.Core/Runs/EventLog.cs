@@ -3,7 +3,7 @@ using System.Text.Json.Nodes;
 namespace GanCluster.Core.Runs;
 
 /// <summary>events.jsonl: one object per run-changing event, with its step and details.</summary>
-public sealed class EventLog : IDisposable
+public sealed class EventLog : IEventSink, IDisposable
 {
     readonly JsonlWriter _writer;
 

@@ -32,6 +32,8 @@ public sealed class RunSpec : ISpecSection
 
     public CheckpointSpec Checkpoint { get; set; } = new();
 
+    public ClusterSpec Cluster { get; set; } = new();
+
     [SpecDoc("CPU threads for tensor ops (0: libtorch's default)")]
     public int Threads { get; set; }
 

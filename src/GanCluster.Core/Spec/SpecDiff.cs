@@ -11,7 +11,10 @@ namespace GanCluster.Core.Spec;
 /// </summary>
 public static class SpecDiff
 {
-    static readonly string[] NotTrainingDefining = ["steps", "sample_every", "log_every", "checkpoint.", "threads"];
+    // cluster.progress_every and hash_every only change reporting; cluster.workers does change training (the
+    // global batch), but an elastic world may legitimately resume with another size, so it is reported, not refused.
+    static readonly string[] NotTrainingDefining =
+        ["steps", "sample_every", "log_every", "checkpoint.", "threads", "cluster.workers", "cluster.progress_every", "cluster.hash_every"];
 
     public sealed record Difference(string Path, string Before, string After);
 

@@ -10,7 +10,7 @@ namespace GanCluster.Training.Checkpointing;
 /// for the disk: the snapshot is taken between steps (in memory), the write overlaps the next steps.
 /// Each commit or failure is an event.
 /// </summary>
-public sealed class CheckpointWriter(CheckpointStore store, EventLog? events) : IDisposable
+public sealed class CheckpointWriter(CheckpointStore store, IEventSink? events) : IDisposable
 {
     Task? _inflight;
 

@@ -22,33 +22,34 @@ public sealed class GanStep : IDisposable
     readonly IGanLoss _loss;
     readonly optim.Optimizer _optG;
     readonly optim.Optimizer _optD;
-    readonly ICollective _collective;
     readonly Device _device;
     readonly int _nz;
     readonly FlatGradients _gradsG;
     readonly FlatGradients _gradsD;
     readonly IReadOnlyList<Parameter> _paramsD;
+    readonly BufferAverager _buffers;
 
     public GanStep(nn.Module<Tensor, Tensor> g, nn.Module<Tensor, Tensor> d, int nz, IGanLoss loss,
-        optim.Optimizer optG, optim.Optimizer optD, ICollective collective, Device device)
+        optim.Optimizer optG, optim.Optimizer optD, Device device)
     {
-        (_g, _d, _nz, _loss, _optG, _optD, _collective, _device) = (g, d, nz, loss, optG, optD, collective, device);
+        (_g, _d, _nz, _loss, _optG, _optD, _device) = (g, d, nz, loss, optG, optD, device);
         _paramsD = d.parameters().ToList();
         _gradsG = new FlatGradients(g.parameters().ToList(), GStatSlots, device);
         _gradsD = new FlatGradients(_paramsD, DStatSlots, device);
+        _buffers = new BufferAverager([g, d]);
     }
 
     /// <summary>Bytes all-reduced per step and rank.</summary>
     public long BytesPerStep => _gradsG.Bytes + _gradsD.Bytes;
 
-    /// <summary>Runs step <paramref name="step"/> on this rank's <paramref name="real"/> batch.</summary>
-    public StepStats Run(Tensor real, long step, long seed, bool updateD = true, CancellationToken cancel = default)
+    /// <summary>Runs step <paramref name="step"/> on this rank's <paramref name="real"/> batch, averaging over <paramref name="collective"/>.</summary>
+    public StepStats Run(Tensor real, long step, long seed, ICollective collective, bool updateD = true, CancellationToken cancel = default)
     {
         using var scope = NewDisposeScope();
         _g.train();
         _d.train();
         long batch = real.shape[0];
-        using var rng = StepRandom.For(seed, step, _collective.Rank);
+        using var rng = StepRandom.For(seed, step, collective.Rank);
         var z = randn(new long[] { batch, _nz }, generator: rng).to(_device);
         real = real.to(_device);
         var fake = _g.forward(z);
@@ -65,7 +66,7 @@ public sealed class GanStep : IDisposable
             errD.backward();
             _gradsD.SetStats(stack([errD.detach(), _loss.Report(realLogits).mean(), _loss.Report(fakeLogits).mean(),
                 realLogits.detach().sign().mean()]));
-            _gradsD.AllReduceMean(_collective, cancel);
+            _gradsD.AllReduceMean(collective, cancel);
             (var statsD, normD) = _gradsD.Read();
             (lossD, dReal, dFake, realSign) = (statsD[0], statsD[1], statsD[2], statsD[3]);
             dUpdated = double.IsFinite(normD) && statsD.All(float.IsFinite);
@@ -79,10 +80,11 @@ public sealed class GanStep : IDisposable
         errG.backward();
         SetRequiresGrad(_paramsD, true);
         _gradsG.SetStats(errG.detach().view(1));
-        _gradsG.AllReduceMean(_collective, cancel);
+        _gradsG.AllReduceMean(collective, cancel);
         var (statsG, normG) = _gradsG.Read();
         bool gUpdated = double.IsFinite(normG) && float.IsFinite(statsG[0]);
         if (gUpdated) _optG.step();
+        _buffers.AllReduceMean(collective, cancel);
 
         return new StepStats(step, lossD, statsG[0], dReal, dFake, realSign, normD, normG, dUpdated, gUpdated, !updateD);
     }
@@ -96,5 +98,6 @@ public sealed class GanStep : IDisposable
     {
         _gradsG.Dispose();
         _gradsD.Dispose();
+        _buffers.Dispose();
     }
 }

@@ -39,10 +39,10 @@ public class TrainingStepTests
         var (g, d) = GanModels.Create(spec, CPU);
         var optG = optim.Adam(g.parameters(), 2e-4, 0.5, 0.999);
         var optD = optim.Adam(d.parameters(), 2e-4, 0.5, 0.999);
-        using var step = new GanStep(g, d, spec.Model.Nz, new BceLoss(), optG, optD, SingleProcessCollective.Instance, CPU);
+        using var step = new GanStep(g, d, spec.Model.Nz, new BceLoss(), optG, optD, CPU);
         var dBefore = d.parameters().Select(p => p.detach().clone()).ToList();
         using var poisoned = full(new long[] { 8, 1, 16, 16 }, float.NaN);
-        var stats = step.Run(poisoned, 1, spec.Seed);
+        var stats = step.Run(poisoned, 1, spec.Seed, SingleProcessCollective.Instance);
         Assert.False(stats.DUpdated);
         Assert.True(stats.AnyNonFinite);
         Assert.True(double.IsNaN(stats.LossD));

@@ -1,0 +1,30 @@
+using GanCluster.Core.Checkpoints;
+using GanCluster.Core.IO;
+using GanCluster.Core.Spec;
+
+namespace GanCluster.Core.Runs;
+
+/// <summary>Opening a run directory for writing: the one place that decides whether earlier files may go.</summary>
+public static class RunDirectory
+{
+    /// <summary>
+    /// Creates the folders and writes run.yaml. A fresh (not resumed) run may reuse a folder whose earlier run
+    /// never committed a checkpoint (its logs and samples go); a folder with committed checkpoints is refused,
+    /// before anything is written, so nothing committed is lost.
+    /// </summary>
+    public static void Prepare(RunLayout layout, string specYaml, bool resume, int keep)
+    {
+        layout.Create();
+        if (!resume)
+        {
+            var committed = new CheckpointStore(layout.CheckpointsDir, keep).List();
+            if (committed.Count > 0)
+                throw new SpecException("--out", "a new run directory, or --resume to continue this one",
+                    $"'{layout.Root}' holding checkpoints up to {RunLayout.StepName(committed[0].Step)}", "input");
+            foreach (var file in new[] { layout.MetricsFile, layout.EventsFile })
+                if (File.Exists(file)) File.Delete(file);
+            foreach (var png in Directory.GetFiles(layout.SamplesDir, "step-*.png")) File.Delete(png);
+        }
+        DurableFile.WriteAllText(layout.SpecFile, specYaml);
+    }
+}
