@@ -7,7 +7,7 @@ config=${1:-Release}
 filter=${2:-}
 passed=0; failed=0; status=0
 log=$(mktemp)
-for proj in tests/*/*.csproj; do
+for proj in tests/*.Tests/*.csproj; do
   args=(test "$proj" -c "$config" --no-build --nologo)
   [ -n "$filter" ] && args+=(--filter "$filter")
   dotnet "${args[@]}" 2>&1 | tee "$log"

@@ -21,6 +21,9 @@ public static class CliApp
         var root = new RootCommand("GanCluster: distributed GAN training (DCGAN, progressive GAN) with TorchSharp and Akka.NET");
         root.Subcommands.Add(TrainCommand.Create());
         root.Subcommands.Add(SampleCommand.Create());
+        root.Subcommands.Add(CoordinatorCommand.Create());
+        root.Subcommands.Add(TrainerCommand.Create());
+        root.Subcommands.Add(LocalCommand.Create());
         return root;
     }
 

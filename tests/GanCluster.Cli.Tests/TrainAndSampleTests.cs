@@ -5,11 +5,7 @@ namespace GanCluster.Cli.Tests;
 /// <summary>The CLI end to end, as a user runs it: train, interrupt-free resume, sample.</summary>
 public class TrainAndSampleTests
 {
-    static readonly string[] Tiny =
-    [
-        "--set", "batch_size=8", "--set", "data.limit=256", "--set", "model.resolution=16", "--set", "model.nz=8",
-        "--set", "model.ngf=8", "--set", "model.ndf=8", "--set", "threads=1", "--set", "sample_every=2", "--set", "log_every=1",
-    ];
+    static readonly string[] Tiny = TinyRun.Args;
 
     readonly string _dir = Directory.CreateTempSubdirectory("gancluster-train-").FullName;
 

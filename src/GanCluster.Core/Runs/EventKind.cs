@@ -13,4 +13,12 @@ public static class EventKind
     public const string NonFiniteSkipped = "nonfinite_skipped";
     public const string DataWarning = "data_warning";
     public const string ReplicaHashMismatch = "replica_hash_mismatch";
+
+    // Cluster membership and the life of worlds
+    public const string MemberJoined = "member_joined";
+    public const string MemberLost = "member_lost";
+    public const string TrainerRefused = "trainer_refused";
+    public const string TrainerFailed = "trainer_failed";
+    public const string WorldFormed = "world_formed";
+    public const string RunComplete = "run_complete";
 }

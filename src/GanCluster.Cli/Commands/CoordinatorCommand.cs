@@ -1,0 +1,51 @@
+using System.CommandLine;
+using Akka.Cluster.Hosting;
+using Akka.Hosting;
+using GanCluster.Cli.Terminal;
+using GanCluster.Cluster.Coordinator;
+using GanCluster.Cluster.Hosting;
+using GanCluster.Core.Spec;
+
+namespace GanCluster.Cli.Commands;
+
+/// <summary>`gancluster coordinator`: the node that hosts the coordinator singleton (one per run; k8s runs it as a pod).</summary>
+public static class CoordinatorCommand
+{
+    public static Command Create()
+    {
+        var config = CommonOptions.Config();
+        var set = CommonOptions.Set();
+        var output = CommonOptions.Out();
+        var resume = new Option<bool>("--resume") { Description = "continue the run in --out from its newest valid checkpoint" };
+        var force = new Option<bool>("--force") { Description = "with --resume: accept training-defining spec changes" };
+        var workers = new Option<int?>("--workers") { Description = "trainers to wait for (overrides cluster.workers)" };
+        var node = NodeCommandOptions.Create(defaultPort: 4053);
+        var command = new Command("coordinator", "run the coordinator node of a cluster run") { config, set, output, resume, force, workers };
+        node.AddTo(command);
+        command.SetAction(parse =>
+        {
+            var spec = CommonOptions.LoadSpec(parse.GetValue(config), WithWorkers(parse.GetValue(set), parse.GetValue(workers)));
+            string outDir = parse.GetValue(output) ?? throw new SpecException("--out", "the run directory", "nothing", "input");
+            var nodeOptions = node.Read(parse, NodeOptions.CoordinatorRole);
+            var lifetime = new NodeLifetime();
+            var settings = new CoordinatorSettings
+            {
+                Spec = spec,
+                RunDir = outDir,
+                Resume = parse.GetValue(resume),
+                Force = parse.GetValue(force),
+                Log = line => Console.WriteLine(line),
+                Finished = lifetime.PartStopped,
+            };
+            using var host = ClusterNodeHost.Build(nodeOptions, akka =>
+                akka.WithSingleton<CoordinatorKey>("coordinator", CoordinatorActor.Props(settings),
+                    new ClusterSingletonOptions { Role = NodeOptions.CoordinatorRole }, createProxyToo: false));
+            using var signal = new ShutdownSignal();
+            return ClusterNodeHost.RunAsync(host, lifetime, signal.Token, onSignal: () => lifetime.PartStopped(130)).GetAwaiter().GetResult();
+        });
+        return command;
+    }
+
+    static string[] WithWorkers(string[]? sets, int? workers) =>
+        workers is { } n ? [.. sets ?? [], $"cluster.workers={n}"] : sets ?? [];
+}

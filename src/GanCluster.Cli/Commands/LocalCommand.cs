@@ -1,0 +1,52 @@
+using System.CommandLine;
+using GanCluster.Cli.Local;
+using GanCluster.Cli.Terminal;
+using GanCluster.Core.Spec;
+
+namespace GanCluster.Cli.Commands;
+
+/// <summary>`gancluster local`: a whole cluster run on this machine (coordinator + N trainer processes).</summary>
+public static class LocalCommand
+{
+    public static Command Create()
+    {
+        var config = CommonOptions.Config();
+        var set = CommonOptions.Set();
+        var output = CommonOptions.Out();
+        var workers = new Option<int>("--workers", "-n") { Description = "trainer processes (ranks)", DefaultValueFactory = _ => 2 };
+        var resume = new Option<bool>("--resume") { Description = "continue the run in --out from its newest valid checkpoint" };
+        var force = new Option<bool>("--force") { Description = "with --resume: accept training-defining spec changes" };
+        var command = new Command("local", "run a coordinator and N trainer processes on this machine") { config, set, output, workers, resume, force };
+        command.SetAction(parse =>
+        {
+            int n = parse.GetValue(workers);
+            if (n is < 1 or > 64) throw new SpecException("--workers", "a number of trainers from 1 to 64", n.ToString(), "input");
+            string? configFile = parse.GetValue(config);
+            var sets = parse.GetValue(set) ?? [];
+            var spec = CommonOptions.LoadSpec(configFile, [.. sets, $"cluster.workers={n}"]); // bad input fails here, before any process starts
+            bool isResume = parse.GetValue(resume);
+            string? outDir = parse.GetValue(output);
+            if (isResume && outDir == null) throw new SpecException("--out", "the run directory to resume (with --resume)", "nothing", "input");
+            outDir = Path.GetFullPath(outDir ?? CommonOptions.DefaultRunDir(configFile));
+            var specArgs = new List<string>();
+            if (configFile != null) specArgs.AddRange(["--config", Path.GetFullPath(configFile)]);
+            foreach (var s in sets) specArgs.AddRange(["--set", s]);
+            specArgs.AddRange(["--set", $"cluster.workers={n}"]);
+            Console.WriteLine($"run directory: {outDir}");
+            Console.WriteLine($"local cluster: 1 coordinator + {n} trainer process(es); {spec.Steps} steps of {spec.BatchSize} images per rank");
+            var run = new LocalRun(new LocalRunOptions
+            {
+                RunDir = outDir,
+                Workers = n,
+                SpecArgs = specArgs,
+                Resume = isResume,
+                Force = parse.GetValue(force),
+                // One process per rank on one machine: share the cores instead of oversubscribing them.
+                ThreadsPerTrainer = spec.Threads == 0 ? Math.Max(1, Environment.ProcessorCount / n) : null,
+            });
+            using var signal = new ShutdownSignal();
+            return run.RunAsync(signal.Token).GetAwaiter().GetResult();
+        });
+        return command;
+    }
+}

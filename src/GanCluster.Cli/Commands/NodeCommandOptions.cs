@@ -1,0 +1,46 @@
+using System.CommandLine;
+using GanCluster.Cluster.Hosting;
+using GanCluster.Core.Spec;
+
+namespace GanCluster.Cli.Commands;
+
+/// <summary>The node options shared by `coordinator` and `trainer`: where to bind, how to find the cluster.</summary>
+public sealed class NodeCommandOptions
+{
+    readonly Option<string> _host = new("--host") { Description = "address to bind Akka remoting to", DefaultValueFactory = _ => "127.0.0.1" };
+    readonly Option<string?> _publicHost = new("--public-host") { Description = "address other nodes use to reach this one (default: --host)" };
+    readonly Option<int> _port;
+    readonly Option<string[]> _seeds = new("--seed-nodes") { Description = "seed node addresses, e.g. akka.tcp://gancluster@127.0.0.1:4053 (repeatable or comma-separated)", Arity = ArgumentArity.ZeroOrMore };
+
+    NodeCommandOptions(int defaultPort) =>
+        _port = new Option<int>("--port") { Description = "Akka remoting port (0: any free port)", DefaultValueFactory = _ => defaultPort };
+
+    public static NodeCommandOptions Create(int defaultPort) => new(defaultPort);
+
+    public void AddTo(Command command)
+    {
+        command.Options.Add(_host);
+        command.Options.Add(_publicHost);
+        command.Options.Add(_port);
+        command.Options.Add(_seeds);
+    }
+
+    public NodeOptions Read(System.CommandLine.ParseResult parse, string role)
+    {
+        string host = parse.GetValue(_host) ?? "127.0.0.1";
+        string? publicHost = parse.GetValue(_publicHost);
+        int port = parse.GetValue(_port);
+        if (port is < 0 or > 65535) throw new SpecException("--port", "a TCP port from 0 to 65535", port.ToString(), "input");
+        var seeds = (parse.GetValue(_seeds) ?? []).SelectMany(s => s.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)).ToList();
+        foreach (var seed in seeds)
+            if (!seed.StartsWith($"akka.tcp://{NodeOptions.SystemName}@", StringComparison.Ordinal))
+                throw new SpecException("--seed-nodes", $"addresses like akka.tcp://{NodeOptions.SystemName}@host:port", $"'{seed}'", "input");
+        if (seeds.Count == 0)
+        {
+            if (role != NodeOptions.CoordinatorRole || port == 0)
+                throw new SpecException("--seed-nodes", "at least one seed node address (the coordinator's)", "none", "input");
+            seeds.Add(NodeOptions.Address(publicHost ?? host, port)); // the coordinator seeds the cluster itself
+        }
+        return new NodeOptions { Role = role, Host = host, PublicHost = publicHost, Port = port, SeedNodes = seeds };
+    }
+}

@@ -1,0 +1,79 @@
+using System.CommandLine;
+using Akka.Actor;
+using Akka.Cluster.Hosting;
+using Akka.Hosting;
+using GanCluster.Cli.Terminal;
+using GanCluster.Cluster.DataPlane;
+using GanCluster.Cluster.Hosting;
+using GanCluster.Cluster.Protocol;
+using GanCluster.Cluster.Trainer;
+using GanCluster.Core.Spec;
+
+namespace GanCluster.Cli.Commands;
+
+/// <summary>`gancluster trainer`: a node hosting one trainer (rank) per local device.</summary>
+public static class TrainerCommand
+{
+    public const string TokenVariable = "GANCLUSTER_RUN_TOKEN";
+
+    public static Command Create()
+    {
+        var config = CommonOptions.Config();
+        var set = CommonOptions.Set();
+        var output = CommonOptions.Out();
+        var devices = new Option<string>("--devices") { Description = "one trainer per device: cpu, cuda:0, or a list such as cuda:0,cuda:1 or cpu,cpu", DefaultValueFactory = _ => "cpu" };
+        var dataPort = new Option<int>("--data-port") { Description = "first data-plane port (one per device; 0: any free port)", DefaultValueFactory = _ => 0 };
+        var node = NodeCommandOptions.Create(defaultPort: 0);
+        var command = new Command("trainer", $"run a trainer node (the run token comes from ${TokenVariable})") { config, set, output, devices, dataPort };
+        node.AddTo(command);
+        command.SetAction(parse =>
+        {
+            var spec = CommonOptions.LoadSpec(parse.GetValue(config), parse.GetValue(set));
+            string outDir = parse.GetValue(output) ?? throw new SpecException("--out", "the run directory (shared with the coordinator)", "nothing", "input");
+            var nodeOptions = node.Read(parse, NodeOptions.TrainerRole);
+            var deviceList = (parse.GetValue(devices) ?? "cpu").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+            foreach (var d in deviceList) Training.GanTrainer.ParseDevice(d); // bad devices are input errors, before joining
+            string token = Environment.GetEnvironmentVariable(TokenVariable) is { Length: > 0 } t ? t
+                : throw new SpecException(TokenVariable, "the run's secret token in the environment (the same on every trainer)", "nothing", "input");
+            int firstDataPort = parse.GetValue(dataPort);
+            var planes = deviceList.Select((_, i) => DataPlanes.Open(token, nodeOptions.PublicHost ?? nodeOptions.Host,
+                firstDataPort == 0 ? 0 : firstDataPort + i)).ToList();
+            var lifetime = new NodeLifetime(deviceList.Length);
+            var trainers = new List<IActorRef>();
+            using var host = ClusterNodeHost.Build(nodeOptions, akka => akka
+                .WithSingletonProxy<CoordinatorKey>("coordinator", new ClusterSingletonOptions { Role = NodeOptions.CoordinatorRole })
+                .WithActors((system, registry) =>
+                {
+                    var coordinator = registry.Get<CoordinatorKey>();
+                    for (int i = 0; i < deviceList.Length; i++)
+                    {
+                        var settings = new TrainerSettings
+                        {
+                            Spec = spec,
+                            RunDir = outDir,
+                            Device = deviceList[i],
+                            TrainerId = $"{Environment.MachineName}:{Environment.ProcessId}/{i}",
+                            DataPlane = planes[i],
+                            Coordinator = coordinator,
+                            Log = line => Console.WriteLine(line),
+                            Stopped = lifetime.PartStopped,
+                        };
+                        trainers.Add(system.ActorOf(TrainerActor.Props(settings), $"trainer-{i}"));
+                    }
+                }));
+            using var signal = new ShutdownSignal();
+            try
+            {
+                return ClusterNodeHost.RunAsync(host, lifetime, signal.Token, onSignal: () =>
+                {
+                    foreach (var t in trainers) t.Tell(new StopTraining(ControlProtocol.Version, "signal", Failed: false));
+                }).GetAwaiter().GetResult();
+            }
+            finally
+            {
+                foreach (var p in planes) p.Dispose();
+            }
+        });
+        return command;
+    }
+}

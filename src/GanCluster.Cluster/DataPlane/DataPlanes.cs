@@ -1,0 +1,7 @@
+namespace GanCluster.Cluster.DataPlane;
+
+/// <summary>Opens a trainer's data plane (bound before the trainer registers, so its port is known).</summary>
+public static class DataPlanes
+{
+    public static IDataPlane Open(string token, string advertisedHost, int port) => new SingleRankDataPlane();
+}

@@ -1,0 +1,43 @@
+namespace GanCluster.Cluster.Hosting;
+
+/// <summary>How one Akka node joins the cluster. Bound from the command line (or the pod's environment on Kubernetes).</summary>
+public sealed class NodeOptions
+{
+    public const string SystemName = "gancluster";
+    public const string CoordinatorRole = "coordinator";
+    public const string TrainerRole = "trainer";
+
+    /// <summary><see cref="CoordinatorRole"/> or <see cref="TrainerRole"/>.</summary>
+    public required string Role { get; init; }
+
+    /// <summary>Address to bind Akka remoting to.</summary>
+    public string Host { get; init; } = "127.0.0.1";
+
+    /// <summary>Address other nodes use to reach this one (default: <see cref="Host"/>).</summary>
+    public string? PublicHost { get; init; }
+
+    /// <summary>Akka remoting port (0: any free port).</summary>
+    public int Port { get; init; }
+
+    /// <summary>Seed node addresses (akka.tcp://gancluster@host:port). The seam for other discovery (Kubernetes) is <see cref="Discovery"/>.</summary>
+    public IReadOnlyList<string> SeedNodes { get; init; } = [];
+
+    public DiscoveryMode Discovery { get; init; } = DiscoveryMode.SeedNodes;
+
+    /// <summary>Failure detection and downing, tuned for seconds rather than Akka's 45 s defaults (docs/fault-tolerance.md).</summary>
+    public FailureTiming Timing { get; init; } = FailureTiming.Default;
+
+    public static string Address(string host, int port) => $"akka.tcp://{SystemName}@{host}:{port}";
+}
+
+public enum DiscoveryMode
+{
+    /// <summary>Static seed nodes (one machine, or hand-made clusters).</summary>
+    SeedNodes,
+}
+
+/// <summary>Failure detector and split-brain-resolver timings.</summary>
+public sealed record FailureTiming(TimeSpan HeartbeatInterval, TimeSpan AcceptableHeartbeatPause, TimeSpan StableAfter)
+{
+    public static readonly FailureTiming Default = new(TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(4), TimeSpan.FromSeconds(5));
+}

@@ -1,0 +1,30 @@
+using Akka.Actor;
+using GanCluster.Cluster.DataPlane;
+using GanCluster.Core.Spec;
+
+namespace GanCluster.Cluster.Trainer;
+
+/// <summary>What one trainer actor (one rank on one device) needs.</summary>
+public sealed class TrainerSettings
+{
+    public required RunSpec Spec { get; init; }
+
+    public required string RunDir { get; init; }
+
+    public required string Device { get; init; }
+
+    /// <summary>Unique per process incarnation and device, e.g. host:pid/0.</summary>
+    public required string TrainerId { get; init; }
+
+    public required IDataPlane DataPlane { get; init; }
+
+    /// <summary>The coordinator singleton's proxy.</summary>
+    public required IActorRef Coordinator { get; init; }
+
+    public string SoftwareVersion { get; init; } = SoftwareInfo.Version;
+
+    public Action<string> Log { get; init; } = _ => { };
+
+    /// <summary>Called once with this trainer's exit code when it stops (0 done, 1 failed, 2 refused / bad input).</summary>
+    public Action<int> Stopped { get; init; } = _ => { };
+}
