@@ -20,30 +20,51 @@ public sealed class GanStep : IDisposable
     readonly nn.Module<Tensor, Tensor> _g;
     readonly nn.Module<Tensor, Tensor> _d;
     readonly IGanLoss _loss;
-    readonly optim.Optimizer _optG;
-    readonly optim.Optimizer _optD;
+    readonly OptimizerHelper _optG;
+    readonly OptimizerHelper _optD;
     readonly Device _device;
     readonly int _nz;
     readonly FlatGradients _gradsG;
     readonly FlatGradients _gradsD;
     readonly IReadOnlyList<Parameter> _paramsD;
     readonly BufferAverager _buffers;
+    readonly StepUndo _undo;
 
     public GanStep(nn.Module<Tensor, Tensor> g, nn.Module<Tensor, Tensor> d, int nz, IGanLoss loss,
-        optim.Optimizer optG, optim.Optimizer optD, Device device)
+        OptimizerHelper optG, OptimizerHelper optD, Device device)
     {
         (_g, _d, _nz, _loss, _optG, _optD, _device) = (g, d, nz, loss, optG, optD, device);
         _paramsD = d.parameters().ToList();
         _gradsG = new FlatGradients(g.parameters().ToList(), GStatSlots, device);
         _gradsD = new FlatGradients(_paramsD, DStatSlots, device);
         _buffers = new BufferAverager([g, d]);
+        _undo = new StepUndo(g, d, optD);
     }
 
     /// <summary>Bytes all-reduced per step and rank.</summary>
     public long BytesPerStep => _gradsG.Bytes + _gradsD.Bytes;
 
     /// <summary>Runs step <paramref name="step"/> on this rank's <paramref name="real"/> batch, averaging over <paramref name="collective"/>.</summary>
+    /// <remarks>
+    /// All-or-nothing in a world of several ranks: if a collective fails, D and the BatchNorm buffers are put back
+    /// (<see cref="StepUndo"/>) and the exception propagates with the replica exactly at step - 1.
+    /// </remarks>
     public StepStats Run(Tensor real, long step, long seed, ICollective collective, bool updateD = true, CancellationToken cancel = default)
+    {
+        if (collective.WorldSize == 1) return RunStep(real, step, seed, collective, updateD, cancel);
+        _undo.Save();
+        try
+        {
+            return RunStep(real, step, seed, collective, updateD, cancel);
+        }
+        catch
+        {
+            _undo.Restore();
+            throw;
+        }
+    }
+
+    StepStats RunStep(Tensor real, long step, long seed, ICollective collective, bool updateD, CancellationToken cancel)
     {
         using var scope = NewDisposeScope();
         _g.train();
@@ -83,8 +104,8 @@ public sealed class GanStep : IDisposable
         _gradsG.AllReduceMean(collective, cancel);
         var (statsG, normG) = _gradsG.Read();
         bool gUpdated = double.IsFinite(normG) && float.IsFinite(statsG[0]);
+        _buffers.AllReduceMean(collective, cancel); // the last collective of the step: what follows is local
         if (gUpdated) _optG.step();
-        _buffers.AllReduceMean(collective, cancel);
 
         return new StepStats(step, lossD, statsG[0], dReal, dFake, realSign, normD, normG, dUpdated, gUpdated, !updateD);
     }
@@ -99,5 +120,6 @@ public sealed class GanStep : IDisposable
         _gradsG.Dispose();
         _gradsD.Dispose();
         _buffers.Dispose();
+        _undo.Dispose();
     }
 }
