@@ -49,6 +49,7 @@ public sealed class GanTrainer : IDisposable
     // The world (changes when members join or leave)
     ICollective _collective = SingleProcessCollective.Instance;
     BatchLoader? _loader;
+    int _perRankBatch;
 
     // Rank-0 components
     JsonlWriter? _metrics;
@@ -58,6 +59,7 @@ public sealed class GanTrainer : IDisposable
 
     // Run state
     TrainState _state;
+    JsonObject? _lastRow; // the last step's metrics row, kept on every rank for whoever is rank 0 next
 
     public GanTrainer(TrainerOptions options)
     {
@@ -115,18 +117,27 @@ public sealed class GanTrainer : IDisposable
         _collective = collective;
         _state = _state with { WorldSize = collective.WorldSize };
         _loader?.Dispose();
-        var sampler = new ShardedSampler(_data.Count, _spec.Seed, collective.Rank, collective.WorldSize, _spec.BatchSize);
+        _perRankBatch = PerRankBatch(_spec, collective.WorldSize);
+        var sampler = new ShardedSampler(_data.Count, _spec.Seed, collective.Rank, collective.WorldSize, _perRankBatch);
         _loader = new BatchLoader(_data, sampler);
         _loader.Seek(_state.Data);
         if (IsLogger && _metrics == null) OpenRankZeroFiles();
         else if (!IsLogger && _metrics != null) CloseRankZeroFiles();
     }
 
+    /// <summary>The batch each rank draws in a world of <paramref name="worldSize"/> (cluster.batch_rule).</summary>
+    public static int PerRankBatch(RunSpec spec, int worldSize) => spec.Cluster.BatchRule == BatchRule.KeepGlobal
+        ? Math.Max(1, spec.BatchSize * spec.Cluster.Workers / worldSize)
+        : spec.BatchSize;
+
     void OpenRankZeroFiles()
     {
         _layout.Create();
         // Rows beyond the state we continue from were written by a world that did not commit them.
         _metrics = new JsonlWriter(_layout.MetricsFile, truncateAfterStep: _state.Step);
+        // A previous rank 0 may have died before writing the row of the step this world continues from.
+        if (_lastRow?["step"]?.GetValue<long>() == _state.Step && JsonlWriter.LastStep(_layout.MetricsFile) < _state.Step)
+            _metrics.Write(_lastRow.DeepClone().AsObject());
         if (_options.Events is { } sink) _events = sink;
         else _events = _ownEventLog = new EventLog(_layout.EventsFile, truncateAfterStep: _state.Step);
         _checkpoints = new CheckpointWriter(new CheckpointStore(_layout.CheckpointsDir, _spec.Checkpoint.Keep), _events);
@@ -141,14 +152,18 @@ public sealed class GanTrainer : IDisposable
     }
 
     /// <summary>
-    /// Trains until spec.steps or cancellation; on cancellation, rank 0 checkpoints the last finished step.
-    /// A failure of the data plane propagates (the cluster layer heals the world and calls Run again).
+    /// Trains until spec.steps. <paramref name="stop"/> asks for a clean stop: in a world of several ranks the
+    /// request is voted through the step's all-reduce, so every rank stops after the same step; then rank 0
+    /// checkpoints. <paramref name="abort"/> abandons the world at once (a peer failed, the world is being
+    /// re-formed): the step in flight is undone and OperationCanceledException propagates, as does any failure
+    /// of the data plane; the cluster layer then heals the world and calls Run again.
     /// </summary>
-    public TrainState Run(CancellationToken cancel = default)
+    public TrainState Run(CancellationToken stop = default, CancellationToken abort = default)
     {
         var clock = Stopwatch.StartNew();
         long startStep = _state.Step;
         double imagesPerSecond = 0;
+        bool stopped = false;
         _events?.Write(_state.Step, startStep == 0 ? EventKind.RunStarted : EventKind.RunResumed, new JsonObject
         {
             ["steps"] = _spec.Steps,
@@ -157,29 +172,32 @@ public sealed class GanTrainer : IDisposable
             ["device"] = _device.ToString(),
             ["spec_hash"] = _specHash,
         });
-        if (_collective.WorldSize > 1) CheckReplicas(cancel); // same start, proven before the first step
-        while (_state.Step < _spec.Steps && !cancel.IsCancellationRequested)
+        if (_collective.WorldSize > 1) CheckReplicas(abort); // same start, proven before the first step
+        while (_state.Step < _spec.Steps)
         {
+            abort.ThrowIfCancellationRequested();
+            if (_collective.WorldSize == 1 && stop.IsCancellationRequested) { stopped = true; break; }
             var stepClock = Stopwatch.StartNew();
             long step = _state.Step + 1;
             StepStats stats;
             using (var real = _loader!.Next())
-                stats = _step.Run(real, step, _spec.Seed, _collective, updateD: true, cancel);
+                stats = _step.Run(real, step, _spec.Seed, _collective, updateD: true, voteStop: stop.IsCancellationRequested, abort);
             _state = _state with
             {
                 Step = step,
                 Data = _loader.Position,
-                ImagesSeen = _state.ImagesSeen + (long)_spec.BatchSize * _collective.WorldSize,
+                ImagesSeen = _state.ImagesSeen + (long)_perRankBatch * _collective.WorldSize,
                 SkippedNonFiniteD = _state.SkippedNonFiniteD + (stats.DUpdated || stats.DSkippedByPolicy ? 0 : 1),
                 SkippedNonFiniteG = _state.SkippedNonFiniteG + (stats.GUpdated ? 0 : 1),
             };
-            double rate = (double)_spec.BatchSize * _collective.WorldSize / Math.Max(1e-9, stepClock.Elapsed.TotalSeconds);
+            double rate = (double)_perRankBatch * _collective.WorldSize / Math.Max(1e-9, stepClock.Elapsed.TotalSeconds);
             imagesPerSecond = imagesPerSecond == 0 ? rate : 0.9 * imagesPerSecond + 0.1 * rate;
-            AfterStep(stats, imagesPerSecond, cancel);
+            AfterStep(stats, imagesPerSecond, abort);
             StepCompleted?.Invoke(new StepReport(stats, _spec.Steps, imagesPerSecond, LearningRate(_optD), LearningRate(_optG),
                 _state.SkippedNonFinite, clock.Elapsed) { StepsThisSession = step - startStep });
+            if (stats.StopVotes > 0) { stopped = true; break; }
         }
-        Finish(cancel.IsCancellationRequested);
+        Finish(stopped);
         return _state;
     }
 
@@ -189,8 +207,7 @@ public sealed class GanTrainer : IDisposable
         bool? hashOk = null;
         if (_collective.WorldSize > 1 && _spec.Cluster.HashEvery > 0 && step % _spec.Cluster.HashEvery == 0)
             hashOk = CheckReplicas(cancel);
-        if (!IsLogger) return;
-        if (stats.AnyNonFinite) _events!.Write(step, EventKind.NonFiniteSkipped, new JsonObject
+        if (stats.AnyNonFinite && IsLogger) _events!.Write(step, EventKind.NonFiniteSkipped, new JsonObject
         {
             ["d"] = !stats.DUpdated && !stats.DSkippedByPolicy,
             ["g"] = !stats.GUpdated,
@@ -216,6 +233,8 @@ public sealed class GanTrainer : IDisposable
             ["time"] = Math.Round(DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() / 1000.0, 3),
         };
         if (hashOk is { } ok) row["replica_hash_ok"] = ok;
+        _lastRow = row;
+        if (!IsLogger) return;
         _metrics!.Write(row);
         if (_spec.SampleEvery > 0 && step % _spec.SampleEvery == 0) WriteSample(step);
         if (_spec.Checkpoint.Every > 0 && step % _spec.Checkpoint.Every == 0) Checkpoint(background: true);
@@ -252,7 +271,7 @@ public sealed class GanTrainer : IDisposable
     }
 
     /// <summary>The replica's state as blobs (weights, optimizers, state.json, spec).</summary>
-    public TrainerSnapshot Snapshot() => TrainerSnapshot.Capture(_g, _d, _optG, _optD, _state, _specYaml);
+    public TrainerSnapshot Snapshot() => TrainerSnapshot.Capture(_g, _d, _optG, _optD, _state, _specYaml, _lastRow?.ToJsonString());
 
     /// <summary>Replaces this replica's state with <paramref name="snapshot"/> (a checkpoint or a live peer's state).</summary>
     public void Restore(TrainerSnapshot snapshot)
@@ -263,6 +282,7 @@ public sealed class GanTrainer : IDisposable
         SetLearningRate(_optD, _spec.Optim.LrD);
         var saved = snapshot.ReadState();
         _state = saved with { Seed = _spec.Seed, WorldSize = _collective.WorldSize };
+        _lastRow = snapshot.ReadLastRow() is { } row ? JsonNode.Parse(row) as JsonObject : null;
         _loader?.Seek(saved.Data);
     }
 

@@ -27,6 +27,8 @@ public static class CoordinatorCommand
             var spec = CommonOptions.LoadSpec(parse.GetValue(config), WithWorkers(parse.GetValue(set), parse.GetValue(workers)));
             string outDir = parse.GetValue(output) ?? throw new SpecException("--out", "the run directory", "nothing", "input");
             var nodeOptions = node.Read(parse, NodeOptions.CoordinatorRole);
+            Directory.CreateDirectory(outDir);
+            nodeOptions = nodeOptions with { Journal = JournalOptions.FromEnvironment(outDir) };
             var lifetime = new NodeLifetime();
             var settings = new CoordinatorSettings
             {

@@ -1,6 +1,9 @@
+using Stopwatch = System.Diagnostics.Stopwatch;
 using System.Text.Json.Nodes;
 using Akka.Actor;
+using Akka.Cluster;
 using Akka.Event;
+using Akka.Persistence;
 using GanCluster.Cluster.Protocol;
 using GanCluster.Core.Checkpoints;
 using GanCluster.Core.Runs;
@@ -10,29 +13,41 @@ using GanCluster.Training.Checkpointing;
 namespace GanCluster.Cluster.Coordinator;
 
 /// <summary>
-/// The run's coordinator (a cluster singleton). It owns membership, the world (members, ranks, epoch), the
-/// start step, events.jsonl and the end of the run; it is not on the per-step path (trainers exchange gradients
-/// among themselves and report here every cluster.progress_every steps). States follow the run's phases:
-/// WaitingForTrainers -> Training -> Stopped.
+/// The run's coordinator (a persistent cluster singleton). It owns membership, worlds (members, ranks, epochs),
+/// recovery, events.jsonl and the end of the run. It is not on the per-step path: trainers exchange gradients
+/// among themselves and report here every cluster.progress_every steps. States follow the run's phases:
+/// WaitingForTrainers -> Training -> Recovering -> Training ... -> Stopped.
+/// Its durable state (epochs, committed steps, the end) is event-sourced, so a restarted coordinator picks the
+/// run up without disturbing trainers that kept training meanwhile.
 /// </summary>
-public sealed class CoordinatorActor : ReceiveActor
+public sealed class CoordinatorActor : ReceivePersistentActor, IWithTimers
 {
+    public const string JournalId = "gancluster-coordinator";
+
     readonly CoordinatorSettings _settings;
     readonly RunSpec _spec;
     readonly string _specHash;
     readonly RunLayout _layout;
     readonly ILoggingAdapter _log = Context.GetLogger();
     readonly Dictionary<string, Registration> _registered = [];
-    readonly List<string> _registrationOrder = [];
+    readonly Dictionary<string, string> _finishedHashes = [];
+    readonly HashSet<string> _suspects = [];
+    CoordinatorLedger _ledger = CoordinatorLedger.Empty;
     EventLog? _events;
     World? _world;
-    long _startStep;
-    string? _resumeCheckpoint;
-    readonly Dictionary<string, string> _finishedHashes = [];
+    int _registrationCounter;
+    Healing? _healing;
 
-    sealed record Registration(string TrainerId, IActorRef Ref, RegisterTrainer Message);
+    /// <summary>A trainer known to the coordinator; <see cref="Available"/> when it is outside any world and alive.</summary>
+    sealed record Registration(string TrainerId, IActorRef Ref, RegisterTrainer Message, int Order, bool Available);
 
-    sealed record World(long Epoch, IReadOnlyList<WorldMember> Members, IReadOnlyDictionary<string, IActorRef> Refs);
+    sealed record World(long Epoch, IReadOnlyList<WorldMember> Members, Dictionary<string, IActorRef?> Refs, bool Announced);
+
+    /// <summary>An abandoned world being replaced: who was in it, when the failure was seen, why.</summary>
+    sealed record Healing(long AbortedEpoch, IReadOnlyList<WorldMember> Previous, Stopwatch Clock, string Reason);
+
+    sealed record WindowClosed(long AbortedEpoch);
+    sealed record ReconnectTimeout(long Epoch);
 
     public CoordinatorActor(CoordinatorSettings settings)
     {
@@ -40,111 +55,172 @@ public sealed class CoordinatorActor : ReceiveActor
         _spec = settings.Spec;
         _specHash = SpecDiff.Hash(_spec);
         _layout = new RunLayout(settings.RunDir);
-        WaitingForTrainers();
+        Recover<EpochStarted>(e => _ledger = _ledger.Apply(e));
+        Recover<StepCommitted>(e => _ledger = _ledger.Apply(e));
+        Recover<RunEnded>(e => _ledger = _ledger.Apply(e));
+        Recover<RecoveryCompleted>(_ => Start());
     }
+
+    public override string PersistenceId => JournalId;
+
+    public ITimerScheduler Timers { get; set; } = null!;
 
     public static Props Props(CoordinatorSettings settings) => Akka.Actor.Props.Create(() => new CoordinatorActor(settings));
 
-    protected override void PreStart()
+    // ---- Start: after the journal has been replayed.
+    void Start()
     {
         try
         {
-            PrepareRun();
+            bool reconnect = _ledger.InFlight && !_settings.Resume;
+            OpenRun(reconnect);
+            Akka.Cluster.Cluster.Get(Context.System).Subscribe(Self, ClusterEvent.SubscriptionInitialStateMode.InitialStateAsEvents,
+                typeof(ClusterEvent.UnreachableMember));
+            if (reconnect)
+            {
+                // This process replaced a coordinator that died while world E trained. The trainers may still be
+                // training: wait to hear from them before deciding anything.
+                _world = new World(_ledger.Epoch, [], _ledger.Members.ToDictionary(m => m, _ => (IActorRef?)null), Announced: true);
+                Write(_ledger.CommittedStep, EventKind.CoordinatorRecovered, new JsonObject
+                {
+                    ["epoch"] = _ledger.Epoch, ["committed_step"] = _ledger.CommittedStep, ["members"] = _ledger.Members.Count,
+                });
+                Note($"coordinator restarted: world {_ledger.Epoch} was training at step {_ledger.CommittedStep}; reconnecting");
+                Timers.StartSingleTimer("reconnect", new ReconnectTimeout(_ledger.Epoch), TimeSpan.FromSeconds(20));
+                BecomeTraining();
+            }
+            else BecomeWaiting();
         }
         catch (SpecException e)
         {
             foreach (var p in e.Problems) _settings.Log($"{e.Source}: {p}");
-            Stop(exitCode: 2, reason: "bad input", failed: true);
+            Finish(exitCode: 2, reason: "bad input", failed: true, step: 0);
         }
     }
 
-    void PrepareRun()
+    void OpenRun(bool reconnect)
     {
-        RunDirectory.Prepare(_layout, SpecEmitter.ToYaml(_spec), _settings.Resume, _spec.Checkpoint.Keep);
-        if (_settings.Resume)
+        long truncate = 0;
+        if (!reconnect)
         {
-            var found = new CheckpointStore(_layout.CheckpointsDir, _spec.Checkpoint.Keep)
-                .FindNewestValid(w => Note($"warning: {w}"));
-            if (found is { } f)
+            RunDirectory.Prepare(_layout, SpecEmitter.ToYaml(_spec), _settings.Resume, _spec.Checkpoint.Keep);
+            var checkpoint = _settings.Resume ? NewestCheckpoint(verbose: true) : null;
+            if (checkpoint != null)
             {
-                var saved = RunSpecLoader.Parse(File.ReadAllText(Path.Combine(f.Path, TrainerSnapshot.Spec)));
+                var saved = RunSpecLoader.Parse(File.ReadAllText(Path.Combine(checkpoint.Path, TrainerSnapshot.Spec)));
                 var differences = SpecDiff.TrainingDifferences(saved, _spec);
                 if (differences.Count > 0 && !_settings.Force)
                     throw new SpecException(differences.Select(d => new SpecProblem(d.Path,
-                        $"{d.Before} (as in checkpoint {RunLayout.StepName(f.Step)}; pass --force to resume anyway)", d.After)).ToList(), "--resume");
-                (_startStep, _resumeCheckpoint) = (f.Step, f.Path);
-                Note($"resuming from {f.Path}");
+                        $"{d.Before} (as in checkpoint {RunLayout.StepName(checkpoint.Step)}; pass --force to resume anyway)", d.After)).ToList(), "--resume");
+                Note($"resuming from {checkpoint.Path}");
+                truncate = checkpoint.Step;
             }
-            else Note("--resume: no valid checkpoint; starting from step 0");
         }
-        // Events after the step we start from belong to a run that did not commit them.
-        _events = new EventLog(_layout.EventsFile, truncateAfterStep: _startStep);
-        Note($"run {_settings.RunId}: waiting for {_spec.Cluster.Workers} trainer(s); run directory {_layout.Root}");
+        // Events after the step we continue from belong to worlds that did not commit them.
+        _events = new EventLog(_layout.EventsFile, truncateAfterStep: reconnect ? null : truncate);
+        Note($"run {_settings.RunId}: {_spec.Cluster.Workers} trainer(s) wanted (at least {_spec.Cluster.MinWorkers}); run directory {_layout.Root}");
     }
 
-    // ---- WaitingForTrainers: collect registrations until the world can be formed.
-    void WaitingForTrainers()
+    // ---- WaitingForTrainers: collect registrations until a world can be formed.
+    void BecomeWaiting()
     {
-        Receive<RegisterTrainer>(r =>
+        Become(() =>
         {
-            if (!Register(r)) return;
-            if (_registered.Count >= _spec.Cluster.Workers) FormWorld();
+            Command<RegisterTrainer>(r => { if (Register(r)) TryFormWorld(); });
+            CommonHandlers();
         });
-        Receive<Terminated>(t => Forget(t.ActorRef));
-        Receive<RunEventReport>(WriteEvent);
     }
 
-    // ---- Training: the world trains; the coordinator watches and records.
-    void Training()
+    // ---- Training: a world trains; the coordinator records and watches for failures.
+    void BecomeTraining()
     {
-        Receive<RegisterTrainer>(r => Register(r)); // a standby for later worlds
-        Receive<TrainerProgress>(p =>
+        Become(() =>
         {
-            if (!IsCurrent(p.Epoch)) return;
-            if (p.Rank == 0)
-                Note($"step {p.Step}/{_spec.Steps} | world {_world!.Members.Count} (epoch {p.Epoch}) | {p.ImagesPerSecond:F0} img/s | Loss_D {p.LossD:F4} Loss_G {p.LossG:F4}");
-        });
-        Receive<RunEventReport>(WriteEvent);
-        Receive<TrainerFinished>(f =>
-        {
-            if (!IsCurrent(f.Epoch)) return;
-            _finishedHashes[f.TrainerId] = f.ReplicaHash;
-            if (_finishedHashes.Count < _world!.Members.Count) return;
-            bool identical = _finishedHashes.Values.Distinct().Count() == 1;
-            _events?.Write(f.Step, EventKind.RunComplete, new JsonObject
+            Command<RegisterTrainer>(r =>
             {
-                ["world_size"] = _world.Members.Count,
-                ["replicas_identical"] = identical,
-                ["replica_hash"] = _finishedHashes.Values.First(),
+                if (!Register(r)) return;
+                if (_world!.Refs.ContainsKey(r.TrainerId) && r.LastEpoch == _world.Epoch)
+                    BeginRecovery($"trainer {r.TrainerId} left world {_world.Epoch}", []); // it is outside the world: the world is broken
+                else if (_world.Members.Count > 0 && _world.Members.Count < _spec.Cluster.Workers)
+                    BeginRecovery($"trainer {r.TrainerId} can join (world {_world.Members.Count} of {_spec.Cluster.Workers})", []);
             });
-            Note(identical
-                ? $"done: {f.Step} steps; all {_world.Members.Count} replicas identical ({_finishedHashes.Values.First()[..12]})"
-                : $"done: {f.Step} steps, but replica hashes differ: {string.Join(", ", _finishedHashes.Values.Select(h => h[..12]))}");
-            Stop(exitCode: identical ? 0 : 1, reason: "run complete", failed: !identical);
-        });
-        Receive<TrainerFailed>(f =>
-        {
-            if (!IsCurrent(f.Epoch)) return;
-            Note($"trainer {f.TrainerId} failed at step {f.Step}: {f.Reason}");
-            _events?.Write(f.Step, EventKind.TrainerFailed, new JsonObject { ["trainer"] = f.TrainerId, ["reason"] = f.Reason });
-            Stop(exitCode: f.Fatal ? 2 : 1, reason: $"trainer {f.TrainerId} failed: {f.Reason}", failed: true);
-        });
-        Receive<Terminated>(t =>
-        {
-            var lost = _registered.Values.FirstOrDefault(r => r.Ref.Equals(t.ActorRef));
-            Forget(t.ActorRef);
-            if (lost == null || _world == null || !_world.Refs.ContainsKey(lost.TrainerId)) return;
-            Note($"trainer {lost.TrainerId} left the cluster during training");
-            _events?.Write(-1, EventKind.MemberLost, new JsonObject { ["trainer"] = lost.TrainerId, ["epoch"] = _world.Epoch });
-            Stop(exitCode: 1, reason: $"trainer {lost.TrainerId} lost", failed: true);
+            Command<TrainerProgress>(OnProgress);
+            Command<TrainerFinished>(OnFinished);
+            Command<TrainerFailed>(f =>
+            {
+                if (!IsCurrent(f.Epoch)) return;
+                if (f.Fatal)
+                {
+                    Write(f.Step, EventKind.TrainerFailed, new JsonObject { ["trainer"] = f.TrainerId, ["reason"] = f.Reason, ["fatal"] = true });
+                    Finish(exitCode: 1, reason: $"trainer {f.TrainerId}: {f.Reason}", failed: true, step: f.Step);
+                    return;
+                }
+                var suspects = f.SuspectRank is int r && r < _world!.Members.Count ? new[] { _world.Members[r].TrainerId } : [];
+                BeginRecovery($"trainer {f.TrainerId} at step {f.Step}: {f.Reason}", suspects);
+            });
+            Command<ReconnectTimeout>(t =>
+            {
+                // Nobody of the world this coordinator inherited has spoken: treat the world as gone.
+                if (_world != null && t.Epoch == _world.Epoch && _world.Members.Count == 0)
+                    BeginRecovery($"no member of world {t.Epoch} reported after the coordinator restarted", _world.Refs.Keys.ToList());
+            });
+            CommonHandlers();
         });
     }
 
-    void Stopped()
+    // ---- Recovering: the world was aborted; survivors re-register with their state, then the next world forms.
+    void BecomeRecovering()
     {
-        Receive<RegisterTrainer>(_ => Sender.Tell(new RegistrationRefused(ControlProtocol.Version, "the run is over")));
-        ReceiveAny(_ => { });
+        Become(() =>
+        {
+            Command<RegisterTrainer>(r =>
+            {
+                if (!Register(r)) return;
+                if (_healing != null && _healing.Previous.All(m => _suspects.Contains(m.TrainerId) || IsAvailable(m.TrainerId)))
+                    FormNextWorld(); // every survivor has reported: no need to wait out the window
+            });
+            Command<WindowClosed>(w => { if (_healing?.AbortedEpoch == w.AbortedEpoch) FormNextWorld(); });
+            Command<TrainerFailed>(_ => { });
+            Command<TrainerProgress>(_ => { });
+            CommonHandlers();
+        });
     }
+
+    void BecomeStopped()
+    {
+        Become(() =>
+        {
+            Command<RegisterTrainer>(_ => Sender.Tell(new StopTraining(ControlProtocol.Version, "the run is over", false)));
+            Command<RunEventReport>(WriteReported);
+            CommandAny(_ => { });
+        });
+    }
+
+    void CommonHandlers()
+    {
+        Command<RunEventReport>(WriteReported);
+        Command<TrainerLeaving>(l =>
+        {
+            Write(-1, EventKind.TrainerLeft, new JsonObject { ["trainer"] = l.TrainerId, ["reason"] = l.Reason });
+            Lost(l.TrainerId, $"trainer {l.TrainerId} left: {l.Reason}");
+        });
+        Command<Terminated>(t =>
+        {
+            var gone = _registered.Values.FirstOrDefault(r => r.Ref.Equals(t.ActorRef));
+            if (gone != null) Lost(gone.TrainerId, $"trainer {gone.TrainerId} left the cluster");
+        });
+        Command<ClusterEvent.UnreachableMember>(u =>
+        {
+            foreach (var r in _registered.Values.Where(r => r.Ref.Path.Address.Equals(u.Member.Address)).ToList())
+                Lost(r.TrainerId, $"trainer {r.TrainerId} is unreachable (paused or partitioned)");
+        });
+        Command<ClusterEvent.IMemberEvent>(_ => { });
+        Command<ClusterEvent.IReachabilityEvent>(_ => { });
+        Command<WindowClosed>(_ => { });
+        Command<ReconnectTimeout>(_ => { });
+    }
+
+    // ---- Registration and membership
 
     bool Register(RegisterTrainer r)
     {
@@ -158,66 +234,197 @@ public sealed class CoordinatorActor : ReceiveActor
         if (refusal != null)
         {
             Note($"refused trainer {r.TrainerId}: {refusal}");
-            _events?.Write(_startStep, EventKind.TrainerRefused, new JsonObject { ["trainer"] = r.TrainerId, ["reason"] = refusal });
+            Write(-1, EventKind.TrainerRefused, new JsonObject { ["trainer"] = r.TrainerId, ["reason"] = refusal });
             Sender.Tell(new RegistrationRefused(ControlProtocol.Version, refusal));
             return false;
         }
-        if (!_registered.ContainsKey(r.TrainerId))
+        bool isNew = !_registered.TryGetValue(r.TrainerId, out var known);
+        _registered[r.TrainerId] = new Registration(r.TrainerId, Sender, r, known?.Order ?? _registrationCounter++, Available: true);
+        _suspects.Remove(r.TrainerId); // it spoke: alive
+        if (isNew)
         {
-            _registered[r.TrainerId] = new Registration(r.TrainerId, Sender, r);
-            _registrationOrder.Add(r.TrainerId);
             Context.Watch(Sender);
-            Note($"trainer {r.TrainerId} registered ({r.Device}, data plane {r.DataHost}:{r.DataPort}); {_registered.Count}/{_spec.Cluster.Workers}");
-            _events?.Write(_startStep, EventKind.MemberJoined, new JsonObject { ["trainer"] = r.TrainerId, ["device"] = r.Device });
+            Note($"trainer {r.TrainerId} registered ({r.Device}, data plane {r.DataHost}:{r.DataPort}" +
+                 (r.Step >= 0 ? $", holding step {r.Step}" : "") + $"); {_registered.Count} known");
+            Write(-1, EventKind.MemberJoined, new JsonObject { ["trainer"] = r.TrainerId, ["device"] = r.Device, ["holds_step"] = r.Step });
+            Sender.Tell(new RegistrationAccepted(ControlProtocol.Version, _settings.RunId, _spec.Cluster.Workers));
         }
-        Sender.Tell(new RegistrationAccepted(ControlProtocol.Version, _settings.RunId, _spec.Cluster.Workers));
         return true;
     }
 
-    void Forget(IActorRef actor)
+    bool IsAvailable(string trainerId) => _registered.TryGetValue(trainerId, out var r) && r.Available;
+
+    /// <summary>A trainer is gone (left, downed, unreachable): forget it, and heal the world if it was in it.</summary>
+    void Lost(string trainerId, string reason)
     {
-        var gone = _registered.Values.FirstOrDefault(r => r.Ref.Equals(actor));
-        if (gone == null) return;
-        _registered.Remove(gone.TrainerId);
-        _registrationOrder.Remove(gone.TrainerId);
+        if (_registered.Remove(trainerId, out var gone)) Context.Unwatch(gone.Ref);
+        _suspects.Add(trainerId);
+        if (_world != null && _world.Refs.ContainsKey(trainerId) && _healing == null && _ledger is { Ended: false })
+        {
+            Write(-1, EventKind.MemberLost, new JsonObject { ["trainer"] = trainerId, ["epoch"] = _world.Epoch, ["reason"] = reason });
+            BeginRecovery(reason, [trainerId]);
+        }
+        else if (_healing != null && _healing.Previous.All(m => _suspects.Contains(m.TrainerId) || IsAvailable(m.TrainerId)))
+            FormNextWorld();
     }
 
-    void FormWorld()
+    // ---- Worlds
+
+    void TryFormWorld()
     {
-        var chosen = _registrationOrder.Take(_spec.Cluster.Workers).Select(id => _registered[id]).ToList();
-        var members = chosen.Select((r, rank) => new WorldMember(rank, r.TrainerId, r.Message.DataHost, r.Message.DataPort)).ToList();
-        _world = new World((_world?.Epoch ?? 0) + 1, members, chosen.ToDictionary(r => r.TrainerId, r => r.Ref));
-        var message = new WorldFormed(ControlProtocol.Version, _world.Epoch, members, _startStep, _resumeCheckpoint);
-        foreach (var r in chosen) r.Ref.Tell(message);
-        _events?.Write(_startStep, EventKind.WorldFormed, new JsonObject
+        // The first world waits for all workers; later ones (after a failure) need only min_workers.
+        int needed = _ledger.Epoch == 0 ? _spec.Cluster.Workers : _spec.Cluster.MinWorkers;
+        if (_registered.Values.Count(r => r.Available) >= needed) FormNextWorld();
+    }
+
+    void BeginRecovery(string reason, IReadOnlyCollection<string> suspects)
+    {
+        if (_world == null || _healing != null) return;
+        foreach (var s in suspects) _suspects.Add(s);
+        Note($"world {_world.Epoch} aborted: {reason}");
+        Write(_ledger.CommittedStep, EventKind.WorldAborted, new JsonObject
         {
-            ["epoch"] = _world.Epoch,
-            ["world_size"] = members.Count,
-            ["start_step"] = _startStep,
-            ["members"] = new JsonArray(members.Select(m => (JsonNode)new JsonObject { ["rank"] = m.Rank, ["trainer"] = m.TrainerId }).ToArray()),
+            ["epoch"] = _world.Epoch, ["reason"] = reason, ["suspects"] = new JsonArray(suspects.Select(s => (JsonNode)s).ToArray()),
         });
-        Note($"world {_world.Epoch} formed: {members.Count} rank(s), starting at step {_startStep}");
-        Become(Training);
+        foreach (var (id, actor) in _world.Refs)
+        {
+            if (_registered.TryGetValue(id, out var r)) _registered[id] = r with { Available = false }; // until it re-registers
+            (actor ?? _registered.GetValueOrDefault(id)?.Ref)?.Tell(new AbortWorld(ControlProtocol.Version, _world.Epoch, reason));
+        }
+        var previous = _world.Members.Count > 0 ? _world.Members
+            : _world.Refs.Keys.Select((id, i) => new WorldMember(i, id, "", 0)).ToList();
+        _healing = new Healing(_world.Epoch, previous, Stopwatch.StartNew(), reason);
+        Timers.StartSingleTimer("window", new WindowClosed(_world.Epoch), TimeSpan.FromSeconds(_spec.Cluster.RecoveryWindowSeconds));
+        BecomeRecovering();
+    }
+
+    void FormNextWorld()
+    {
+        Timers.Cancel("window");
+        var previousRanks = (_healing?.Previous ?? _world?.Members ?? []).ToDictionary(m => m.TrainerId, m => m.Rank);
+        var candidates = _registered.Values.Where(r => r.Available && !_suspects.Contains(r.TrainerId))
+            .Select(r => new Candidate(r.TrainerId, r.Message.DataHost, r.Message.DataPort, r.Message.Step, r.Message.StateHash,
+                previousRanks.GetValueOrDefault(r.TrainerId, -1), r.Order))
+            .ToList();
+        int minimum = _ledger.Epoch == 0 ? _spec.Cluster.Workers : _spec.Cluster.MinWorkers;
+        var plan = WorldPlanner.Plan(candidates, _spec.Cluster.Workers, minimum, NewestCheckpoint(verbose: false));
+        if (plan == null)
+        {
+            Note($"{candidates.Count} trainer(s) available, {minimum} needed: waiting for replacements");
+            Write(_ledger.CommittedStep, EventKind.WaitingForTrainers, new JsonObject { ["available"] = candidates.Count, ["needed"] = minimum });
+            _world = null;
+            BecomeWaiting();
+            return;
+        }
+        long epoch = _ledger.Epoch + 1;
+        var message = new WorldFormed(ControlProtocol.Version, epoch, plan.Members, plan.StartStep, plan.ResumeCheckpoint,
+            plan.SourceRank, plan.SourceHash, plan.NeedState);
+        var refs = plan.Members.ToDictionary(m => m.TrainerId, m => (IActorRef?)_registered[m.TrainerId].Ref);
+        Persist(new EpochStarted(ControlProtocol.Version, epoch, plan.StartStep, plan.Members.Select(m => m.TrainerId).ToList()), e =>
+        {
+            _ledger = _ledger.Apply(e);
+            foreach (var m in plan.Members) _registered[m.TrainerId] = _registered[m.TrainerId] with { Available = false };
+            foreach (var r in refs.Values) r!.Tell(message);
+            _world = new World(epoch, plan.Members, refs, Announced: false);
+            Write(plan.StartStep, EventKind.WorldFormed, new JsonObject
+            {
+                ["epoch"] = epoch,
+                ["world_size"] = plan.Members.Count,
+                ["start_step"] = plan.StartStep,
+                ["source_rank"] = plan.SourceRank,
+                ["need_state"] = new JsonArray(plan.NeedState.Select(r => (JsonNode)r).ToArray()),
+                ["resume_checkpoint"] = plan.ResumeCheckpoint,
+                ["members"] = new JsonArray(plan.Members.Select(m => (JsonNode)new JsonObject { ["rank"] = m.Rank, ["trainer"] = m.TrainerId }).ToArray()),
+            });
+            Note($"world {epoch} formed: {plan.Members.Count} rank(s), from step {plan.StartStep}" +
+                 (plan.SourceRank is int s ? $", state from rank {s} to rank(s) {string.Join(",", plan.NeedState)}" : "") +
+                 (plan.ResumeCheckpoint != null ? $", from checkpoint {Path.GetFileName(plan.ResumeCheckpoint)}" : ""));
+            BecomeTraining();
+        });
+    }
+
+    void OnProgress(TrainerProgress p)
+    {
+        if (_world == null || p.Epoch != _world.Epoch) return;
+        if (_world.Refs.ContainsKey(p.TrainerId) && _world.Refs[p.TrainerId] == null)
+        {
+            // A restarted coordinator re-learns the members from their reports.
+            _world.Refs[p.TrainerId] = Sender;
+            _registered[p.TrainerId] = new Registration(p.TrainerId, Sender,
+                new RegisterTrainer(ControlProtocol.Version, p.TrainerId, "", "", 0, _specHash, _settings.SoftwareVersion), _registrationCounter++, false);
+            Context.Watch(Sender);
+            if (_world.Members.Count == 0 && _world.Refs.Values.All(r => r != null))
+            {
+                Timers.Cancel("reconnect");
+                Note($"all {_world.Refs.Count} member(s) of world {_world.Epoch} reconnected; training continues");
+            }
+        }
+        if (_healing != null && _world.Epoch > _healing.AbortedEpoch)
+        {
+            double seconds = _healing.Clock.Elapsed.TotalSeconds;
+            Write(p.Step, EventKind.Recovered, new JsonObject
+            {
+                ["epoch"] = _world.Epoch, ["seconds"] = Math.Round(seconds, 3), ["reason"] = _healing.Reason, ["world_size"] = _world.Refs.Count,
+            });
+            Note($"recovered in {seconds:F1} s: world {_world.Epoch} completed step {p.Step}");
+            _healing = null;
+        }
+        if (p.Rank != 0) return;
+        Persist(new StepCommitted(ControlProtocol.Version, p.Epoch, p.Step), e => _ledger = _ledger.Apply(e));
+        if (p.Step % _spec.Cluster.ProgressEvery == 0 || p.Step == _spec.Steps)
+            Note($"step {p.Step}/{_spec.Steps} | world {_world.Refs.Count} (epoch {p.Epoch}) | {p.ImagesPerSecond:F0} img/s | Loss_D {p.LossD:F4} Loss_G {p.LossG:F4}");
+    }
+
+    void OnFinished(TrainerFinished f)
+    {
+        if (!IsCurrent(f.Epoch)) return;
+        _finishedHashes[f.TrainerId] = f.ReplicaHash;
+        if (_finishedHashes.Count < _world!.Refs.Count) return;
+        bool identical = _finishedHashes.Values.Distinct().Count() == 1;
+        Write(f.Step, EventKind.RunComplete, new JsonObject
+        {
+            ["world_size"] = _world.Refs.Count,
+            ["replicas_identical"] = identical,
+            ["replica_hash"] = _finishedHashes.Values.First(),
+            ["epoch"] = _world.Epoch,
+        });
+        Note(identical
+            ? $"done: {f.Step} steps; all {_world.Refs.Count} replicas identical ({_finishedHashes.Values.First()[..12]})"
+            : $"done: {f.Step} steps, but replica hashes differ: {string.Join(", ", _finishedHashes.Values.Select(h => h[..12]))}");
+        Finish(exitCode: identical ? 0 : 1, reason: "run complete", failed: !identical, step: f.Step);
     }
 
     bool IsCurrent(long epoch) => _world != null && epoch == _world.Epoch;
 
-    void WriteEvent(RunEventReport e)
+    CheckpointRef? NewestCheckpoint(bool verbose)
+    {
+        var found = new CheckpointStore(_layout.CheckpointsDir, _spec.Checkpoint.Keep)
+            .FindNewestValid(w => { if (verbose) Note($"warning: {w}"); });
+        return found is { } f ? new CheckpointRef(f.Step, f.Path) : null;
+    }
+
+    void WriteReported(RunEventReport e)
     {
         JsonObject? details = null;
         try { details = JsonNode.Parse(e.DetailsJson) as JsonObject; }
         catch (System.Text.Json.JsonException) { }
-        _events?.Write(e.Step, e.Kind, details);
+        Write(e.Step, e.Kind, details);
     }
 
-    void Stop(int exitCode, string reason, bool failed)
+    void Write(long step, string kind, JsonObject? details) => _events?.Write(step < 0 ? Math.Max(0, _ledger.CommittedStep) : step, kind, details);
+
+    void Finish(int exitCode, string reason, bool failed, long step)
     {
+        foreach (var r in _registered.Values) r.Ref.Tell(new StopTraining(ControlProtocol.Version, reason, failed));
         if (_world != null)
-            foreach (var r in _world.Refs.Values) r.Tell(new StopTraining(ControlProtocol.Version, reason, failed));
-        foreach (var r in _registered.Values.Where(r => _world == null || !_world.Refs.ContainsKey(r.TrainerId)))
-            r.Ref.Tell(new StopTraining(ControlProtocol.Version, reason, failed));
-        Become(Stopped);
-        _settings.Finished(exitCode);
+            foreach (var r in _world.Refs.Values) r?.Tell(new StopTraining(ControlProtocol.Version, reason, failed));
+        BecomeStopped();
+        if (exitCode == 2) { _settings.Finished(exitCode); return; } // nothing started: nothing to record
+        Persist(new RunEnded(ControlProtocol.Version, exitCode, step), e =>
+        {
+            _ledger = _ledger.Apply(e);
+            _settings.Finished(exitCode);
+        });
     }
 
     void Note(string line)
@@ -226,5 +433,9 @@ public sealed class CoordinatorActor : ReceiveActor
         _settings.Log(line);
     }
 
-    protected override void PostStop() => _events?.Dispose();
+    protected override void PostStop()
+    {
+        Akka.Cluster.Cluster.Get(Context.System).Unsubscribe(Self);
+        _events?.Dispose();
+    }
 }

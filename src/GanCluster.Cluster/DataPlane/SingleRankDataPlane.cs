@@ -16,5 +16,15 @@ public sealed class SingleRankDataPlane : IDataPlane
 
     public void Fence(long epoch) { }
 
+    public bool IsWorldFailure(Exception error) => error is OperationCanceledException;
+
+    public int? SuspectRank(Exception error) => null;
+
+    public void SendState(WorldFormed world, int fromRank, int toRank, byte[] state, CancellationToken cancel) =>
+        throw new NotSupportedException("a world of one rank has no peer to send state to");
+
+    public byte[] ReceiveState(WorldFormed world, int myRank, int fromRank, CancellationToken cancel) =>
+        throw new NotSupportedException("a world of one rank has no peer to receive state from");
+
     public void Dispose() { }
 }

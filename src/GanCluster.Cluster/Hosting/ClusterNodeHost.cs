@@ -2,6 +2,7 @@ using Akka.Actor;
 using Akka.Cluster.Hosting;
 using Akka.Cluster.Hosting.SBR;
 using Akka.Hosting;
+using Akka.Persistence.Sql.Hosting;
 using Akka.Remote.Hosting;
 using GanCluster.Cluster.Protocol;
 using Microsoft.Extensions.DependencyInjection;
@@ -37,7 +38,9 @@ public static class ClusterNodeHost
                 {
                     Roles = [node.Role],
                     SeedNodes = node.SeedNodes.ToArray(),
-                    SplitBrainResolver = new KeepMajorityOption(),
+                    // The side with the oldest node (the coordinator, normally) survives a partition; a lone oldest
+                    // node (a crashed coordinator) is downed so the trainers carry on (docs/fault-tolerance.md).
+                    SplitBrainResolver = new KeepOldestOption { DownIfAlone = true },
                     FailureDetector = new Akka.Remote.Hosting.PhiAccrualFailureDetectorOptions
                     {
                         HeartbeatInterval = node.Timing.HeartbeatInterval,
@@ -53,6 +56,8 @@ public static class ClusterNodeHost
                     """, HoconAddMode.Prepend)
                 .WithCustomSerializer("gancluster-control", ControlMessageSerializer.MessageTypes.Concat([typeof(IControlMessage)]),
                     system => new ControlMessageSerializer(system));
+            if (node.Journal is { } journal)
+                akka.WithSqlPersistence(journal.ConnectionString, journal.Provider, autoInitialize: true);
             actors(akka);
         });
         return builder.Build();

@@ -1,7 +1,7 @@
 namespace GanCluster.Cluster.Hosting;
 
 /// <summary>How one Akka node joins the cluster. Bound from the command line (or the pod's environment on Kubernetes).</summary>
-public sealed class NodeOptions
+public sealed record NodeOptions
 {
     public const string SystemName = "gancluster";
     public const string CoordinatorRole = "coordinator";
@@ -24,10 +24,28 @@ public sealed class NodeOptions
 
     public DiscoveryMode Discovery { get; init; } = DiscoveryMode.SeedNodes;
 
+    /// <summary>The coordinator's event journal (null on trainer nodes, which persist nothing).</summary>
+    public JournalOptions? Journal { get; init; }
+
     /// <summary>Failure detection and downing, tuned for seconds rather than Akka's 45 s defaults (docs/fault-tolerance.md).</summary>
     public FailureTiming Timing { get; init; } = FailureTiming.Default;
 
     public static string Address(string host, int port) => $"akka.tcp://{SystemName}@{host}:{port}";
+}
+
+/// <summary>Where the coordinator's journal lives: a SQLite file (single machine) or PostgreSQL (Kubernetes).</summary>
+public sealed record JournalOptions(string ConnectionString, string Provider)
+{
+    public const string PostgresVariable = "GANCLUSTER_JOURNAL_POSTGRES";
+
+    public static JournalOptions Sqlite(string runDir) =>
+        new($"Data Source={Path.Combine(Path.GetFullPath(runDir), "coordinator.db")}", LinqToDB.ProviderName.SQLiteMS);
+
+    public static JournalOptions Postgres(string connectionString) => new(connectionString, LinqToDB.ProviderName.PostgreSQL15);
+
+    /// <summary>PostgreSQL when the environment names a connection (from a Kubernetes Secret), else SQLite under the run directory.</summary>
+    public static JournalOptions FromEnvironment(string runDir) =>
+        Environment.GetEnvironmentVariable(PostgresVariable) is { Length: > 0 } pg ? Postgres(pg) : Sqlite(runDir);
 }
 
 public enum DiscoveryMode

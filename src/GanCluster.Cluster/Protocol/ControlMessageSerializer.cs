@@ -18,6 +18,9 @@ public sealed class ControlMessageSerializer(ExtendedActorSystem system) : Seria
     [
         typeof(RegisterTrainer), typeof(RegistrationAccepted), typeof(RegistrationRefused), typeof(WorldFormed),
         typeof(TrainerProgress), typeof(TrainerFinished), typeof(TrainerFailed), typeof(RunEventReport), typeof(StopTraining),
+        typeof(AbortWorld), typeof(TrainerLeaving),
+        // the coordinator's journal
+        typeof(Coordinator.EpochStarted), typeof(Coordinator.StepCommitted), typeof(Coordinator.RunEnded),
     ];
 
     static readonly FrozenDictionary<string, Type> ByManifest = Types.ToFrozenDictionary(t => t.Name);

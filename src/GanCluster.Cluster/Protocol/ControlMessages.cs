@@ -17,7 +17,15 @@ public static class ControlProtocol
     public const int Version = 1;
 }
 
-/// <summary>A trainer (one rank on one device) asks to take part in the run.</summary>
+/// <summary>
+/// A trainer (one rank on one device) asks to take part in the run, and says what state it holds. Sent again
+/// every few seconds while the trainer is outside a world (after an abort, or while waiting), which is how a
+/// restarted coordinator re-learns who is alive and what they hold.
+/// </summary>
+/// <param name="Step">steps its in-memory replica has completed (-1: no state, a fresh process)</param>
+/// <param name="StateHash">hash of that replica (weights and optimizer states), null without state</param>
+/// <param name="LastEpoch">the last world it trained in (0: none)</param>
+/// <param name="Restarts">how often its training loop was restarted after a failure</param>
 public sealed record RegisterTrainer(
     int Version,
     string TrainerId,
@@ -25,7 +33,11 @@ public sealed record RegisterTrainer(
     string DataHost,
     int DataPort,
     string SpecHash,
-    string SoftwareVersion) : IControlMessage;
+    string SoftwareVersion,
+    long Step = -1,
+    string? StateHash = null,
+    long LastEpoch = 0,
+    int Restarts = 0) : IControlMessage;
 
 /// <summary>The coordinator accepted the trainer; it waits for a world.</summary>
 public sealed record RegistrationAccepted(int Version, string RunId, int WorkersExpected) : IControlMessage;
@@ -37,15 +49,31 @@ public sealed record RegistrationRefused(int Version, string Reason) : IControlM
 public sealed record WorldMember(int Rank, string TrainerId, string DataHost, int DataPort);
 
 /// <summary>
-/// A new world: its members and ranks, and where training (re)starts. <paramref name="ResumeCheckpoint"/> is a
-/// checkpoint folder every member loads before the first step (null: start from the seed).
+/// A new world: its members and ranks, and where training (re)starts.
 /// </summary>
+/// <param name="ResumeCheckpoint">a checkpoint folder every member without the start state loads (null: none)</param>
+/// <param name="SourceRank">the rank whose in-memory state is the source of truth (null: none; use the checkpoint
+/// or the seed)</param>
+/// <param name="SourceHash">the hash of the source's state; members holding exactly it need no transfer</param>
+/// <param name="NeedState">ranks that receive the source's state over the data plane before the first step</param>
 public sealed record WorldFormed(
     int Version,
     long Epoch,
     IReadOnlyList<WorldMember> Members,
     long StartStep,
-    string? ResumeCheckpoint) : IControlMessage;
+    string? ResumeCheckpoint,
+    int? SourceRank = null,
+    string? SourceHash = null,
+    IReadOnlyList<int>? NeedState = null) : IControlMessage;
+
+/// <summary>
+/// Abandon world <paramref name="Epoch"/> now: abort the collective in flight (the step is undone), fence the
+/// epoch, and re-register with the state held.
+/// </summary>
+public sealed record AbortWorld(int Version, long Epoch, string Reason) : IControlMessage;
+
+/// <summary>A trainer leaves the run for good (its loop failed more often than cluster.max_restarts allows).</summary>
+public sealed record TrainerLeaving(int Version, string TrainerId, string Reason) : IControlMessage;
 
 /// <summary>A trainer's periodic report (every cluster.progress_every steps; off the per-step path).</summary>
 public sealed record TrainerProgress(
@@ -61,8 +89,11 @@ public sealed record TrainerProgress(
 /// <summary>A trainer reached the final step of the run.</summary>
 public sealed record TrainerFinished(int Version, string TrainerId, long Epoch, long Step, string ReplicaHash) : IControlMessage;
 
-/// <summary>A trainer's loop failed in world <paramref name="Epoch"/> (a data-plane error, a fatal error).</summary>
-public sealed record TrainerFailed(int Version, string TrainerId, long Epoch, long Step, string Reason, bool Fatal) : IControlMessage;
+/// <summary>
+/// A trainer's loop failed in world <paramref name="Epoch"/> (a data-plane error, a fatal error).
+/// <paramref name="SuspectRank"/> is the peer a data-plane error blames, when it names one.
+/// </summary>
+public sealed record TrainerFailed(int Version, string TrainerId, long Epoch, long Step, string Reason, bool Fatal, int? SuspectRank = null) : IControlMessage;
 
 /// <summary>An event from rank 0's trainer for events.jsonl, which the coordinator alone writes.</summary>
 public sealed record RunEventReport(int Version, long Step, string Kind, string DetailsJson) : IControlMessage;

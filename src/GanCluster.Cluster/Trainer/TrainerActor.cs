@@ -1,16 +1,23 @@
+using System.Diagnostics;
+using System.Text.Json.Nodes;
 using Akka.Actor;
 using Akka.Event;
 using GanCluster.Cluster.Protocol;
+using GanCluster.Core.Runs;
 using GanCluster.Core.Spec;
 using GanCluster.Training;
+using GanCluster.Training.Checkpointing;
 using GanCluster.Training.Data;
+using GanCluster.Training.Distributed;
 
 namespace GanCluster.Cluster.Trainer;
 
 /// <summary>
-/// One rank: registers with the coordinator, and for each world it is given runs the training loop on its own
-/// thread (tensors never touch the actor's dispatcher). The loop reports to this actor, which reports to the
-/// coordinator. States follow the trainer's life: Registering -> WaitingForWorld -> Training -> Stopped.
+/// One rank. Outside a world it registers with the coordinator every few seconds, saying which state it holds;
+/// inside a world it runs the training loop on its own thread (tensors never touch the actor's dispatcher) and
+/// relays the loop's reports. States: OutsideWorld -> InWorld -> (abort or failure) OutsideWorld ... -> Stopped.
+/// The loop runs under this actor's supervision: a failure that is not the world's (a device error, repeated
+/// non-finite steps) counts as a restart, retried with backoff up to cluster.max_restarts, then the trainer leaves.
 /// </summary>
 public sealed class TrainerActor : ReceiveActor, IWithTimers
 {
@@ -18,140 +25,223 @@ public sealed class TrainerActor : ReceiveActor, IWithTimers
     readonly ILoggingAdapter _log = Context.GetLogger();
     readonly string _specHash;
     GanTrainer? _trainer;
-    CancellationTokenSource? _loop;
+    CancellationTokenSource? _abort;
+    CancellationTokenSource? _stop;
     Task? _loopTask;
     long _epoch;
+    long _lastEpoch;
+    int _restarts;
+    (long Step, string? Hash) _held = (-1, null);
 
     // Messages from the loop thread to the actor.
-    sealed record LoopEnded(long Epoch, long Step, string Hash);
-    sealed record LoopFailed(long Epoch, long Step, string Reason, bool Fatal);
-    sealed record RetryRegistration;
+    sealed record LoopEnded(long Epoch, long Step, string Hash, bool Finished);
+    sealed record LoopFailed(long Epoch, long Step, string? Hash, string Reason, FailureKind Kind, int? SuspectRank);
+    sealed record RegisterNow;
+
+    enum FailureKind { World, Trainer, Fatal }
 
     public TrainerActor(TrainerSettings settings)
     {
         _settings = settings;
         _specHash = SpecDiff.Hash(settings.Spec);
-        Registering();
+        OutsideWorld();
     }
 
     public ITimerScheduler Timers { get; set; } = null!;
 
     public static Props Props(TrainerSettings settings) => Akka.Actor.Props.Create(() => new TrainerActor(settings));
 
-    protected override void PreStart()
+    protected override void PreStart() => StartRegistering(TimeSpan.Zero);
+
+    // ---- OutsideWorld: register (again) every few seconds until a world includes this trainer.
+    void OutsideWorld()
     {
-        Register();
-        // The proxy buffers until the singleton is reachable; re-send in case the first registration was lost.
-        Timers.StartPeriodicTimer("register", new RetryRegistration(), TimeSpan.FromSeconds(3));
+        Receive<RegisterNow>(_ => Register());
+        Receive<RegistrationAccepted>(_ => { });
+        Receive<RegistrationRefused>(r => Refused(r.Reason));
+        Receive<WorldFormed>(StartWorld);
+        Receive<AbortWorld>(_ => { });
+        Receive<LoopEnded>(_ => { });
+        Receive<LoopFailed>(_ => { });
+        Receive<StopTraining>(Stop);
     }
 
-    void Register() => _settings.Coordinator.Tell(new RegisterTrainer(ControlProtocol.Version, _settings.TrainerId,
-        _settings.Device, _settings.DataPlane.Host, _settings.DataPlane.Port, _specHash, _settings.SoftwareVersion));
-
-    void Registering()
+    // ---- InWorld: the loop trains in world _epoch.
+    void InWorld()
     {
-        Receive<RetryRegistration>(_ => Register());
-        Receive<RegistrationAccepted>(a =>
+        Receive<RegisterNow>(_ => { });
+        Receive<RegistrationAccepted>(_ => { });
+        Receive<WorldFormed>(w => { if (w.Epoch > _epoch) StartWorld(w); });
+        Receive<AbortWorld>(a =>
         {
-            Timers.Cancel("register");
-            Note($"registered with the coordinator (run {a.RunId}); waiting for a world of {a.WorkersExpected}");
-            Become(WaitingForWorld);
+            if (a.Epoch != _epoch) return;
+            Note($"world {a.Epoch} aborted: {a.Reason}");
+            _abort?.Cancel(); // the loop undoes the step in flight and ends with LoopFailed(World)
         });
-        Receive<RegistrationRefused>(r => Refused(r.Reason));
-        Receive<WorldFormed>(w => { Timers.Cancel("register"); StartWorld(w); });
-        Receive<StopTraining>(Stop);
-    }
-
-    void WaitingForWorld()
-    {
-        Receive<RegistrationAccepted>(_ => { });
-        Receive<RetryRegistration>(_ => { });
-        Receive<WorldFormed>(StartWorld);
-        Receive<RegistrationRefused>(r => Refused(r.Reason));
-        Receive<StopTraining>(Stop);
-    }
-
-    void Training()
-    {
-        Receive<RegistrationAccepted>(_ => { });
-        Receive<RetryRegistration>(_ => { });
-        Receive<WorldFormed>(StartWorld);
         Receive<LoopEnded>(e =>
         {
             if (e.Epoch != _epoch) return;
-            _settings.Coordinator.Tell(new TrainerFinished(ControlProtocol.Version, _settings.TrainerId, e.Epoch, e.Step, e.Hash));
+            _held = (e.Step, e.Hash);
+            if (e.Finished)
+                _settings.Coordinator.Tell(new TrainerFinished(ControlProtocol.Version, _settings.TrainerId, e.Epoch, e.Step, e.Hash));
+            else LeaveWorld(TimeSpan.Zero); // stopped on request before the end
         });
         Receive<LoopFailed>(f =>
         {
             if (f.Epoch != _epoch) return;
-            Note($"training failed at step {f.Step}: {f.Reason}");
-            _settings.Coordinator.Tell(new TrainerFailed(ControlProtocol.Version, _settings.TrainerId, f.Epoch, f.Step, f.Reason, f.Fatal));
+            _held = (f.Step, f.Hash);
+            Note($"training stopped at step {f.Step}: {f.Reason}");
+            _settings.Coordinator.Tell(new TrainerFailed(ControlProtocol.Version, _settings.TrainerId, f.Epoch, f.Step, f.Reason,
+                f.Kind == FailureKind.Fatal, f.SuspectRank));
+            switch (f.Kind)
+            {
+                case FailureKind.Fatal:
+                    Become(Stopped);
+                    _settings.Stopped(2);
+                    break;
+                case FailureKind.Trainer when _restarts >= _settings.Spec.Cluster.MaxRestarts:
+                    Note($"giving up after {_restarts} restart(s)");
+                    _settings.Coordinator.Tell(new TrainerLeaving(ControlProtocol.Version, _settings.TrainerId, f.Reason));
+                    Become(Stopped);
+                    _settings.Stopped(1);
+                    break;
+                case FailureKind.Trainer:
+                    _restarts++;
+                    var backoff = TimeSpan.FromSeconds(Math.Min(30, Math.Pow(2, _restarts - 1)));
+                    Forward(EventKind.TrainerRestarted, f.Step, new JsonObject
+                    {
+                        ["trainer"] = _settings.TrainerId, ["restart"] = _restarts, ["backoff_seconds"] = backoff.TotalSeconds, ["reason"] = f.Reason,
+                    });
+                    LeaveWorld(backoff);
+                    break;
+                default:
+                    LeaveWorld(TimeSpan.Zero);
+                    break;
+            }
         });
         Receive<StopTraining>(Stop);
     }
 
-    void Stopped()
+    void Stopped() => ReceiveAny(_ => { });
+
+    void StartRegistering(TimeSpan delay)
     {
-        ReceiveAny(_ => { });
+        Timers.StartPeriodicTimer("register", new RegisterNow(), delay, TimeSpan.FromSeconds(2));
+    }
+
+    void Register() => _settings.Coordinator.Tell(new RegisterTrainer(ControlProtocol.Version, _settings.TrainerId,
+        _settings.Device, _settings.DataPlane.Host, _settings.DataPlane.Port, _specHash, _settings.SoftwareVersion,
+        _held.Step, _held.Hash, _lastEpoch, _restarts));
+
+    void LeaveWorld(TimeSpan backoff)
+    {
+        _loopTask = null;
+        Become(OutsideWorld);
+        StartRegistering(backoff);
     }
 
     void StartWorld(WorldFormed world)
     {
         var me = world.Members.FirstOrDefault(m => m.TrainerId == _settings.TrainerId);
         if (me == null) return; // not part of this world: stay a standby
-        StopLoop();
-        _epoch = world.Epoch;
+        Timers.Cancel("register");
+        AbortLoop();
+        _epoch = _lastEpoch = world.Epoch;
         _settings.DataPlane.Fence(world.Epoch);
         var self = Self;
-        var cancel = _loop = new CancellationTokenSource();
-        Note($"world {world.Epoch}: rank {me.Rank} of {world.Members.Count}, from step {world.StartStep}");
-        _loopTask = Task.Factory.StartNew(() => RunLoop(world, me.Rank, self, cancel.Token), cancel.Token,
+        _abort = new CancellationTokenSource();
+        _stop = new CancellationTokenSource();
+        var (abort, stop) = (_abort.Token, _stop.Token);
+        Note($"world {world.Epoch}: rank {me.Rank} of {world.Members.Count}, from step {world.StartStep}" +
+             (world.NeedState?.Contains(me.Rank) == true ? $" (state from rank {world.SourceRank})" : ""));
+        _loopTask = Task.Factory.StartNew(() => RunLoop(world, me.Rank, self, stop, abort), CancellationToken.None,
             TaskCreationOptions.LongRunning, TaskScheduler.Default);
-        Become(Training);
+        Become(InWorld);
     }
 
-    /// <summary>The training loop (its own thread): join the world's data plane, then train to the end.</summary>
-    void RunLoop(WorldFormed world, int rank, IActorRef self, CancellationToken cancel)
+    /// <summary>The training loop (its own thread): join the world, sync state if told to, train to the end.</summary>
+    void RunLoop(WorldFormed world, int rank, IActorRef self, CancellationToken stop, CancellationToken abort)
     {
-        long step = _trainer?.State.Step ?? world.StartStep;
         try
         {
-            var collective = _settings.DataPlane.Join(world, rank, cancel);
-            if (_trainer == null)
-            {
-                _trainer = new GanTrainer(new TrainerOptions
-                {
-                    Spec = _settings.Spec,
-                    RunDir = _settings.RunDir,
-                    ResumeCheckpoint = world.ResumeCheckpoint,
-                    Device = _settings.Device,
-                    Collective = collective,
-                    Events = new ForwardingEventSink(_settings.Coordinator),
-                    Log = _settings.Log,
-                });
-                _trainer.StepCompleted += report =>
-                {
-                    if (report.Stats.Step % _settings.Spec.Cluster.ProgressEvery != 0 && report.Stats.Step != report.TotalSteps) return;
-                    _settings.Coordinator.Tell(new TrainerProgress(ControlProtocol.Version, _settings.TrainerId, _epoch,
-                        _trainer.Collective.Rank, report.Stats.Step, report.ImagesPerSecond, report.Stats.LossD, report.Stats.LossG));
-                };
-            }
-            else _trainer.BindWorld(collective);
-            var state = _trainer.Run(cancel);
-            step = state.Step;
-            if (!cancel.IsCancellationRequested)
-                self.Tell(new LoopEnded(world.Epoch, state.Step, _trainer.Snapshot().Hash()));
-        }
-        catch (Exception e) when (cancel.IsCancellationRequested && e is OperationCanceledException)
-        {
-            // stopped on purpose
+            var collective = _settings.DataPlane.Join(world, rank, abort);
+            bool receives = world.NeedState?.Contains(rank) == true;
+            _trainer ??= CreateTrainer(receives ? null : world.ResumeCheckpoint);
+            SyncState(world, rank, receives, abort);
+            _trainer.BindWorld(collective);
+            var state = _trainer.Run(stop, abort);
+            self.Tell(new LoopEnded(world.Epoch, state.Step, _trainer.Snapshot().Hash(), Finished: state.Step >= _settings.Spec.Steps));
         }
         catch (Exception e)
         {
-            bool fatal = e is SpecException or DataException;
-            self.Tell(new LoopFailed(world.Epoch, _trainer?.State.Step ?? step, $"{e.GetType().Name}: {e.Message}", fatal));
+            var kind = abort.IsCancellationRequested || _settings.DataPlane.IsWorldFailure(e) ? FailureKind.World
+                : e is SpecException or DataException or ReplicaMismatchException ? FailureKind.Fatal
+                : FailureKind.Trainer;
+            string? hash = null;
+            try { hash = _trainer?.Snapshot().Hash(); }
+            catch (Exception) { } // a broken device may not even serialise
+            self.Tell(new LoopFailed(world.Epoch, _trainer?.State.Step ?? -1, hash, $"{e.GetType().Name}: {e.Message}", kind,
+                _settings.DataPlane.SuspectRank(e)));
         }
     }
+
+    GanTrainer CreateTrainer(string? resumeCheckpoint)
+    {
+        var trainer = new GanTrainer(new TrainerOptions
+        {
+            Spec = _settings.Spec,
+            RunDir = _settings.RunDir,
+            ResumeCheckpoint = resumeCheckpoint,
+            Force = _settings.Force,
+            Device = _settings.Device,
+            Events = new ForwardingEventSink(_settings.Coordinator),
+            Log = _settings.Log,
+        });
+        trainer.StepCompleted += report =>
+        {
+            // Every progress_every steps, and the first step of each world (the coordinator times recoveries by it).
+            if (report.Stats.Step % _settings.Spec.Cluster.ProgressEvery != 0 && report.Stats.Step != report.TotalSteps
+                && report.StepsThisSession != 1) return;
+            _settings.Coordinator.Tell(new TrainerProgress(ControlProtocol.Version, _settings.TrainerId, _epoch,
+                trainer.Collective.Rank, report.Stats.Step, report.ImagesPerSecond, report.Stats.LossD, report.Stats.LossG));
+        };
+        return trainer;
+    }
+
+    /// <summary>Makes this replica the world's start state: from the source rank's memory, or from the checkpoint.</summary>
+    void SyncState(WorldFormed world, int rank, bool receives, CancellationToken abort)
+    {
+        var trainer = _trainer!;
+        if (world.SourceRank is int source && world.NeedState is { Count: > 0 } needy)
+        {
+            var clock = Stopwatch.StartNew();
+            if (rank == source)
+            {
+                byte[] state = trainer.Snapshot().ToBytes();
+                Parallel.ForEach(needy, r => _settings.DataPlane.SendState(world, source, r, state, abort));
+                Note($"sent state of step {trainer.State.Step} ({state.Length / 1e6:F1} MB) to rank(s) {string.Join(",", needy)} in {clock.Elapsed.TotalSeconds:F2} s");
+            }
+            else if (receives)
+            {
+                byte[] state = _settings.DataPlane.ReceiveState(world, rank, source, abort);
+                trainer.Restore(TrainerSnapshot.FromBytes(state));
+                Forward(EventKind.StateTransfer, world.StartStep, new JsonObject
+                {
+                    ["trainer"] = _settings.TrainerId, ["from_rank"] = source, ["to_rank"] = rank, ["epoch"] = world.Epoch,
+                    ["bytes"] = state.Length, ["seconds"] = Math.Round(clock.Elapsed.TotalSeconds, 4),
+                });
+            }
+        }
+        else if (world.ResumeCheckpoint != null && trainer.State.Step != world.StartStep)
+        {
+            trainer.Restore(TrainerSnapshot.ReadFrom(world.ResumeCheckpoint));
+        }
+        if (trainer.State.Step != world.StartStep)
+            throw new InvalidOperationException($"replica holds step {trainer.State.Step}, the world starts at {world.StartStep}");
+    }
+
+    void Forward(string kind, long step, JsonObject details) =>
+        _settings.Coordinator.Tell(new RunEventReport(ControlProtocol.Version, step, kind, details.ToJsonString()));
 
     void Refused(string reason)
     {
@@ -161,21 +251,23 @@ public sealed class TrainerActor : ReceiveActor, IWithTimers
         _settings.Stopped(2);
     }
 
+    /// <summary>Ends the run for this trainer: a clean stop (voted, so the world stops after one step) when it trains.</summary>
     void Stop(StopTraining stop)
     {
-        StopLoop();
+        Timers.Cancel("register");
+        _stop?.Cancel();
+        if (_loopTask != null && !_loopTask.Wait(TimeSpan.FromSeconds(30))) AbortLoop();
         Note(stop.Failed ? $"stopping: {stop.Reason}" : $"run over: {stop.Reason}");
         Become(Stopped);
         _settings.Stopped(stop.Failed ? 1 : 0);
     }
 
-    void StopLoop()
+    void AbortLoop()
     {
-        _loop?.Cancel();
-        try { _loopTask?.Wait(TimeSpan.FromSeconds(60)); }
+        _abort?.Cancel();
+        try { _loopTask?.Wait(TimeSpan.FromSeconds(30)); }
         catch (AggregateException) { }
-        _loop?.Dispose();
-        (_loop, _loopTask) = (null, null);
+        _loopTask = null;
     }
 
     void Note(string line)
@@ -186,7 +278,7 @@ public sealed class TrainerActor : ReceiveActor, IWithTimers
 
     protected override void PostStop()
     {
-        StopLoop();
+        AbortLoop();
         _trainer?.Dispose();
     }
 }

@@ -23,6 +23,9 @@ public sealed class TrainerSettings
 
     public string SoftwareVersion { get; init; } = SoftwareInfo.Version;
 
+    /// <summary>Accept a resume checkpoint whose training-defining spec fields differ (the coordinator already checked).</summary>
+    public bool Force { get; init; }
+
     public Action<string> Log { get; init; } = _ => { };
 
     /// <summary>Called once with this trainer's exit code when it stops (0 done, 1 failed, 2 refused / bad input).</summary>

@@ -21,4 +21,11 @@ public static class EventKind
     public const string TrainerFailed = "trainer_failed";
     public const string WorldFormed = "world_formed";
     public const string RunComplete = "run_complete";
+    public const string WorldAborted = "world_aborted";
+    public const string Recovered = "recovered";
+    public const string StateTransfer = "state_transfer";
+    public const string TrainerRestarted = "trainer_restarted";
+    public const string TrainerLeft = "trainer_left";
+    public const string WaitingForTrainers = "waiting_for_trainers";
+    public const string CoordinatorRecovered = "coordinator_recovered";
 }

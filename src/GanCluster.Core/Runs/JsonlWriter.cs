@@ -61,6 +61,10 @@ public sealed class JsonlWriter : IDisposable
         File.Move(tmp, path, overwrite: true);
     }
 
+    /// <summary>The largest "step" in the file (-1 when there is none).</summary>
+    public static long LastStep(string path) =>
+        ReadAll(path).Select(o => o["step"]?.GetValue<long>() ?? -1).DefaultIfEmpty(-1).Max();
+
     /// <summary>Reads every well-formed object of a JSONL file (skipping a torn last line).</summary>
     public static IEnumerable<JsonObject> ReadAll(string path)
     {

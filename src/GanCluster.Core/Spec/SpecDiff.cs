@@ -14,7 +14,8 @@ public static class SpecDiff
     // cluster.progress_every and hash_every only change reporting; cluster.workers does change training (the
     // global batch), but an elastic world may legitimately resume with another size, so it is reported, not refused.
     static readonly string[] NotTrainingDefining =
-        ["steps", "sample_every", "log_every", "checkpoint.", "threads", "cluster.workers", "cluster.progress_every", "cluster.hash_every"];
+        ["steps", "sample_every", "log_every", "checkpoint.", "threads", "cluster.workers", "cluster.min_workers", "cluster.progress_every",
+         "cluster.hash_every", "cluster.max_restarts", "cluster.recovery_window_seconds"];
 
     public sealed record Difference(string Path, string Before, string After);
 

@@ -19,6 +19,9 @@ public sealed class TrainerSnapshot
     public const string State = "state.json";
     public const string Spec = "spec.yaml";
 
+    /// <summary>The metrics row of the snapshot's step, so a new rank 0 can write it if its predecessor could not.</summary>
+    public const string LastRow = "last_row.json";
+
     /// <summary>The blobs that define training (everything except the informational spec copy).</summary>
     public static readonly string[] Hashed = [Generator, Discriminator, OptimizerG, OptimizerD];
 
@@ -29,9 +32,9 @@ public sealed class TrainerSnapshot
     public long Bytes => Files.Values.Sum(b => (long)b.Length);
 
     public static TrainerSnapshot Capture(nn.Module g, nn.Module d, OptimizerHelper optG, OptimizerHelper optD,
-        TrainState state, string specYaml)
+        TrainState state, string specYaml, string? lastRowJson = null)
     {
-        return new TrainerSnapshot(new Dictionary<string, byte[]>
+        var files = new Dictionary<string, byte[]>
         {
             [Generator] = Save(w => g.save(w)),
             [Discriminator] = Save(w => d.save(w)),
@@ -39,7 +42,43 @@ public sealed class TrainerSnapshot
             [OptimizerD] = Save(optD.save_state_dict),
             [State] = Encoding.UTF8.GetBytes(state.ToJson()),
             [Spec] = Encoding.UTF8.GetBytes(specYaml),
-        });
+        };
+        if (lastRowJson != null) files[LastRow] = Encoding.UTF8.GetBytes(lastRowJson);
+        return new TrainerSnapshot(files);
+    }
+
+    public string? ReadLastRow() => Files.TryGetValue(LastRow, out var b) ? Encoding.UTF8.GetString(b) : null;
+
+    /// <summary>All blobs in one buffer (name, length, bytes; repeated), for streaming to a peer.</summary>
+    public byte[] ToBytes()
+    {
+        using var ms = new MemoryStream();
+        using (var w = new BinaryWriter(ms, Encoding.UTF8, leaveOpen: true))
+        {
+            w.Write(Files.Count);
+            foreach (var (name, bytes) in Files.OrderBy(f => f.Key, StringComparer.Ordinal))
+            {
+                w.Write(name);
+                w.Write(bytes.Length);
+                w.Write(bytes);
+            }
+        }
+        return ms.ToArray();
+    }
+
+    public static TrainerSnapshot FromBytes(byte[] buffer)
+    {
+        using var r = new BinaryReader(new MemoryStream(buffer), Encoding.UTF8);
+        int count = r.ReadInt32();
+        var files = new Dictionary<string, byte[]>();
+        for (int i = 0; i < count; i++)
+        {
+            string name = r.ReadString();
+            files[name] = r.ReadBytes(r.ReadInt32());
+        }
+        foreach (var required in new[] { Generator, Discriminator, OptimizerG, OptimizerD, State, Spec })
+            if (!files.ContainsKey(required)) throw new InvalidDataException($"transferred state lacks {required}");
+        return new TrainerSnapshot(files);
     }
 
     public TrainState ReadState() => TrainState.FromJson(Encoding.UTF8.GetString(Files[State]));

@@ -15,7 +15,7 @@ namespace GanCluster.Training.Steps;
 public sealed class GanStep : IDisposable
 {
     const int DStatSlots = 4; // loss_d, d_real, d_fake, sign(D(real))
-    const int GStatSlots = 1; // loss_g
+    const int GStatSlots = 2; // loss_g, stop votes (how many ranks want to stop after this step)
 
     readonly nn.Module<Tensor, Tensor> _g;
     readonly nn.Module<Tensor, Tensor> _d;
@@ -49,13 +49,16 @@ public sealed class GanStep : IDisposable
     /// All-or-nothing in a world of several ranks: if a collective fails, D and the BatchNorm buffers are put back
     /// (<see cref="StepUndo"/>) and the exception propagates with the replica exactly at step - 1.
     /// </remarks>
-    public StepStats Run(Tensor real, long step, long seed, ICollective collective, bool updateD = true, CancellationToken cancel = default)
+    /// <param name="voteStop">this rank asks to stop after this step; every rank learns the sum of votes
+    /// (<see cref="StepStats.StopVotes"/>), so all stop after the same step.</param>
+    public StepStats Run(Tensor real, long step, long seed, ICollective collective, bool updateD = true, bool voteStop = false,
+        CancellationToken cancel = default)
     {
-        if (collective.WorldSize == 1) return RunStep(real, step, seed, collective, updateD, cancel);
+        if (collective.WorldSize == 1) return RunStep(real, step, seed, collective, updateD, voteStop, cancel);
         _undo.Save();
         try
         {
-            return RunStep(real, step, seed, collective, updateD, cancel);
+            return RunStep(real, step, seed, collective, updateD, voteStop, cancel);
         }
         catch
         {
@@ -64,7 +67,7 @@ public sealed class GanStep : IDisposable
         }
     }
 
-    StepStats RunStep(Tensor real, long step, long seed, ICollective collective, bool updateD, CancellationToken cancel)
+    StepStats RunStep(Tensor real, long step, long seed, ICollective collective, bool updateD, bool voteStop, CancellationToken cancel)
     {
         using var scope = NewDisposeScope();
         _g.train();
@@ -100,14 +103,16 @@ public sealed class GanStep : IDisposable
         var errG = _loss.Generator(_d.forward(fake));
         errG.backward();
         SetRequiresGrad(_paramsD, true);
-        _gradsG.SetStats(errG.detach().view(1));
+        // Stop votes are summed, not averaged: multiply back by the world size after the mean.
+        _gradsG.SetStats(stack([errG.detach(), tensor(voteStop ? 1f : 0f, device: _device)]));
         _gradsG.AllReduceMean(collective, cancel);
         var (statsG, normG) = _gradsG.Read();
         bool gUpdated = double.IsFinite(normG) && float.IsFinite(statsG[0]);
         _buffers.AllReduceMean(collective, cancel); // the last collective of the step: what follows is local
         if (gUpdated) _optG.step();
 
-        return new StepStats(step, lossD, statsG[0], dReal, dFake, realSign, normD, normG, dUpdated, gUpdated, !updateD);
+        int stopVotes = (int)Math.Round(statsG[1] * collective.WorldSize);
+        return new StepStats(step, lossD, statsG[0], dReal, dFake, realSign, normD, normG, dUpdated, gUpdated, !updateD) { StopVotes = stopVotes };
     }
 
     static void SetRequiresGrad(IReadOnlyList<Parameter> parameters, bool value)

@@ -19,4 +19,7 @@ public sealed record StepStats(
     bool DSkippedByPolicy)
 {
     public bool AnyNonFinite => !DUpdated && !DSkippedByPolicy || !GUpdated;
+
+    /// <summary>Ranks that asked to stop after this step (the same number on every rank).</summary>
+    public int StopVotes { get; init; }
 }

@@ -49,7 +49,7 @@ public class LocalRunTests
         {
             coordinator.Kill(entireProcessTree: true);
         }
-        var refused = Events(Path.Combine(_dir, "run")).Single(e => (string)e["kind"]! == EventKind.TrainerRefused);
+        var refused = Events(Path.Combine(_dir, "run")).First(e => (string)e["kind"]! == EventKind.TrainerRefused);
         Assert.Contains("--config", (string)refused["details"]!["reason"]!);
     }
 

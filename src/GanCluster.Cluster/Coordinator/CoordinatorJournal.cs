@@ -1,0 +1,33 @@
+using GanCluster.Cluster.Protocol;
+
+namespace GanCluster.Cluster.Coordinator;
+
+// What the coordinator persists (Akka.Persistence, SQLite under RUN_DIR by default): enough to come back after
+// its own process dies without disturbing the trainers, which keep training meanwhile. Serialised by
+// ControlMessageSerializer like the control messages.
+
+/// <summary>A world was formed.</summary>
+public sealed record EpochStarted(int Version, long Epoch, long StartStep, IReadOnlyList<string> Members) : IControlMessage;
+
+/// <summary>Every member of the current world completed this step (from rank 0's reports; ranks move in lockstep).</summary>
+public sealed record StepCommitted(int Version, long Epoch, long Step) : IControlMessage;
+
+/// <summary>The run ended with this exit code.</summary>
+public sealed record RunEnded(int Version, int ExitCode, long Step) : IControlMessage;
+
+/// <summary>The coordinator's durable state, rebuilt by replaying the journal.</summary>
+public sealed record CoordinatorLedger(long Epoch, long StartStep, IReadOnlyList<string> Members, long CommittedStep, bool Ended)
+{
+    public static readonly CoordinatorLedger Empty = new(0, 0, [], -1, false);
+
+    public CoordinatorLedger Apply(object e) => e switch
+    {
+        EpochStarted s => this with { Epoch = s.Epoch, StartStep = s.StartStep, Members = s.Members, CommittedStep = Math.Max(CommittedStep, s.StartStep), Ended = false },
+        StepCommitted c when c.Epoch == Epoch => this with { CommittedStep = Math.Max(CommittedStep, c.Step) },
+        RunEnded => this with { Ended = true },
+        _ => this,
+    };
+
+    /// <summary>A world was running when the coordinator last stopped (it may still be running now).</summary>
+    public bool InFlight => Epoch > 0 && !Ended;
+}
