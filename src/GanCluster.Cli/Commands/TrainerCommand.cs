@@ -23,8 +23,9 @@ public static class TrainerCommand
         var output = CommonOptions.Out();
         var devices = new Option<string>("--devices") { Description = "one trainer per device: cpu, cuda:0, or a list such as cuda:0,cuda:1 or cpu,cpu", DefaultValueFactory = _ => "cpu" };
         var dataPort = new Option<int>("--data-port") { Description = "first data-plane port (one per device; 0: any free port)", DefaultValueFactory = _ => 0 };
+        var force = new Option<bool>("--force") { Description = "accept a resume checkpoint whose training-defining spec fields differ" };
         var node = NodeCommandOptions.Create(defaultPort: 0);
-        var command = new Command("trainer", $"run a trainer node (the run token comes from ${TokenVariable})") { config, set, output, devices, dataPort };
+        var command = new Command("trainer", $"run a trainer node (the run token comes from ${TokenVariable})") { config, set, output, devices, dataPort, force };
         node.AddTo(command);
         command.SetAction(parse =>
         {
@@ -55,6 +56,7 @@ public static class TrainerCommand
                             TrainerId = $"{Environment.MachineName}:{Environment.ProcessId}/{i}",
                             DataPlane = planes[i],
                             Coordinator = coordinator,
+                            Force = parse.GetValue(force),
                             Log = line => Console.WriteLine(line),
                             Stopped = lifetime.PartStopped,
                         };

@@ -1,59 +1,142 @@
 using System.Security.Cryptography;
+using System.Text.Json;
 using GanCluster.Cli.Commands;
 using GanCluster.Cluster.Hosting;
+using GanCluster.Core.IO;
 
 namespace GanCluster.Cli.Local;
 
 /// <summary>
 /// `gancluster local`: a coordinator and N trainer processes on loopback, as Kubernetes would run them, with
-/// their output prefixed ([coord], [t0], ...). A signal is passed on to every child (each stops cleanly: the
-/// current step finishes and rank 0 checkpoints); whatever has not exited a minute later is killed.
+/// their output prefixed ([coord], [t0], ...). Every node has a fixed port and knows every other as a seed, so
+/// a restarted node rejoins the running cluster. Like a Kubernetes controller, the launcher restarts a process
+/// that dies while the run goes on (a killed trainer comes back as a new member and receives the state from a
+/// live peer; a killed coordinator recovers from its journal). A signal is passed on to every child (each stops
+/// cleanly: the current step finishes and rank 0 checkpoints); whatever has not exited a minute later is killed.
+/// RUN_DIR/local/processes.json lists the live processes (for chaos testing and for humans).
 /// </summary>
 public sealed class LocalRun(LocalRunOptions options)
 {
-    readonly List<ChildProcess> _children = [];
+    readonly Dictionary<string, Slot> _slots = [];
+    readonly Lock _lock = new();
     readonly Lock _console = new();
+    volatile bool _over;
 
-    public IReadOnlyList<ChildProcess> Children => _children;
+    sealed class Slot(string name, string role, int port, List<string> args)
+    {
+        public string Name { get; } = name;
+        public string Role { get; } = role;
+        public int Port { get; } = port;
+        public List<string> Args { get; } = args;
+        public ChildProcess? Process { get; set; }
+        public int Restarts { get; set; }
+    }
 
     public async Task<int> RunAsync(CancellationToken signal)
     {
-        int port = options.CoordinatorPort ?? FreePorts.Next();
         string token = options.Token ?? Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(24));
         var env = new Dictionary<string, string> { [TrainerCommand.TokenVariable] = token };
-        string seed = NodeOptions.Address("127.0.0.1", port);
+        int coordinatorPort = options.CoordinatorPort ?? FreePorts.Next();
+        var trainerPorts = Enumerable.Range(0, options.Workers).Select(_ => FreePorts.Next()).ToList();
+        string seeds = string.Join(",", new[] { coordinatorPort }.Concat(trainerPorts).Select(p => NodeOptions.Address("127.0.0.1", p)));
 
-        var coordinatorArgs = new List<string> { "coordinator", "--out", options.RunDir, "--port", port.ToString(), "--workers", options.Workers.ToString() };
+        var coordinatorArgs = new List<string> { "coordinator", "--out", options.RunDir, "--port", coordinatorPort.ToString(),
+            "--seed-nodes", seeds, "--workers", options.Workers.ToString() };
         coordinatorArgs.AddRange(options.SpecArgs);
         if (options.Resume) coordinatorArgs.Add("--resume");
         if (options.Force) coordinatorArgs.Add("--force");
-        var coordinator = ChildProcess.Start("coord", coordinatorArgs, env, Print);
-        _children.Add(coordinator);
+        var coordinator = Add("coord", "coordinator", coordinatorPort, coordinatorArgs);
         for (int i = 0; i < options.Workers; i++)
         {
-            var trainerArgs = new List<string> { "trainer", "--out", options.RunDir, "--seed-nodes", seed, "--devices", "cpu" };
+            var trainerArgs = new List<string> { "trainer", "--out", options.RunDir, "--port", trainerPorts[i].ToString(),
+                "--seed-nodes", seeds, "--devices", "cpu" };
             trainerArgs.AddRange(options.SpecArgs);
             if (options.ThreadsPerTrainer is { } threads) trainerArgs.AddRange(["--set", $"threads={threads}"]);
-            _children.Add(ChildProcess.Start($"t{i}", trainerArgs, env, Print));
+            if (options.Force) trainerArgs.Add("--force");
+            Add($"t{i}", "trainer", trainerPorts[i], trainerArgs);
         }
+        foreach (var slot in _slots.Values) Start(slot, env);
 
         using var stopOnSignal = signal.Register(() =>
         {
+            _over = true;
             Print("local", "stopping every process (each finishes its step; rank 0 checkpoints)...");
-            foreach (var c in _children) c.Terminate();
-            _ = Task.Delay(TimeSpan.FromSeconds(60)).ContinueWith(_ => { foreach (var c in _children) c.KillNow(); });
+            foreach (var c in Live()) c.Terminate();
+            _ = Task.Delay(TimeSpan.FromSeconds(60)).ContinueWith(_ => { foreach (var c in Live()) c.KillNow(); });
         });
-        await coordinator.WaitAsync();
-        // The coordinator ends the run; trainers follow within seconds. Stragglers are asked, then made, to stop.
+
+        // Supervise until the coordinator ends the run (exit 0, 1 or 2) or a signal stops everything.
+        int exitCode;
+        while (true)
+        {
+            var running = Live().ToList();
+            var exited = await Task.WhenAny(running.Select(c => c.WaitAsync().ContinueWith(_ => c)));
+            var child = exited.Result;
+            var slot = _slots.Values.First(s => s.Process == child);
+            if (slot == coordinator && (child.ExitCode is 0 or 1 or 2 || _over)) { exitCode = child.ExitCode; break; }
+            if (_over || signal.IsCancellationRequested) { if (!Live().Any(c => !c.HasExited)) { exitCode = 130; break; } continue; }
+            if (ShouldRestart(slot, child.ExitCode))
+            {
+                slot.Restarts++;
+                Print("local", $"{slot.Name} exited with code {child.ExitCode}; restarting it (restart {slot.Restarts})");
+                await Task.Delay(TimeSpan.FromSeconds(1));
+                Start(slot, env);
+            }
+            else
+            {
+                Print("local", $"{slot.Name} exited with code {child.ExitCode}");
+                slot.Process = null;
+                if (!Live().Any()) { exitCode = 1; break; }
+            }
+        }
+        _over = true;
+        // The coordinator ended the run; trainers follow within seconds. Stragglers are asked, then made, to stop.
         using var grace = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-        try { await Task.WhenAll(_children.Select(c => c.WaitAsync(grace.Token))); }
+        try { await Task.WhenAll(Live().Select(c => c.WaitAsync(grace.Token))); }
         catch (OperationCanceledException)
         {
-            foreach (var c in _children.Where(c => !c.HasExited)) { Print("local", $"{c.Name} did not exit; stopping it"); c.Terminate(); }
+            foreach (var c in Live().Where(c => !c.HasExited)) { Print("local", $"{c.Name} did not exit; stopping it"); c.Terminate(); }
             await Task.Delay(TimeSpan.FromSeconds(10));
-            foreach (var c in _children) c.KillNow();
+            foreach (var c in Live()) c.KillNow();
         }
-        return signal.IsCancellationRequested ? 130 : coordinator.ExitCode;
+        WriteProcessList();
+        return signal.IsCancellationRequested ? 130 : exitCode;
+    }
+
+    /// <summary>
+    /// 0, 1, 2 and 130 are a node's own decisions (done, failed or gave up, bad input, stopped by a signal);
+    /// anything else (killed, or 3: removed from the cluster) is a crash to recover from.
+    /// </summary>
+    static bool ShouldRestart(Slot slot, int exitCode) => slot.Restarts < 50 && exitCode is not (0 or 1 or 2 or 130);
+
+    Slot Add(string name, string role, int port, List<string> args)
+    {
+        var slot = new Slot(name, role, port, args);
+        _slots[name] = slot;
+        return slot;
+    }
+
+    void Start(Slot slot, Dictionary<string, string> env)
+    {
+        lock (_lock) slot.Process = ChildProcess.Start(slot.Name, slot.Args, env, Print);
+        WriteProcessList();
+    }
+
+    IEnumerable<ChildProcess> Live()
+    {
+        lock (_lock) return _slots.Values.Select(s => s.Process).OfType<ChildProcess>().ToList();
+    }
+
+    void WriteProcessList()
+    {
+        string dir = Path.Combine(options.RunDir, "local");
+        Directory.CreateDirectory(dir);
+        List<object> list;
+        lock (_lock)
+            list = _slots.Values.Where(s => s.Process is { HasExited: false })
+                .Select(s => (object)new { name = s.Name, role = s.Role, pid = s.Process!.Pid, port = s.Port, restarts = s.Restarts })
+                .ToList();
+        DurableFile.WriteAllText(Path.Combine(dir, "processes.json"), JsonSerializer.Serialize(list, new JsonSerializerOptions { WriteIndented = true }));
     }
 
     void Print(string name, string line)

@@ -27,7 +27,14 @@ public static class ClusterNodeHost
         builder.Logging.ClearProviders(); // the CLI prints its own lines; Akka logs warnings to stderr below
         builder.Services.AddAkka(NodeOptions.SystemName, akka =>
         {
-            akka.ConfigureLoggers(l => l.LogLevel = Akka.Event.LogLevel.WarningLevel)
+            // Akka's own log is for debugging the cluster: errors only, unless GANCLUSTER_AKKA_LOGLEVEL asks for more.
+            akka.ConfigureLoggers(l => l.LogLevel = Environment.GetEnvironmentVariable("GANCLUSTER_AKKA_LOGLEVEL") switch
+                {
+                    "DEBUG" => Akka.Event.LogLevel.DebugLevel,
+                    "INFO" => Akka.Event.LogLevel.InfoLevel,
+                    "WARNING" => Akka.Event.LogLevel.WarningLevel,
+                    _ => Akka.Event.LogLevel.ErrorLevel,
+                })
                 .WithRemoting(new RemoteOptions
                 {
                     HostName = node.Host,
@@ -51,6 +58,9 @@ public static class ClusterNodeHost
                     akka.cluster.split-brain-resolver.stable-after = {{(int)node.Timing.StableAfter.TotalMilliseconds}}ms
                     akka.cluster.down-removal-margin = {{(int)node.Timing.StableAfter.TotalMilliseconds}}ms
                     akka.cluster.singleton-proxy.log-singleton-identification-failure = off
+                    akka.cluster.seed-node-timeout = 2s
+                    akka.remote.log-remote-lifecycle-events = off
+                    akka.remote.retry-gate-closed-for = 1s
                     akka.coordinated-shutdown.exit-clr = off
                     akka.coordinated-shutdown.run-by-clr-shutdown-hook = off
                     """, HoconAddMode.Prepend)
@@ -63,14 +73,26 @@ public static class ClusterNodeHost
         return builder.Build();
     }
 
+    /// <summary>Exit code of a node whose actor system ended without being asked (downed by the split-brain resolver).</summary>
+    public const int RemovedFromClusterExitCode = 3;
+
     /// <summary>Runs a node until its lifetime reports an exit code, or a signal asks it to stop.</summary>
     public static async Task<int> RunAsync(IHost host, NodeLifetime lifetime, CancellationToken signal, Action onSignal)
     {
         await host.StartAsync();
+        var system = host.Services.GetRequiredService<ActorSystem>();
         var stop = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         using var registration = signal.Register(() => stop.TrySetResult());
-        var first = await Task.WhenAny(lifetime.ExitCode, stop.Task);
+        var first = await Task.WhenAny(lifetime.ExitCode, stop.Task, system.WhenTerminated);
         int code;
+        if (first == system.WhenTerminated)
+        {
+            // This node was removed from the cluster (e.g. it was paused past the failure detector and downed).
+            // It cannot rejoin with the same actor system: exit, and let the supervisor start a new member.
+            Console.Error.WriteLine("this node was removed from the cluster; exiting so that it can rejoin as a new member");
+            await host.StopAsync();
+            return RemovedFromClusterExitCode;
+        }
         if (first == stop.Task)
         {
             onSignal();
@@ -78,7 +100,6 @@ public static class ClusterNodeHost
             code = await Task.WhenAny(lifetime.ExitCode, Task.Delay(TimeSpan.FromSeconds(60))) == lifetime.ExitCode ? 130 : 1;
         }
         else code = await lifetime.ExitCode;
-        var system = host.Services.GetRequiredService<ActorSystem>();
         await CoordinatedShutdown.Get(system).Run(CoordinatedShutdown.ClrExitReason.Instance);
         await host.StopAsync();
         return code;

@@ -1,0 +1,81 @@
+using GanCluster.Cluster.Coordinator;
+
+namespace GanCluster.Cluster.Tests.Coordinator;
+
+public class WorldPlannerTests
+{
+    static Candidate C(string id, long step = -1, string? hash = null, int previousRank = -1, int order = 0) =>
+        new(id, "127.0.0.1", 5000 + order, step, hash, previousRank, order);
+
+    [Fact]
+    public void The_first_world_starts_from_the_seed_with_ranks_in_registration_order()
+    {
+        var plan = WorldPlanner.Plan([C("b", order: 1), C("a", order: 0), C("c", order: 2)], target: 3, minimum: 3, null)!;
+        Assert.Equal(["a", "b", "c"], plan.Members.Select(m => m.TrainerId));
+        Assert.Equal(0, plan.StartStep);
+        Assert.Null(plan.SourceRank);
+        Assert.Empty(plan.NeedState);
+    }
+
+    [Fact]
+    public void Too_few_candidates_form_no_world()
+    {
+        Assert.Null(WorldPlanner.Plan([C("a")], target: 3, minimum: 2, null));
+        Assert.Null(WorldPlanner.Plan([], target: 1, minimum: 1, null));
+    }
+
+    [Fact]
+    public void Survivors_keep_their_order_and_the_most_advanced_replica_is_the_source()
+    {
+        // Rank 1 died mid-step: rank 0 had completed step 41, rank 2 was still at 40.
+        var plan = WorldPlanner.Plan([C("r2", 40, "h40", previousRank: 2, order: 2), C("r0", 41, "h41", previousRank: 0, order: 0)],
+            target: 3, minimum: 1, new CheckpointRef(30, "/ckpt/30"))!;
+        Assert.Equal(["r0", "r2"], plan.Members.Select(m => m.TrainerId));
+        Assert.Equal(41, plan.StartStep);
+        Assert.Equal(0, plan.SourceRank);
+        Assert.Equal("h41", plan.SourceHash);
+        Assert.Equal([1], plan.NeedState);
+        Assert.Null(plan.ResumeCheckpoint); // a live replica exists: nothing is reloaded from disk
+    }
+
+    [Fact]
+    public void Replicas_at_the_same_step_with_the_same_hash_need_no_transfer_and_a_newcomer_does()
+    {
+        var plan = WorldPlanner.Plan([C("r0", 50, "h", 0, 0), C("r1", 50, "h", 1, 1), C("new", order: 5)], target: 3, minimum: 1, null)!;
+        Assert.Equal(["r0", "r1", "new"], plan.Members.Select(m => m.TrainerId));
+        Assert.Equal(0, plan.SourceRank);
+        Assert.Equal([2], plan.NeedState);
+    }
+
+    [Fact]
+    public void Same_step_but_different_bits_is_synced_from_the_source()
+    {
+        var plan = WorldPlanner.Plan([C("r0", 50, "h", 0, 0), C("r1", 50, "other", 1, 1)], target: 2, minimum: 1, null)!;
+        Assert.Equal([1], plan.NeedState);
+    }
+
+    [Fact]
+    public void A_newer_checkpoint_beats_stale_replicas_and_everyone_not_at_its_step_loads_it()
+    {
+        var plan = WorldPlanner.Plan([C("stale", 20, "h20", -1, 0), C("fresh", order: 1)], target: 2, minimum: 1, new CheckpointRef(30, "/ckpt/30"))!;
+        Assert.Equal(30, plan.StartStep);
+        Assert.Equal("/ckpt/30", plan.ResumeCheckpoint);
+        Assert.Null(plan.SourceRank);
+        Assert.Equal([0, 1], plan.NeedState);
+    }
+
+    [Fact]
+    public void A_live_replica_wins_a_tie_with_the_checkpoint()
+    {
+        var plan = WorldPlanner.Plan([C("r0", 30, "h", 0, 0), C("new", order: 1)], target: 2, minimum: 1, new CheckpointRef(30, "/ckpt/30"))!;
+        Assert.Null(plan.ResumeCheckpoint);
+        Assert.Equal(0, plan.SourceRank);
+    }
+
+    [Fact]
+    public void The_world_is_capped_at_the_target_size()
+    {
+        var plan = WorldPlanner.Plan(Enumerable.Range(0, 5).Select(i => C($"t{i}", order: i)), target: 3, minimum: 1, null)!;
+        Assert.Equal(3, plan.Members.Count);
+    }
+}
