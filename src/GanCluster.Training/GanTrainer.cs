@@ -139,7 +139,7 @@ public sealed class GanTrainer : IDisposable
             double rate = (double)_spec.BatchSize * _collective.WorldSize / Math.Max(1e-9, stepClock.Elapsed.TotalSeconds);
             imagesPerSecond = imagesPerSecond == 0 ? rate : 0.9 * imagesPerSecond + 0.1 * rate;
             AfterStep(stats, imagesPerSecond);
-            StepCompleted?.Invoke(new StepReport(stats, _spec.Steps, imagesPerSecond, LearningRate(_optD), LearningRate(_optG),
+            StepCompleted?.Invoke(new StepReport(stats, _spec.Steps ?? RunSpec.DefaultSteps, imagesPerSecond, LearningRate(_optD), LearningRate(_optG),
                 _state.SkippedNonFinite, clock.Elapsed) { StepsThisSession = step - startStep });
         }
         Finish(cancel.IsCancellationRequested);

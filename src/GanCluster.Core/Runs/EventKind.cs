@@ -12,4 +12,11 @@ public static class EventKind
     public const string RunInterrupted = "run_interrupted";
     public const string NonFiniteSkipped = "nonfinite_skipped";
     public const string DataWarning = "data_warning";
+
+    // The training plan (GanCluster.Core.Planning): each is stamped with the step at which it takes effect.
+    public const string PhaseStarted = "phase_started";
+    public const string ResolutionGrown = "resolution_grown";
+    public const string LrChanged = "lr_changed";
+    public const string DSkipStarted = "d_skip_started";
+    public const string DSkipEnded = "d_skip_ended";
 }
