@@ -4,12 +4,15 @@ using GanCluster.Core.Checkpoints;
 using GanCluster.Core.Data;
 using GanCluster.Core.IO;
 using GanCluster.Core.Parallel;
+using GanCluster.Core.Planning;
 using GanCluster.Core.Runs;
 using GanCluster.Core.Spec;
 using GanCluster.Training.Checkpointing;
 using GanCluster.Training.Data;
 using GanCluster.Training.Losses;
 using GanCluster.Training.Models;
+using GanCluster.Training.Models.Progressive;
+using GanCluster.Training.Planning;
 using GanCluster.Training.Sampling;
 using GanCluster.Training.Steps;
 using TorchSharp;
@@ -20,9 +23,10 @@ namespace GanCluster.Training;
 
 /// <summary>
 /// One replica's training loop. Its parts, declared up front (torchtitan's habit):
-/// configuration (spec, run directory, options); components built from the spec (data, models, loss,
-/// optimizers, the step); fixed components (checkpoint writer, metrics and event logs, sample writer);
-/// and the run state. Rank 0 writes the run directory; every rank trains.
+/// configuration (spec, run directory, options); components built from the spec (data, models, generator
+/// EMA, loss, optimizers, the step, and the plan: progressive schedule and learning-rate policies);
+/// fixed components (checkpoint writer, metrics and event logs, sample writer); and the run state.
+/// Rank 0 writes the run directory; every rank trains.
 /// </summary>
 public sealed class GanTrainer : IDisposable
 {
@@ -40,10 +44,12 @@ public sealed class GanTrainer : IDisposable
     readonly BatchLoader _loader;
     readonly nn.Module<Tensor, Tensor> _g;
     readonly nn.Module<Tensor, Tensor> _d;
+    readonly GeneratorEma? _ema;
     readonly IGanLoss _loss;
     readonly Adam _optG;
     readonly Adam _optD;
     readonly GanStep _step;
+    readonly PlanExecutor _plan;
 
     // Fixed components (rank 0 only)
     readonly JsonlWriter? _metrics;
@@ -65,10 +71,13 @@ public sealed class GanTrainer : IDisposable
         _device = ParseDevice(options.Device);
         if (_spec.Threads > 0) set_num_threads(_spec.Threads);
 
+        var plan = new TrainingPlan(_spec);
         _data = ImageSources.Open(_spec.Data, _spec.Model);
-        var sampler = new ShardedSampler(_data.Count, _spec.Seed, _collective.Rank, _collective.WorldSize, _spec.BatchSize);
+        CheckBatchesFit(plan, _data.Count, _collective.WorldSize);
+        var sampler = new ShardedSampler(_data.Count, _spec.Seed, _collective.Rank, _collective.WorldSize, plan.Start().Next.BatchSize);
         _loader = new BatchLoader(_data, sampler);
         (_g, _d) = GanModels.Create(_spec, _device);
+        _ema = CreateEma(_spec, _g, _device);
         _loss = GanLosses.Create(_spec.Loss);
         _optG = optim.Adam(_g.parameters(), _spec.Optim.LrG, _spec.Optim.Beta1, _spec.Optim.Beta2);
         _optD = optim.Adam(_d.parameters(), _spec.Optim.LrD, _spec.Optim.Beta1, _spec.Optim.Beta2);
@@ -87,6 +96,7 @@ public sealed class GanTrainer : IDisposable
             _events = new EventLog(_layout.EventsFile, truncate);
             _checkpoints = new CheckpointWriter(new CheckpointStore(_layout.CheckpointsDir, _spec.Checkpoint.Keep), _events);
         }
+        _plan = new PlanExecutor(plan, _g, _d, _ema, _optG, _optD, _step, _loader, _events);
         if (resumeFrom != null) Restore(resumeFrom);
         foreach (var warning in _data.Warnings) DataWarning(warning);
         _data.Warning += DataWarning;
@@ -105,9 +115,18 @@ public sealed class GanTrainer : IDisposable
 
     public nn.Module<Tensor, Tensor> Discriminator => _d;
 
+    /// <summary>The generator EMA used for samples (progressive runs with g_ema > 0), else null.</summary>
+    public nn.Module<Tensor, Tensor>? GeneratorAverage => _ema?.Model;
+
+    /// <summary>The training plan's state: the next step's plan, policy states, pending decisions.</summary>
+    public PlanState Plan => _plan.State;
+
+    /// <summary>The step at which the run ends (spec.steps, or the end of the progressive schedule).</summary>
+    public long TotalSteps => _plan.TotalSteps(_collective.WorldSize);
+
     bool IsLogger => _collective.Rank == 0;
 
-    /// <summary>Trains until spec.steps or cancellation; on cancellation, checkpoints the last finished step.</summary>
+    /// <summary>Trains until the plan ends (spec.steps, or the progressive schedule) or cancellation; on cancellation, checkpoints the last finished step.</summary>
     public TrainState Run(CancellationToken cancel = default)
     {
         var clock = Stopwatch.StartNew();
@@ -116,37 +135,42 @@ public sealed class GanTrainer : IDisposable
         _events?.Write(_state.Step, startStep == 0 ? EventKind.RunStarted : EventKind.RunResumed, new JsonObject
         {
             ["steps"] = _spec.Steps,
+            ["total_steps"] = TotalSteps,
             ["world_size"] = _collective.WorldSize,
             ["data"] = _data.Description,
             ["device"] = _device.ToString(),
             ["spec_hash"] = _specHash,
         });
-        while (_state.Step < _spec.Steps && !cancel.IsCancellationRequested)
+        while (!_plan.Finished && !cancel.IsCancellationRequested)
         {
             var stepClock = Stopwatch.StartNew();
             long step = _state.Step + 1;
+            var plan = _plan.Begin();
+            if (plan.Step != step) throw new InvalidOperationException($"the plan is for step {plan.Step}, the trainer is at step {step}");
             StepStats stats;
-            using (var real = _loader.Next())
-                stats = _step.Run(real, step, _spec.Seed, updateD: true, cancel);
+            using (NewDisposeScope())
+                stats = _step.Run(_plan.Reals(_loader.Next()), step, _spec.Seed, plan.UpdateD, cancel);
+            if (stats.GUpdated) _ema?.Update();
+            _plan.End(stats, _collective.WorldSize);
             _state = _state with
             {
                 Step = step,
                 Data = _loader.Position,
-                ImagesSeen = _state.ImagesSeen + (long)_spec.BatchSize * _collective.WorldSize,
+                ImagesSeen = _state.ImagesSeen + (long)plan.BatchSize * _collective.WorldSize,
                 SkippedNonFiniteD = _state.SkippedNonFiniteD + (stats.DUpdated || stats.DSkippedByPolicy ? 0 : 1),
                 SkippedNonFiniteG = _state.SkippedNonFiniteG + (stats.GUpdated ? 0 : 1),
             };
-            double rate = (double)_spec.BatchSize * _collective.WorldSize / Math.Max(1e-9, stepClock.Elapsed.TotalSeconds);
+            double rate = (double)plan.BatchSize * _collective.WorldSize / Math.Max(1e-9, stepClock.Elapsed.TotalSeconds);
             imagesPerSecond = imagesPerSecond == 0 ? rate : 0.9 * imagesPerSecond + 0.1 * rate;
-            AfterStep(stats, imagesPerSecond);
-            StepCompleted?.Invoke(new StepReport(stats, _spec.Steps ?? RunSpec.DefaultSteps, imagesPerSecond, LearningRate(_optD), LearningRate(_optG),
-                _state.SkippedNonFinite, clock.Elapsed) { StepsThisSession = step - startStep });
+            AfterStep(stats, plan, imagesPerSecond);
+            StepCompleted?.Invoke(new StepReport(stats, TotalSteps, imagesPerSecond, plan.LrD, plan.LrG,
+                _state.SkippedNonFinite, clock.Elapsed) { StepsThisSession = step - startStep, Plan = plan, Progressive = _plan.Plan.Schedule.IsProgressive });
         }
         Finish(cancel.IsCancellationRequested);
         return _state;
     }
 
-    void AfterStep(StepStats stats, double imagesPerSecond)
+    void AfterStep(StepStats stats, StepPlan plan, double imagesPerSecond)
     {
         long step = stats.Step;
         if (stats.AnyNonFinite && IsLogger) _events!.Write(step, EventKind.NonFiniteSkipped, new JsonObject
@@ -167,8 +191,14 @@ public sealed class GanTrainer : IDisposable
             ["r_t"] = Json(stats.RealSign),
             ["grad_norm_d"] = Json(stats.GradNormD),
             ["grad_norm_g"] = Json(stats.GradNormG),
-            ["lr_d"] = LearningRate(_optD),
-            ["lr_g"] = LearningRate(_optG),
+            ["lr_d"] = plan.LrD,
+            ["lr_g"] = plan.LrG,
+            ["d_skipped"] = plan.UpdateD ? 0 : 1,
+            ["resolution"] = plan.Resolution,
+            ["phase"] = plan.PhaseName,
+            ["alpha"] = plan.Alpha,
+            ["batch_size"] = plan.BatchSize,
+            ["images"] = _state.ImagesSeen,
             ["images_per_s"] = Math.Round(imagesPerSecond, 2),
             ["skipped_nonfinite"] = _state.SkippedNonFinite,
             ["world_size"] = _collective.WorldSize,
@@ -197,7 +227,8 @@ public sealed class GanTrainer : IDisposable
     }
 
     /// <summary>The replica's state as blobs (weights, optimizers, state.json, spec).</summary>
-    public TrainerSnapshot Snapshot() => TrainerSnapshot.Capture(_g, _d, _optG, _optD, _state, _specYaml);
+    public TrainerSnapshot Snapshot() =>
+        TrainerSnapshot.Capture(_g, _d, _optG, _optD, _state with { Plan = JsonNode.Parse(_plan.State.ToJson()) }, _specYaml, _ema?.Model);
 
     void Checkpoint(bool background)
     {
@@ -213,10 +244,13 @@ public sealed class GanTrainer : IDisposable
         if (!IsLogger) return;
         using var scope = NewDisposeScope();
         using var _ = no_grad();
-        _g.eval();
-        var images = _g.forward(_sampleLatents.to(_device));
-        _g.train();
-        DurableFile.WriteAllBytes(_layout.SampleFile(step), ImageGrid.ToPng(images));
+        var g = _ema?.Model ?? _g;
+        g.eval();
+        var images = g.forward(_sampleLatents.to(_device));
+        if (g == _g) _g.train();
+        // A progressive run's grids show the current resolution, upscaled to the final one for viewing.
+        int minSide = _spec.Model.Arch == ModelArch.Progressive ? Math.Max(64, _spec.Model.Resolution) : 0;
+        DurableFile.WriteAllBytes(_layout.SampleFile(step), ImageGrid.ToPng(images, minSide: minSide));
     }
 
     TrainerSnapshot? FindResumePoint()
@@ -244,13 +278,13 @@ public sealed class GanTrainer : IDisposable
 
     void Restore(TrainerSnapshot snapshot)
     {
-        snapshot.Restore(_g, _d, _optG, _optD);
-        // The spec may set other learning rates than the checkpoint (resume --force); the spec wins.
-        SetLearningRate(_optG, _spec.Optim.LrG);
-        SetLearningRate(_optD, _spec.Optim.LrD);
+        snapshot.Restore(_g, _d, _optG, _optD, _ema?.Model);
         var saved = snapshot.ReadState();
-        _state = saved with { Seed = _spec.Seed, WorldSize = _collective.WorldSize };
+        _state = saved with { Seed = _spec.Seed, WorldSize = _collective.WorldSize, Plan = null };
         _loader.Seek(saved.Data);
+        // The plan continues from its saved state (phase, alpha, policy states, pending decisions), re-derived
+        // under this spec: with resume --force, changed learning rates or schedules take effect from here.
+        _plan.Restore(saved.ReadPlan() ?? _plan.Plan.At(saved.Step, saved.ImagesSeen));
     }
 
     /// <summary>
@@ -274,11 +308,21 @@ public sealed class GanTrainer : IDisposable
         _events?.Write(_state.Step, EventKind.DataWarning, new JsonObject { ["message"] = message, ["skipped_total"] = _data.Skipped });
     }
 
-    static double LearningRate(OptimizerHelper optimizer) => optimizer.ParamGroups.First().LearningRate;
-
-    static void SetLearningRate(OptimizerHelper optimizer, double lr)
+    static GeneratorEma? CreateEma(RunSpec spec, nn.Module<Tensor, Tensor> g, Device device)
     {
-        foreach (var group in optimizer.ParamGroups) group.LearningRate = lr;
+        if (spec.Model.Arch != ModelArch.Progressive || spec.Progressive is not { GEma: > 0 } p) return null;
+        var copy = new ProgressiveGenerator(spec.Model, p);
+        copy.to(device);
+        return new GeneratorEma(g, copy, p.GEma);
+    }
+
+    /// <summary>Every phase's global batch must fit in the dataset (checked up front, not at a growth step hours later).</summary>
+    static void CheckBatchesFit(TrainingPlan plan, int count, int worldSize)
+    {
+        foreach (var phase in plan.Schedule.Phases)
+            if ((long)phase.BatchSize * worldSize > count)
+                throw new DataException($"the dataset has {count} images, fewer than one global batch at {phase.Resolution}x{phase.Resolution} " +
+                                        $"({worldSize} x {phase.BatchSize}); lower the batch size or add images");
     }
 
     /// <summary>JSON has no NaN/Inf: a non-finite statistic is written as null.</summary>
@@ -301,6 +345,7 @@ public sealed class GanTrainer : IDisposable
         _metrics?.Dispose();
         _events?.Dispose();
         _sampleLatents.Dispose();
+        _ema?.Dispose();
         _optG.Dispose();
         _optD.Dispose();
         _g.Dispose();

@@ -11,6 +11,7 @@ namespace GanCluster.Core.Planning;
 public sealed record LearningRateChanged(long Step, string Network, double Old, double New, string Source, string Statistic,
     double Value, string Reason) : Decision(Step)
 {
+    [System.Text.Json.Serialization.JsonIgnore]
     public override string Kind => EventKind.LrChanged;
 
     public override JsonObject Details() => new()

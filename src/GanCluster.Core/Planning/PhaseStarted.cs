@@ -8,6 +8,7 @@ namespace GanCluster.Core.Planning;
 public sealed record PhaseStarted(long Step, int Resolution, PhaseKind Phase, double Alpha, int BatchSize, long Images, long PhaseImages)
     : Decision(Step)
 {
+    [System.Text.Json.Serialization.JsonIgnore]
     public override string Kind => EventKind.PhaseStarted;
 
     public override JsonObject Details() => new()

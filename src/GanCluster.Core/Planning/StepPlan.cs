@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization;
 using GanCluster.Core.Policies;
 using GanCluster.Core.Progressive;
 
@@ -22,7 +23,9 @@ public sealed record StepPlan(
     double LrD,
     bool UpdateD)
 {
+    [JsonIgnore]
     public Controls Controls => new(LrG, LrD, UpdateD);
 
+    [JsonIgnore]
     public string PhaseName => Phase == PhaseKind.FadeIn ? "fade-in" : "stable";
 }
