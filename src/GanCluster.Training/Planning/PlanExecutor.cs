@@ -107,7 +107,7 @@ public sealed class PlanExecutor
     }
 
     /// <summary>Fresh Adam state (step 0, zero moments) for every parameter, in place: the same on every replica.</summary>
-    static void ResetOptimizer(OptimizerHelper optimizer)
+    internal static void ResetOptimizer(OptimizerHelper optimizer)
     {
         var dict = optimizer.state_dict();
         for (int group = 0; group < dict.Options.Count; group++)

@@ -13,7 +13,8 @@ public static class ProgressiveInit
     public static void Apply(nn.Module module, Generator generator)
     {
         using var _ = no_grad();
-        foreach (var (_, m) in module.named_modules())
+        var all = module.named_modules().Select(m => m.module).Prepend(module).Distinct(ReferenceEqualityComparer.Instance);
+        foreach (var m in all)
             if (m is IEqualizedLayer layer)
                 layer.Weight.normal_(0.0, layer.Equalized ? 1.0 : layer.HeStd, generator); // not nn.init.normal_: it ignores the generator
     }
