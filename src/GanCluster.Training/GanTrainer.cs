@@ -18,6 +18,7 @@ using GanCluster.Training.Steps;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
+using GanCluster.Training.Tensors;
 
 namespace GanCluster.Training;
 
@@ -79,8 +80,8 @@ public sealed class GanTrainer : IDisposable
         (_g, _d) = GanModels.Create(_spec, _device);
         _ema = CreateEma(_spec, _g, _device);
         _loss = GanLosses.Create(_spec.Loss);
-        _optG = optim.Adam(_g.parameters(), _spec.Optim.LrG, _spec.Optim.Beta1, _spec.Optim.Beta2);
-        _optD = optim.Adam(_d.parameters(), _spec.Optim.LrD, _spec.Optim.Beta1, _spec.Optim.Beta2);
+        _optG = new SafeAdam(_g.parameters(), _spec.Optim.LrG, _spec.Optim.Beta1, _spec.Optim.Beta2);
+        _optD = new SafeAdam(_d.parameters(), _spec.Optim.LrD, _spec.Optim.Beta1, _spec.Optim.Beta2);
         _step = new GanStep(_g, _d, _spec.Model.Nz, _loss, _optG, _optD, _collective, _device);
         _sampleLatents = StepRandom.FixedLatents(_spec.Seed, options.SampleCount, _spec.Model.Nz);
         _state = new TrainState { Seed = _spec.Seed, WorldSize = _collective.WorldSize };

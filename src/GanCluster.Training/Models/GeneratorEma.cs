@@ -1,6 +1,7 @@
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
+using GanCluster.Training.Tensors;
 
 namespace GanCluster.Training.Models;
 
@@ -38,7 +39,7 @@ public sealed class GeneratorEma : IDisposable
     public void Update()
     {
         using var _ = no_grad();
-        for (int i = 0; i < _source.Count; i++) _target[i].mul_(Beta).add_(_source[i], alpha: 1 - Beta);
+        for (int i = 0; i < _source.Count; i++) _target[i].TimesInPlace(Beta).AddScaledInPlace(_source[i], 1 - Beta);
     }
 
     public void Dispose() => Model.Dispose();

@@ -2,6 +2,7 @@ using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn;
+using GanCluster.Training.Tensors;
 
 namespace GanCluster.Training.Models.Progressive;
 
@@ -33,5 +34,5 @@ public sealed class EqualizedConv2d : Module<Tensor, Tensor>, IEqualizedLayer
     public Parameter Weight => weight;
 
     public override Tensor forward(Tensor x) =>
-        nn.functional.conv2d(x, Equalized ? weight * HeStd : weight, bias, padding: [_padding, _padding]);
+        nn.functional.conv2d(x, Equalized ? weight.Times(HeStd) : weight, bias, padding: [_padding, _padding]);
 }

@@ -2,6 +2,7 @@ using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn;
+using GanCluster.Training.Tensors;
 
 namespace GanCluster.Training.Models.Progressive;
 
@@ -26,5 +27,5 @@ public sealed class EqualizedLinear : Module<Tensor, Tensor>, IEqualizedLayer
 
     public Parameter Weight => weight;
 
-    public override Tensor forward(Tensor x) => nn.functional.linear(x, Equalized ? weight * HeStd : weight, bias);
+    public override Tensor forward(Tensor x) => nn.functional.linear(x, Equalized ? weight.Times(HeStd) : weight, bias);
 }

@@ -1,5 +1,6 @@
 using TorchSharp;
 using static TorchSharp.torch;
+using GanCluster.Training.Tensors;
 
 namespace GanCluster.Training.Models.Progressive;
 
@@ -9,9 +10,9 @@ public static class ProgressiveOps
     public static readonly double Sqrt2 = Math.Sqrt(2.0);
 
     /// <summary>Pixelwise feature vector normalisation: x / sqrt(mean_c(x^2) + 1e-8).</summary>
-    public static Tensor PixelNorm(Tensor x) => x * (x.square().mean([1], keepdim: true) + 1e-8).rsqrt();
+    public static Tensor PixelNorm(Tensor x) => x * x.square().mean([1], keepdim: true).Plus(1e-8).rsqrt();
 
-    public static Tensor LeakyRelu(Tensor x) => nn.functional.leaky_relu(x, 0.2);
+    public static Tensor LeakyRelu(Tensor x) => x.LeakyRelu(0.2);
 
     /// <summary>Nearest-neighbour upsampling by 2 (ProGAN's upscale2d).</summary>
     public static Tensor Upsample(Tensor x) => nn.functional.interpolate(x, scale_factor: [2.0, 2.0], mode: InterpolationMode.Nearest);
@@ -21,7 +22,7 @@ public static class ProgressiveOps
         factor == 1 ? x : nn.functional.avg_pool2d(x, [factor, factor], [factor, factor]);
 
     /// <summary>a + alpha (b - a): alpha 0 gives <paramref name="a"/>, alpha 1 gives <paramref name="b"/>.</summary>
-    public static Tensor Lerp(Tensor a, Tensor b, double alpha) => alpha >= 1.0 ? b : a + (b - a) * alpha;
+    public static Tensor Lerp(Tensor a, Tensor b, double alpha) => alpha >= 1.0 ? b : a + (b - a).Times(alpha);
 
     /// <summary>
     /// Minibatch standard deviation (ProGAN 3): within groups of samples (sample i joins group i mod M), the
@@ -35,7 +36,7 @@ public static class ProgressiveOps
         while (n % g != 0) g--;
         var y = x.view(g, n / g, c, h, w);
         y = y - y.mean([0], keepdim: true);
-        y = (y.square().mean([0]) + 1e-8).sqrt();        // [M, C, H, W]
+        y = y.square().mean([0]).Plus(1e-8).sqrt();        // [M, C, H, W]
         y = y.mean([1, 2, 3]).view(n / g, 1, 1, 1);       // [M, 1, 1, 1]
         return cat([x, y.repeat(g, 1, h, w)], 1);
     }
