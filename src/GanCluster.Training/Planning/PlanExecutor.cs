@@ -60,6 +60,17 @@ public sealed class PlanExecutor
         _applied = null;
     }
 
+    /// <summary>
+    /// Follows a plan state computed elsewhere (the coordinator's broadcast after step s) instead of
+    /// <see cref="End"/>: the next <see cref="Begin"/> applies its Next and logs its pending decisions.
+    /// </summary>
+    public void Adopt(PlanState state)
+    {
+        if (_applied is { } last && state.Next.Step != last.Step + 1)
+            throw new ArgumentException($"a plan for step {state.Next.Step} after step {last.Step}", nameof(state));
+        State = state;
+    }
+
     /// <summary>Applies the next step's plan; returns it.</summary>
     public StepPlan Begin()
     {
