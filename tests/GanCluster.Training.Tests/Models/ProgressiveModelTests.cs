@@ -47,6 +47,24 @@ public class ProgressiveModelTests
     }
 
     [Fact]
+    public void A_run_may_start_above_4x4_without_equalization_stddev_or_pixel_norm()
+    {
+        var spec = RunSpecLoader.Parse("""
+            model: { arch: progressive, resolution: 16, nz: 8, fmaps: 8 }
+            progressive: { start_resolution: 8, equalized_lr: false, minibatch_stddev: false, pixel_norm: false }
+            """);
+        var (g, d) = GanModels.Create(spec, CPU);
+        using var scope = NewDisposeScope();
+        foreach (var stage in new[] { ProgressiveStage.Stable(8), new ProgressiveStage(16, true, 0.3), ProgressiveStage.Stable(16) })
+        {
+            SetStage(stage, (IProgressiveNetwork)g, (IProgressiveNetwork)d);
+            var images = g.forward(randn(3, 8));
+            Assert.Equal([3L, 1, stage.Resolution, stage.Resolution], images.shape);
+            Assert.Equal([3L], d.forward(images).shape);
+        }
+    }
+
+    [Fact]
     public void At_alpha_0_a_fading_stage_computes_exactly_the_previous_stage()
     {
         var (g, d) = Create();
