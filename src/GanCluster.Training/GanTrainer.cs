@@ -4,6 +4,7 @@ using GanCluster.Core.Checkpoints;
 using GanCluster.Core.Data;
 using GanCluster.Core.IO;
 using GanCluster.Core.Parallel;
+using GanCluster.Core.Planning;
 using GanCluster.Core.Runs;
 using GanCluster.Core.Spec;
 using GanCluster.Training.Checkpointing;
@@ -11,18 +12,22 @@ using GanCluster.Training.Data;
 using GanCluster.Training.Distributed;
 using GanCluster.Training.Losses;
 using GanCluster.Training.Models;
+using GanCluster.Training.Models.Progressive;
+using GanCluster.Training.Planning;
 using GanCluster.Training.Sampling;
 using GanCluster.Training.Steps;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
+using GanCluster.Training.Tensors;
 
 namespace GanCluster.Training;
 
 /// <summary>
 /// One replica's training loop. Its parts, declared up front (torchtitan's habit):
-/// configuration (spec, run directory, options); components built from the spec (data, models, loss,
-/// optimizers, the step); the world it trains in (the collective, bound and rebound by <see cref="BindWorld"/>);
+/// configuration (spec, run directory, options); components built from the spec (data, models, generator EMA,
+/// loss, optimizers, the step, and the plan: progressive schedule and learning-rate policies); the world it
+/// trains in (the collective, bound and rebound by <see cref="BindWorld"/>);
 /// rank-0 components (metrics log, events, checkpoint writer, samples); and the run state.
 /// Every rank trains; only rank 0 writes the run directory.
 /// </summary>
@@ -40,10 +45,12 @@ public sealed class GanTrainer : IDisposable
     readonly ImageSource _data;
     readonly nn.Module<Tensor, Tensor> _g;
     readonly nn.Module<Tensor, Tensor> _d;
+    readonly GeneratorEma? _ema;
     readonly IGanLoss _loss;
     readonly Adam _optG;
     readonly Adam _optD;
     readonly GanStep _step;
+    readonly PlanExecutor _plan;
     readonly Tensor _sampleLatents;
 
     // The world (changes when members join or leave)
@@ -71,12 +78,15 @@ public sealed class GanTrainer : IDisposable
         _device = ParseDevice(options.Device);
         if (_spec.Threads > 0) set_num_threads(_spec.Threads);
 
+        var plan = new TrainingPlan(_spec);
         _data = ImageSources.Open(_spec.Data, _spec.Model);
         (_g, _d) = GanModels.Create(_spec, _device);
+        _ema = CreateEma(_spec, _g, _device);
         _loss = GanLosses.Create(_spec.Loss);
-        _optG = optim.Adam(_g.parameters(), _spec.Optim.LrG, _spec.Optim.Beta1, _spec.Optim.Beta2);
-        _optD = optim.Adam(_d.parameters(), _spec.Optim.LrD, _spec.Optim.Beta1, _spec.Optim.Beta2);
+        _optG = new SafeAdam(_g.parameters(), _spec.Optim.LrG, _spec.Optim.Beta1, _spec.Optim.Beta2);
+        _optD = new SafeAdam(_d.parameters(), _spec.Optim.LrD, _spec.Optim.Beta1, _spec.Optim.Beta2);
         _step = new GanStep(_g, _d, _spec.Model.Nz, _loss, _optG, _optD, _device);
+        _plan = new PlanExecutor(plan, _g, _d, _ema, _optG, _optD, _step, () => _events);
         _sampleLatents = StepRandom.FixedLatents(_spec.Seed, options.SampleCount, _spec.Model.Nz);
         _state = new TrainState { Seed = _spec.Seed };
 
@@ -106,6 +116,18 @@ public sealed class GanTrainer : IDisposable
 
     public nn.Module<Tensor, Tensor> Discriminator => _d;
 
+    /// <summary>The generator EMA used for samples (progressive runs with g_ema > 0), else null.</summary>
+    public nn.Module<Tensor, Tensor>? GeneratorAverage => _ema?.Model;
+
+    /// <summary>The training plan's state: the next step's plan, policy states, pending decisions.</summary>
+    public PlanState Plan => _plan.State;
+
+    /// <summary>True when the plan has run to its end (spec.steps, or the end of the progressive schedule).</summary>
+    public bool Finished => _plan.Finished;
+
+    /// <summary>The step at which the run ends (spec.steps, or the end of the progressive schedule).</summary>
+    public long TotalSteps => _plan.TotalSteps(_collective.WorldSize);
+
     bool IsLogger => _collective.Rank == 0;
 
     /// <summary>
@@ -117,7 +139,8 @@ public sealed class GanTrainer : IDisposable
         _collective = collective;
         _state = _state with { WorldSize = collective.WorldSize };
         _loader?.Dispose();
-        _perRankBatch = PerRankBatch(_spec, collective.WorldSize);
+        CheckBatchesFit(_plan.Plan, _data.Count, collective.WorldSize);
+        _perRankBatch = PerRankBatch(_spec, _plan.State.Next.BatchSize, collective.WorldSize);
         var sampler = new ShardedSampler(_data.Count, _spec.Seed, collective.Rank, collective.WorldSize, _perRankBatch);
         _loader = new BatchLoader(_data, sampler);
         _loader.Seek(_state.Data);
@@ -125,10 +148,13 @@ public sealed class GanTrainer : IDisposable
         else if (!IsLogger && _metrics != null) CloseRankZeroFiles();
     }
 
-    /// <summary>The batch each rank draws in a world of <paramref name="worldSize"/> (cluster.batch_rule).</summary>
-    public static int PerRankBatch(RunSpec spec, int worldSize) => spec.Cluster.BatchRule == BatchRule.KeepGlobal
-        ? Math.Max(1, spec.BatchSize * spec.Cluster.Workers / worldSize)
-        : spec.BatchSize;
+    /// <summary>
+    /// The batch each rank draws, given the plan's per-rank batch (batch_size, or the progressive table's entry),
+    /// in a world of <paramref name="worldSize"/> (cluster.batch_rule).
+    /// </summary>
+    public static int PerRankBatch(RunSpec spec, int planBatch, int worldSize) => spec.Cluster.BatchRule == BatchRule.KeepGlobal
+        ? Math.Max(1, planBatch * spec.Cluster.Workers / worldSize)
+        : planBatch;
 
     void OpenRankZeroFiles()
     {
@@ -167,21 +193,29 @@ public sealed class GanTrainer : IDisposable
         _events?.Write(_state.Step, startStep == 0 ? EventKind.RunStarted : EventKind.RunResumed, new JsonObject
         {
             ["steps"] = _spec.Steps,
+            ["total_steps"] = TotalSteps,
             ["world_size"] = _collective.WorldSize,
             ["data"] = _data.Description,
             ["device"] = _device.ToString(),
             ["spec_hash"] = _specHash,
         });
         if (_collective.WorldSize > 1) CheckReplicas(abort); // same start, proven before the first step
-        while (_state.Step < _spec.Steps)
+        while (!_plan.Finished)
         {
             abort.ThrowIfCancellationRequested();
             if (_collective.WorldSize == 1 && stop.IsCancellationRequested) { stopped = true; break; }
             var stepClock = Stopwatch.StartNew();
             long step = _state.Step + 1;
+            var plan = _plan.Begin();
+            if (plan.Step != step) throw new InvalidOperationException($"the plan is for step {plan.Step}, the trainer is at step {step}");
+            _perRankBatch = PerRankBatch(_spec, plan.BatchSize, _collective.WorldSize);
+            _loader!.BatchSize = _perRankBatch;
             StepStats stats;
-            using (var real = _loader!.Next())
-                stats = _step.Run(real, step, _spec.Seed, _collective, updateD: true, voteStop: stop.IsCancellationRequested, abort);
+            using (NewDisposeScope())
+                stats = _step.Run(_plan.Reals(_loader.Next()), step, _spec.Seed, _collective, plan.UpdateD,
+                    voteStop: stop.IsCancellationRequested, abort);
+            if (stats.GUpdated) _ema?.Update();
+            _plan.End(stats, _collective.WorldSize);
             _state = _state with
             {
                 Step = step,
@@ -192,16 +226,16 @@ public sealed class GanTrainer : IDisposable
             };
             double rate = (double)_perRankBatch * _collective.WorldSize / Math.Max(1e-9, stepClock.Elapsed.TotalSeconds);
             imagesPerSecond = imagesPerSecond == 0 ? rate : 0.9 * imagesPerSecond + 0.1 * rate;
-            AfterStep(stats, imagesPerSecond, abort);
-            StepCompleted?.Invoke(new StepReport(stats, _spec.Steps, imagesPerSecond, LearningRate(_optD), LearningRate(_optG),
-                _state.SkippedNonFinite, clock.Elapsed) { StepsThisSession = step - startStep });
+            AfterStep(stats, plan, imagesPerSecond, abort);
+            StepCompleted?.Invoke(new StepReport(stats, TotalSteps, imagesPerSecond, plan.LrD, plan.LrG,
+                _state.SkippedNonFinite, clock.Elapsed) { StepsThisSession = step - startStep, Plan = plan, Progressive = _plan.Plan.Schedule.IsProgressive });
             if (stats.StopVotes > 0) { stopped = true; break; }
         }
         Finish(stopped);
         return _state;
     }
 
-    void AfterStep(StepStats stats, double imagesPerSecond, CancellationToken cancel)
+    void AfterStep(StepStats stats, StepPlan plan, double imagesPerSecond, CancellationToken cancel)
     {
         long step = stats.Step;
         bool? hashOk = null;
@@ -225,8 +259,14 @@ public sealed class GanTrainer : IDisposable
             ["r_t"] = Json(stats.RealSign),
             ["grad_norm_d"] = Json(stats.GradNormD),
             ["grad_norm_g"] = Json(stats.GradNormG),
-            ["lr_d"] = LearningRate(_optD),
-            ["lr_g"] = LearningRate(_optG),
+            ["lr_d"] = plan.LrD,
+            ["lr_g"] = plan.LrG,
+            ["d_skipped"] = plan.UpdateD ? 0 : 1,
+            ["resolution"] = plan.Resolution,
+            ["phase"] = plan.PhaseName,
+            ["alpha"] = plan.Alpha,
+            ["batch_size"] = _perRankBatch,
+            ["images"] = _state.ImagesSeen,
             ["images_per_s"] = Math.Round(imagesPerSecond, 2),
             ["skipped_nonfinite"] = _state.SkippedNonFinite,
             ["world_size"] = _collective.WorldSize,
@@ -271,19 +311,20 @@ public sealed class GanTrainer : IDisposable
     }
 
     /// <summary>The replica's state as blobs (weights, optimizers, state.json, spec).</summary>
-    public TrainerSnapshot Snapshot() => TrainerSnapshot.Capture(_g, _d, _optG, _optD, _state, _specYaml, _lastRow?.ToJsonString());
+    public TrainerSnapshot Snapshot() => TrainerSnapshot.Capture(_g, _d, _optG, _optD,
+        _state with { Plan = JsonNode.Parse(_plan.State.ToJson()) }, _specYaml, _ema?.Model, _lastRow?.ToJsonString());
 
     /// <summary>Replaces this replica's state with <paramref name="snapshot"/> (a checkpoint or a live peer's state).</summary>
     public void Restore(TrainerSnapshot snapshot)
     {
-        snapshot.Restore(_g, _d, _optG, _optD);
-        // The spec may set other learning rates than the checkpoint (resume --force); the spec wins.
-        SetLearningRate(_optG, _spec.Optim.LrG);
-        SetLearningRate(_optD, _spec.Optim.LrD);
+        snapshot.Restore(_g, _d, _optG, _optD, _ema?.Model);
         var saved = snapshot.ReadState();
-        _state = saved with { Seed = _spec.Seed, WorldSize = _collective.WorldSize };
+        _state = saved with { Seed = _spec.Seed, WorldSize = _collective.WorldSize, Plan = null };
         _lastRow = snapshot.ReadLastRow() is { } row ? JsonNode.Parse(row) as JsonObject : null;
         _loader?.Seek(saved.Data);
+        // The plan continues from its saved state (phase, alpha, policy states, pending decisions), re-derived
+        // under this spec: with resume --force, changed learning rates or schedules take effect from here.
+        _plan.Restore(saved.ReadPlan() ?? _plan.Plan.At(saved.Step, saved.ImagesSeen));
     }
 
     void Checkpoint(bool background)
@@ -300,10 +341,13 @@ public sealed class GanTrainer : IDisposable
         if (!IsLogger) return;
         using var scope = NewDisposeScope();
         using var _ = no_grad();
-        _g.eval();
-        var images = _g.forward(_sampleLatents.to(_device));
-        _g.train();
-        DurableFile.WriteAllBytes(_layout.SampleFile(step), ImageGrid.ToPng(images));
+        var g = _ema?.Model ?? _g;
+        g.eval();
+        var images = g.forward(_sampleLatents.to(_device));
+        if (g == _g) _g.train();
+        // A progressive run's grids show the current resolution, upscaled to the final one for viewing.
+        int minSide = _spec.Model.Arch == ModelArch.Progressive ? Math.Max(64, _spec.Model.Resolution) : 0;
+        DurableFile.WriteAllBytes(_layout.SampleFile(step), ImageGrid.ToPng(images, minSide: minSide));
     }
 
     TrainerSnapshot? FindResumePoint()
@@ -342,11 +386,21 @@ public sealed class GanTrainer : IDisposable
             _events?.Write(_state.Step, EventKind.DataWarning, new JsonObject { ["message"] = message, ["skipped_total"] = _data.Skipped });
     }
 
-    static double LearningRate(OptimizerHelper optimizer) => optimizer.ParamGroups.First().LearningRate;
-
-    static void SetLearningRate(OptimizerHelper optimizer, double lr)
+    static GeneratorEma? CreateEma(RunSpec spec, nn.Module<Tensor, Tensor> g, Device device)
     {
-        foreach (var group in optimizer.ParamGroups) group.LearningRate = lr;
+        if (spec.Model.Arch != ModelArch.Progressive || spec.Progressive is not { GEma: > 0 } p) return null;
+        var copy = new ProgressiveGenerator(spec.Model, p);
+        copy.to(device);
+        return new GeneratorEma(g, copy, p.GEma);
+    }
+
+    /// <summary>Every phase's global batch must fit in the dataset (checked up front, not at a growth step hours later).</summary>
+    static void CheckBatchesFit(TrainingPlan plan, int count, int worldSize)
+    {
+        foreach (var phase in plan.Schedule.Phases)
+            if ((long)phase.BatchSize * worldSize > count)
+                throw new DataException($"the dataset has {count} images, fewer than one global batch at {phase.Resolution}x{phase.Resolution} " +
+                                        $"({worldSize} x {phase.BatchSize}); lower the batch size or add images");
     }
 
     /// <summary>JSON has no NaN/Inf: a non-finite statistic is written as null.</summary>
@@ -367,6 +421,7 @@ public sealed class GanTrainer : IDisposable
         _loader?.Dispose();
         _step.Dispose();
         _sampleLatents.Dispose();
+        _ema?.Dispose();
         _optG.Dispose();
         _optD.Dispose();
         _g.Dispose();

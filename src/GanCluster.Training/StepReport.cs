@@ -12,4 +12,10 @@ public sealed record StepReport(StepStats Stats, long TotalSteps, double ImagesP
 
     /// <summary>Steps run by this process (not counting steps restored from a checkpoint).</summary>
     public long StepsThisSession { get; init; }
+
+    /// <summary>What the step trained with (resolution, phase, alpha, batch size, learning rates, D switch).</summary>
+    public GanCluster.Core.Planning.StepPlan? Plan { get; init; }
+
+    /// <summary>A progressive run (the console shows resolution, phase and alpha).</summary>
+    public bool Progressive { get; init; }
 }

@@ -33,7 +33,7 @@ public static class LocalCommand
             foreach (var s in sets) specArgs.AddRange(["--set", s]);
             specArgs.AddRange(["--set", $"cluster.workers={n}"]);
             Console.WriteLine($"run directory: {outDir}");
-            Console.WriteLine($"local cluster: 1 coordinator + {n} trainer process(es); {spec.Steps} steps of {spec.BatchSize} images per rank");
+            Console.WriteLine($"local cluster: 1 coordinator + {n} trainer process(es); {(spec.Steps is { } steps ? $"{steps} steps" : "the whole progressive schedule")} of {spec.BatchSize} images per rank");
             var run = new LocalRun(new LocalRunOptions
             {
                 RunDir = outDir,

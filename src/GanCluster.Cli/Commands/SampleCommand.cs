@@ -27,16 +27,15 @@ public static class SampleCommand
             string dir = ResolveCheckpoint(parse.GetValue(checkpoint)!);
             var snapshot = TrainerSnapshot.ReadFrom(dir);
             var spec = RunSpecLoader.Parse(snapshot.ReadSpecYaml());
-            using var g = GanModels.CreateGenerator(spec, CPU);
-            ModuleState.LoadInPlace(g, snapshot.Files[TrainerSnapshot.Generator]);
-            g.eval();
+            using var g = SampleGenerator.Load(snapshot, spec, CPU);
             using var scope = NewDisposeScope();
             using var _ = no_grad();
             using var rng = new Generator((ulong)parse.GetValue(seed));
             var images = g.forward(randn(new long[] { n, spec.Model.Nz }, generator: rng));
             string outFile = parse.GetValue(output)!;
             Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(outFile))!);
-            DurableFile.WriteAllBytes(outFile, ImageGrid.ToPng(images));
+            int minSide = spec.Model.Arch == ModelArch.Progressive ? Math.Max(64, spec.Model.Resolution) : 0; // a progressive grid at its final size
+            DurableFile.WriteAllBytes(outFile, ImageGrid.ToPng(images, minSide: minSide));
             Console.WriteLine($"wrote {n} samples from {dir} to {outFile}");
             return CliApp.Ok;
         });

@@ -39,8 +39,8 @@ public static class TrainCommand
             });
             Console.WriteLine($"run directory: {Path.GetFullPath(outDir)}");
             Console.WriteLine($"data: {trainer.Data.Description}; model: {SpecSchema.FormatScalar(spec.Model.Arch)} {spec.Model.Resolution}px; " +
-                                     $"loss: {SpecSchema.FormatScalar(spec.Loss)}; steps: {trainer.State.Step} -> {spec.Steps}");
-            var state = TrainingProgress.Run(spec.Steps, spec.LogEvery, "training", report =>
+                                     $"loss: {SpecSchema.FormatScalar(spec.Loss)}; steps: {trainer.State.Step} -> {trainer.TotalSteps}");
+            var state = TrainingProgress.Run(trainer.TotalSteps, spec.LogEvery, "training", report =>
             {
                 trainer.StepCompleted += report;
                 return trainer.Run(signal.Token);

@@ -46,7 +46,11 @@ public static class TrainingProgress
         var s = r.Stats;
         string eta = r.Eta is { } e ? $" | ETA {e:hh\\:mm\\:ss}" : "";
         string skipped = r.SkippedNonFinite > 0 ? $" | skipped {r.SkippedNonFinite}" : "";
+        string stage = r.Progressive && r.Plan is { } p
+            ? $" | {p.Resolution}px {p.PhaseName}{(p.Phase == GanCluster.Core.Progressive.PhaseKind.FadeIn ? $" {p.Alpha:F2}" : "")}"
+            : "";
+        string dSkip = r.Plan is { UpdateD: false } ? " | D skipped" : "";
         return $"step {s.Step}/{r.TotalSteps} | {r.ImagesPerSecond:F0} img/s | Loss_D {s.LossD:F4} Loss_G {s.LossG:F4} | " +
-               $"D(x) {s.DReal:F3} D(G(z)) {s.DFake:F3}{skipped}{eta}";
+               $"D(x) {s.DReal:F3} D(G(z)) {s.DFake:F3}{stage}{dSkip}{skipped}{eta}";
     }
 }

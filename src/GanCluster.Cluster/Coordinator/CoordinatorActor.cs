@@ -371,8 +371,8 @@ public sealed class CoordinatorActor : ReceivePersistentActor, IWithTimers
         }
         if (p.Rank != 0) return;
         Persist(new StepCommitted(ControlProtocol.Version, p.Epoch, p.Step), e => _ledger = _ledger.Apply(e));
-        if (p.Step % _spec.Cluster.ProgressEvery == 0 || p.Step == _spec.Steps)
-            Note($"step {p.Step}/{_spec.Steps} | world {_world.Refs.Count} (epoch {p.Epoch}) | {p.ImagesPerSecond:F0} img/s | Loss_D {p.LossD:F4} Loss_G {p.LossG:F4}");
+        if (p.Step % _spec.Cluster.ProgressEvery == 0 || p.Step == p.TotalSteps)
+            Note($"step {p.Step}/{p.TotalSteps} | world {_world.Refs.Count} (epoch {p.Epoch}) | {p.ImagesPerSecond:F0} img/s | Loss_D {p.LossD:F4} Loss_G {p.LossG:F4}");
     }
 
     void OnFinished(TrainerFinished f)

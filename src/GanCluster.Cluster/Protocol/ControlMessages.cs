@@ -82,6 +82,7 @@ public sealed record TrainerProgress(
     long Epoch,
     int Rank,
     long Step,
+    long TotalSteps,
     double ImagesPerSecond,
     double LossD,
     double LossG) : IControlMessage;

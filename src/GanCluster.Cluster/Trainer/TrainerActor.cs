@@ -170,7 +170,7 @@ public sealed class TrainerActor : ReceiveActor, IWithTimers
             SyncState(world, rank, receives, abort);
             _trainer.BindWorld(collective);
             var state = _trainer.Run(stop, abort);
-            self.Tell(new LoopEnded(world.Epoch, state.Step, _trainer.Snapshot().Hash(), Finished: state.Step >= _settings.Spec.Steps));
+            self.Tell(new LoopEnded(world.Epoch, state.Step, _trainer.Snapshot().Hash(), Finished: _trainer.Finished));
         }
         catch (Exception e)
         {
@@ -203,7 +203,7 @@ public sealed class TrainerActor : ReceiveActor, IWithTimers
             if (report.Stats.Step % _settings.Spec.Cluster.ProgressEvery != 0 && report.Stats.Step != report.TotalSteps
                 && report.StepsThisSession != 1) return;
             _settings.Coordinator.Tell(new TrainerProgress(ControlProtocol.Version, _settings.TrainerId, _epoch,
-                trainer.Collective.Rank, report.Stats.Step, report.ImagesPerSecond, report.Stats.LossD, report.Stats.LossG));
+                trainer.Collective.Rank, report.Stats.Step, report.TotalSteps, report.ImagesPerSecond, report.Stats.LossD, report.Stats.LossG));
         };
         return trainer;
     }

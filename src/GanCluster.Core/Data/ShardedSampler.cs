@@ -31,13 +31,25 @@ public sealed class ShardedSampler
 
     public int WorldSize { get; }
 
-    public int BatchSize { get; }
+    public int BatchSize { get; private set; }
 
     public long GlobalBatch => (long)WorldSize * BatchSize;
 
     public DataPosition Position { get; private set; }
 
     public void Seek(DataPosition position) => Position = position;
+
+    /// <summary>
+    /// Changes the per-rank batch size from the next batch on (progressive growing). The position counts global
+    /// entries, so it stays exact: the next batch starts where the last one ended, only longer or shorter.
+    /// </summary>
+    public void Resize(int batchSize)
+    {
+        if (batchSize <= 0) throw new ArgumentOutOfRangeException(nameof(batchSize));
+        if ((long)WorldSize * batchSize > _count)
+            throw new ArgumentException($"dataset of {_count} images is smaller than one global batch ({WorldSize} x {batchSize})");
+        BatchSize = batchSize;
+    }
 
     /// <summary>The dataset indices of the next batch for this rank; advances the position.</summary>
     public int[] NextBatch()

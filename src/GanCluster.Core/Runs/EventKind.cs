@@ -28,4 +28,11 @@ public static class EventKind
     public const string TrainerLeft = "trainer_left";
     public const string WaitingForTrainers = "waiting_for_trainers";
     public const string CoordinatorRecovered = "coordinator_recovered";
+
+    // The training plan (GanCluster.Core.Planning): each is stamped with the step at which it takes effect.
+    public const string PhaseStarted = "phase_started";
+    public const string ResolutionGrown = "resolution_grown";
+    public const string LrChanged = "lr_changed";
+    public const string DSkipStarted = "d_skip_started";
+    public const string DSkipEnded = "d_skip_ended";
 }

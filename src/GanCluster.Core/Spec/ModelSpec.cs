@@ -20,6 +20,9 @@ public sealed class ModelSpec : ISpecSection
     [SpecDoc("discriminator feature maps (width of the first block)")]
     public int Ndf { get; set; } = 64;
 
+    [SpecDoc("progressive: feature maps of the widest block (ProGAN: 512); blocks above 32x32 halve it per doubling")]
+    public int Fmaps { get; set; } = 128;
+
     [SpecDoc("batch | none: normalisation in the DCGAN blocks")]
     public NormKind Norm { get; set; } = NormKind.Batch;
 
@@ -31,5 +34,6 @@ public sealed class ModelSpec : ISpecSection
         problems.Positive($"{path}.nz", Nz);
         problems.Positive($"{path}.ngf", Ngf);
         problems.Positive($"{path}.ndf", Ndf);
+        problems.Positive($"{path}.fmaps", Fmaps);
     }
 }

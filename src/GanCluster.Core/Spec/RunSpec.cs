@@ -9,8 +9,12 @@ public sealed class RunSpec : ISpecSection
     [SpecDoc("seed for weights, data order and latents")]
     public long Seed { get; set; } = 1;
 
-    [SpecDoc("optimizer steps to train (each step updates D once and G once)")]
-    public long Steps { get; set; } = 3000;
+    /// <summary>The default of <see cref="Steps"/> for a dcgan run.</summary>
+    public const long DefaultSteps = 3000;
+
+    [SpecDoc("optimizer steps to train (each step updates D once and G once); progressive: null (the default there) " +
+             "trains to the end of the last stabilise phase, a number caps it")]
+    public long? Steps { get; set; } = DefaultSteps;
 
     [SpecDoc("images per step per rank")]
     public int BatchSize { get; set; } = 64;
@@ -19,10 +23,16 @@ public sealed class RunSpec : ISpecSection
 
     public ModelSpec Model { get; set; } = new();
 
-    [SpecDoc("bce | hinge | wgan-gp")]
+    [SpecDoc("progressive growing (model.arch progressive only; null for dcgan)")]
+    public ProgressiveSpec? Progressive { get; set; }
+
+    [SpecDoc("bce | hinge | wgan-gp (default: bce for dcgan, wgan-gp for progressive)")]
     public LossKind Loss { get; set; } = LossKind.Bce;
 
     public OptimSpec Optim { get; set; } = new();
+
+    [SpecDoc("learning-rate balancing policies, applied in order: fixed | ttur | skip-d | adaptive | plateau")]
+    public List<PolicySpec> Policy { get; set; } = [new FixedPolicySpec()];
 
     [SpecDoc("write a sample grid every N steps (0: never)")]
     public int SampleEvery { get; set; } = 100;
@@ -39,15 +49,50 @@ public sealed class RunSpec : ISpecSection
 
     public void Validate(SpecProblems problems, string path)
     {
-        problems.Positive(SpecBinder.Join(path, "steps"), Steps);
+        if (Steps is { } steps) problems.Positive(SpecBinder.Join(path, "steps"), steps);
+        else if (Model.Arch != ModelArch.Progressive)
+            problems.Add(SpecBinder.Join(path, "steps"), "a positive number (only a progressive run may leave steps to its schedule)", "null");
         problems.Positive(SpecBinder.Join(path, "batch_size"), BatchSize);
         problems.AtLeast(SpecBinder.Join(path, "sample_every"), SampleEvery, 0);
         problems.Positive(SpecBinder.Join(path, "log_every"), LogEvery);
         problems.AtLeast(SpecBinder.Join(path, "threads"), Threads, 0);
-        if (Loss == LossKind.WganGp && Model.Norm == NormKind.Batch)
+        if (Loss == LossKind.WganGp && Model.Arch == ModelArch.Dcgan && Model.Norm == NormKind.Batch)
         {
             // The gradient penalty is per sample; BatchNorm mixes samples, so the penalty is wrong (WGAN-GP paper, 4).
             problems.Add(SpecBinder.Join(path, "model.norm"), "none with loss wgan-gp (BatchNorm breaks the per-sample gradient penalty)", "batch");
+        }
+        ValidateProgressive(problems, path);
+        ValidatePolicies(problems, path);
+    }
+
+    void ValidateProgressive(SpecProblems problems, string path)
+    {
+        string at = SpecBinder.Join(path, "progressive");
+        if (Model.Arch != ModelArch.Progressive)
+        {
+            if (Progressive != null) problems.Add(at, "null for model.arch dcgan (progressive growing needs model.arch progressive)", "a mapping");
+            return;
+        }
+        if (Progressive == null) return; // the loader fills in the defaults
+        if (Progressive.StartResolution > Model.Resolution)
+            problems.Add($"{at}.start_resolution", $"at most model.resolution ({Model.Resolution})", Progressive.StartResolution.ToString());
+        foreach (var res in Progressive.BatchSize.Keys.Concat(Progressive.Lr.Keys).Distinct().Order())
+        {
+            if (res < Progressive.StartResolution || res > Model.Resolution)
+                problems.Add($"{at}.{(Progressive.BatchSize.ContainsKey(res) ? "batch_size" : "lr")}",
+                    $"resolutions from start_resolution ({Progressive.StartResolution}) to model.resolution ({Model.Resolution})", res.ToString());
+        }
+    }
+
+    void ValidatePolicies(SpecProblems problems, string path)
+    {
+        for (int i = 0; i < Policy.Count; i++)
+        {
+            string at = $"{SpecBinder.Join(path, "policy")}[{i}]";
+            if (Policy[i] is TturPolicySpec && Progressive is { Lr.Count: > 0 })
+                problems.Add($"{at}.kind", "no ttur policy alongside progressive.lr (ttur sets lr_g and lr_d at every resolution; use one of them)", "'ttur'");
+            if (Policy[i] is TturPolicySpec && Policy.Take(i).Any(p => p is TturPolicySpec))
+                problems.Add($"{at}.kind", "at most one ttur policy", "a second 'ttur'");
         }
     }
 }

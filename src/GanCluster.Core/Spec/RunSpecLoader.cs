@@ -31,6 +31,7 @@ public static class RunSpecLoader
         problems.ThrowIfAny();
         var spec = new SpecBinder(problems).Bind<RunSpec>(root);
         problems.ThrowIfAny();
+        ApplyArchDefaults(spec, root);
         // A path given with --set is relative to the working directory; one in the file, to the file's folder.
         bool pathFromCommandLine = (overrides ?? []).Any(o => o.TrimStart().StartsWith("data.path=", StringComparison.Ordinal));
         ResolvePaths(spec, pathFromCommandLine ? Directory.GetCurrentDirectory() : baseDir ?? Directory.GetCurrentDirectory());
@@ -128,6 +129,18 @@ public static class RunSpecLoader
             // Not YAML on its own (e.g. "a: b: c"): take it as a plain string.
         }
         return new YamlScalarNode(text) { Style = ScalarStyle.DoubleQuoted };
+    }
+
+    /// <summary>
+    /// Defaults that depend on model.arch, for keys the spec leaves out: a progressive run gets a progressive
+    /// section, trains to the end of its schedule (steps: null) and uses ProGAN's loss (wgan-gp with drift).
+    /// </summary>
+    static void ApplyArchDefaults(RunSpec spec, YamlMappingNode root)
+    {
+        if (spec.Model.Arch != ModelArch.Progressive) return;
+        spec.Progressive ??= new ProgressiveSpec();
+        if (!root.Children.ContainsKey(new YamlScalarNode("steps"))) spec.Steps = null;
+        if (!root.Children.ContainsKey(new YamlScalarNode("loss"))) spec.Loss = LossKind.WganGp;
     }
 
     static void ResolvePaths(RunSpec spec, string? baseDir)

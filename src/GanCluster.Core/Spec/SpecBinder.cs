@@ -12,6 +12,7 @@ namespace GanCluster.Core.Spec;
 public sealed class SpecBinder
 {
     readonly SpecProblems _problems;
+    static readonly NullabilityInfoContext Nullability = new();
 
     public SpecBinder(SpecProblems problems) => _problems = problems;
 
@@ -47,7 +48,7 @@ public sealed class SpecBinder
         string text = scalar.Value ?? "";
         var t = Nullable.GetUnderlyingType(type) ?? type;
         if (TryParseScalar(t, text, out var value)) return value;
-        _problems.Add(path, SpecSchema.Describe(type), $"'{text}'");
+        _problems.Add(path, SpecSchema.Describe(t), $"'{text}'"); // "an integer", also where null is allowed
         return current;
     }
 
@@ -109,7 +110,13 @@ public sealed class SpecBinder
         int i = 0;
         foreach (var child in seq.Children)
         {
-            var item = Bind(itemType, child, $"{path}[{i}]", NewDefault(itemType, child, $"{path}[{i}]"));
+            var fresh = NewDefault(itemType, child, $"{path}[{i}]");
+            if (fresh == null && itemType.IsAbstract)
+            {
+                i++; // an unknown kind, already reported
+                continue;
+            }
+            var item = Bind(itemType, child, $"{path}[{i}]", fresh);
             if (item != null || !itemType.IsValueType) list.Add(item);
             i++;
         }
@@ -133,7 +140,9 @@ public sealed class SpecBinder
                 _problems.Add(childPath, $"a key that is {SpecSchema.Describe(keyType)}", $"'{keyText}'");
                 continue;
             }
-            dict[key] = Bind(valueType, v, childPath, NewDefault(valueType, v, childPath));
+            var fresh = NewDefault(valueType, v, childPath);
+            if (fresh == null && valueType.IsAbstract) continue; // an unknown kind, already reported
+            dict[key] = Bind(valueType, v, childPath, fresh);
         }
         return dict;
     }
@@ -162,10 +171,20 @@ public sealed class SpecBinder
                 _problems.Add(childPath, "one of the keys " + string.Join(", ", known), $"unknown key '{key}'{hint}");
                 continue;
             }
+            if (IsNull(v) && !field.Property.PropertyType.IsValueType && IsNullableReference(field.Property))
+            {
+                field.Property.SetValue(target, null); // an optional section (e.g. progressive: null)
+                continue;
+            }
             var currentValue = field.Property.GetValue(target);
             field.Property.SetValue(target, Bind(field.Property.PropertyType, v, childPath, currentValue));
         }
         return target;
+    }
+
+    static bool IsNullableReference(PropertyInfo property)
+    {
+        lock (Nullability) return Nullability.Create(property).WriteState == NullabilityState.Nullable;
     }
 
     /// <summary>A fresh instance for a list/dictionary element; abstract kinds are picked by their discriminator.</summary>

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using GanCluster.Core.Data;
+using GanCluster.Core.Planning;
 
 namespace GanCluster.Training.Checkpointing;
 
@@ -33,7 +34,16 @@ public sealed record TrainState
 
     public int WorldSize { get; init; } = 1;
 
+    /// <summary>
+    /// The training plan's state (GanCluster.Core.Planning.PlanState as JSON): the next step's phase, resolution,
+    /// alpha, batch size and learning rates, each policy's internal state, and the decisions pending for the
+    /// next step. Null in checkpoints written before plans existed.
+    /// </summary>
+    public System.Text.Json.Nodes.JsonNode? Plan { get; init; }
+
     public long SkippedNonFinite => SkippedNonFiniteD + SkippedNonFiniteG;
+
+    public PlanState? ReadPlan() => Plan is null ? null : PlanState.FromJson(Plan.ToJsonString());
 
     public string ToJson() => JsonSerializer.Serialize(this, Json);
 

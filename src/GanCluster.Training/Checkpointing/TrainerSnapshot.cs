@@ -13,6 +13,7 @@ namespace GanCluster.Training.Checkpointing;
 public sealed class TrainerSnapshot
 {
     public const string Generator = "generator.bin";
+    public const string GeneratorEma = "generator_ema.bin";
     public const string Discriminator = "discriminator.bin";
     public const string OptimizerG = "optim_g.bin";
     public const string OptimizerD = "optim_d.bin";
@@ -25,6 +26,9 @@ public sealed class TrainerSnapshot
     /// <summary>The blobs that define training (everything except the informational spec copy).</summary>
     public static readonly string[] Hashed = [Generator, Discriminator, OptimizerG, OptimizerD];
 
+    /// <summary>Blobs only some runs have (a progressive run's generator EMA); hashed and restored when present.</summary>
+    public static readonly string[] Optional = [GeneratorEma];
+
     public TrainerSnapshot(IReadOnlyDictionary<string, byte[]> files) => Files = files;
 
     public IReadOnlyDictionary<string, byte[]> Files { get; }
@@ -32,7 +36,7 @@ public sealed class TrainerSnapshot
     public long Bytes => Files.Values.Sum(b => (long)b.Length);
 
     public static TrainerSnapshot Capture(nn.Module g, nn.Module d, OptimizerHelper optG, OptimizerHelper optD,
-        TrainState state, string specYaml, string? lastRowJson = null)
+        TrainState state, string specYaml, nn.Module? gEma = null, string? lastRowJson = null)
     {
         var files = new Dictionary<string, byte[]>
         {
@@ -43,6 +47,7 @@ public sealed class TrainerSnapshot
             [State] = Encoding.UTF8.GetBytes(state.ToJson()),
             [Spec] = Encoding.UTF8.GetBytes(specYaml),
         };
+        if (gEma != null) files[GeneratorEma] = Save(w => gEma.save(w));
         if (lastRowJson != null) files[LastRow] = Encoding.UTF8.GetBytes(lastRowJson);
         return new TrainerSnapshot(files);
     }
@@ -85,8 +90,13 @@ public sealed class TrainerSnapshot
 
     public string ReadSpecYaml() => Encoding.UTF8.GetString(Files[Spec]);
 
-    public void Restore(nn.Module g, nn.Module d, OptimizerHelper optG, OptimizerHelper optD)
+    public void Restore(nn.Module g, nn.Module d, OptimizerHelper optG, OptimizerHelper optD, nn.Module? gEma = null)
     {
+        if (gEma != null)
+        {
+            if (!Files.TryGetValue(GeneratorEma, out var ema)) throw new InvalidDataException($"the checkpoint has no {GeneratorEma}");
+            ModuleState.LoadInPlace(gEma, ema);
+        }
         ModuleState.LoadInPlace(g, Files[Generator]);
         ModuleState.LoadInPlace(d, Files[Discriminator]);
         Load(Files[OptimizerG], optG.load_state_dict);
@@ -100,6 +110,8 @@ public sealed class TrainerSnapshot
     {
         using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         foreach (var name in Hashed) sha.AppendData(files[name]);
+        foreach (var name in Optional)
+            if (files.TryGetValue(name, out var bytes)) sha.AppendData(bytes);
         return Convert.ToHexStringLower(sha.GetHashAndReset());
     }
 
@@ -111,6 +123,11 @@ public sealed class TrainerSnapshot
             string path = Path.Combine(checkpointDir, name);
             if (!File.Exists(path)) throw new InvalidDataException($"checkpoint {checkpointDir} has no {name}");
             files[name] = File.ReadAllBytes(path);
+        }
+        foreach (var name in Optional.Append(LastRow))
+        {
+            string path = Path.Combine(checkpointDir, name);
+            if (File.Exists(path)) files[name] = File.ReadAllBytes(path);
         }
         return new TrainerSnapshot(files);
     }

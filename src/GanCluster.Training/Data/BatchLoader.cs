@@ -34,6 +34,19 @@ public sealed class BatchLoader : IDisposable
         Position = position;
     }
 
+    /// <summary>Per-rank images per batch. Setting it discards a prefetched batch of the old size; the position is unchanged.</summary>
+    public int BatchSize
+    {
+        get => _sampler.BatchSize;
+        set
+        {
+            if (value == _sampler.BatchSize) return;
+            var position = Position;
+            _sampler.Resize(value);
+            Seek(position);
+        }
+    }
+
     /// <summary>The next batch as a float tensor [batch, channels, resolution, resolution] in [-1, 1].</summary>
     public Tensor Next()
     {

@@ -2,6 +2,7 @@ using GanCluster.Core.Parallel;
 using TorchSharp.Modules;
 using TorchSharp;
 using static TorchSharp.torch;
+using GanCluster.Training.Tensors;
 
 namespace GanCluster.Training.Distributed;
 
@@ -65,7 +66,7 @@ public sealed class FlatGradients : IDisposable
             collective.AllReduceSum(NativeMemory<float>.Of(_host), cancel);
             _flat.copy_(_host);
         }
-        _flat.div_(collective.WorldSize);
+        _flat.DivideInPlace(collective.WorldSize);
     }
 
     /// <summary>The averaged statistics and the L2 norm of the averaged gradient (NaN/Inf when any entry is).</summary>

@@ -1,5 +1,6 @@
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn.functional;
+using GanCluster.Training.Tensors;
 
 namespace GanCluster.Training.Losses;
 
@@ -7,7 +8,7 @@ namespace GanCluster.Training.Losses;
 public sealed class HingeLoss : IGanLoss
 {
     public Tensor Discriminator(nn.Module<Tensor, Tensor> d, Tensor real, Tensor fake, Tensor realLogits, Tensor fakeLogits, Generator rng) =>
-        relu(1.0 - realLogits).mean() + relu(1.0 + fakeLogits).mean();
+        ScalarOps.Minus(1.0, realLogits).relu().mean() + fakeLogits.Plus(1.0).relu().mean();
 
     public Tensor Generator(Tensor fakeLogits) => -fakeLogits.mean();
 

@@ -1,4 +1,5 @@
 using static TorchSharp.torch;
+using GanCluster.Training.Tensors;
 
 namespace GanCluster.Training.Losses;
 
@@ -15,11 +16,13 @@ public sealed class WganGpLoss(double lambda = 10.0, double drift = 0.001) : IGa
     public Tensor Discriminator(nn.Module<Tensor, Tensor> d, Tensor real, Tensor fake, Tensor realLogits, Tensor fakeLogits, Generator rng)
     {
         var eps = rand(new long[] { real.shape[0], 1, 1, 1 }, generator: rng, device: real.device);
-        var mixed = (eps * real + (1 - eps) * fake).detach().requires_grad_(true);
+        var mixed = (eps * real + ScalarOps.Minus(1, eps) * fake).detach().requires_grad_(true);
         var mixedLogits = d.forward(mixed);
+        // TorchSharp does not default retain_graph to create_graph (PyTorch does): without it the critic's graph is freed
+        // here and the penalty's backward fails on any layer that saves its input (e.g. a dense layer).
         var grads = autograd.grad([mixedLogits.sum()], [mixed], retain_graph: true, create_graph: true)[0];
-        var penalty = (grads.flatten(1).norm(dim: 1) - 1).square().mean();
-        return fakeLogits.mean() - realLogits.mean() + Lambda * penalty + Drift * realLogits.square().mean();
+        var penalty = grads.flatten(1).norm(dim: 1).Plus(-1).square().mean();
+        return fakeLogits.mean() - realLogits.mean() + penalty.Times(Lambda) + realLogits.square().mean().Times(Drift);
     }
 
     public Tensor Generator(Tensor fakeLogits) => -fakeLogits.mean();

@@ -21,13 +21,13 @@ public sealed class DcganDiscriminator : Module<Tensor, Tensor>, IFeatureDiscrim
         var layers = new List<(string, Module<Tensor, Tensor>)>();
         long width = DcganShapes.Width(spec.Ndf, 0);
         layers.Add(("conv0", Conv2d(spec.Channels, width, 4, 2, 1, bias: false)));
-        layers.Add(("lrelu0", LeakyReLU(0.2)));
+        layers.Add(("lrelu0", new SafeLeakyReLU(0.2)));
         for (int i = 1; i < stages; i++)
         {
             long next = DcganShapes.Width(spec.Ndf, i);
             layers.Add(($"conv{i}", Conv2d(width, next, 4, 2, 1, bias: false)));
             if (spec.Norm == NormKind.Batch) layers.Add(($"bn{i}", BatchNorm2d(next)));
-            layers.Add(($"lrelu{i}", LeakyReLU(0.2)));
+            layers.Add(($"lrelu{i}", new SafeLeakyReLU(0.2)));
             width = next;
         }
         _features = Sequential(layers);

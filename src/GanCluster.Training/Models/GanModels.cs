@@ -1,4 +1,5 @@
 using GanCluster.Core.Spec;
+using GanCluster.Training.Models.Progressive;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -9,14 +10,27 @@ public static class GanModels
 {
     public static (nn.Module<Tensor, Tensor> G, nn.Module<Tensor, Tensor> D) Create(RunSpec spec, Device device)
     {
-        if (spec.Model.Arch != ModelArch.Dcgan)
-            throw new NotSupportedException($"model.arch {spec.Model.Arch} is not available in this build");
-        var g = new DcganGenerator(spec.Model);
-        var d = new DcganDiscriminator(spec.Model);
+        nn.Module<Tensor, Tensor> g, d;
         // Every rank seeds the same generator, so replicas start bit-identical (checked by hash at step 0).
         using var rng = new Generator((ulong)spec.Seed);
-        WeightInit.Dcgan(g, rng);
-        WeightInit.Dcgan(d, rng);
+        switch (spec.Model.Arch)
+        {
+            case ModelArch.Dcgan:
+                g = new DcganGenerator(spec.Model);
+                d = new DcganDiscriminator(spec.Model);
+                WeightInit.Dcgan(g, rng);
+                WeightInit.Dcgan(d, rng);
+                break;
+            case ModelArch.Progressive:
+                var p = spec.Progressive ?? new ProgressiveSpec();
+                g = new ProgressiveGenerator(spec.Model, p);
+                d = new ProgressiveDiscriminator(spec.Model, p);
+                ProgressiveInit.Apply(g, rng);
+                ProgressiveInit.Apply(d, rng);
+                break;
+            default:
+                throw new NotSupportedException($"model.arch {spec.Model.Arch} is not available in this build");
+        }
         g.to(device);
         d.to(device);
         return (g, d);

@@ -1,5 +1,6 @@
 using GanCluster.Training.Data;
 using static TorchSharp.torch;
+using GanCluster.Training.Tensors;
 
 namespace GanCluster.Training.Sampling;
 
@@ -21,7 +22,7 @@ public static class ImageGrid
         int rows = (int)Math.Ceiling(n / (double)cols);
         const int pad = 2;
         int gridW = cols * ((int)w + pad) + pad, gridH = rows * ((int)h + pad) + pad;
-        var bytes = ((x.clamp(-1, 1) + 1) * 127.5).round().to(ScalarType.Byte).contiguous().data<byte>().ToArray();
+        var bytes = x.ClampTo(-1, 1).Plus(1).Times(127.5).round().to(ScalarType.Byte).contiguous().data<byte>().ToArray();
         int channels = (int)c;
         var grid = new byte[channels * gridW * gridH];
         long plane = h * w;

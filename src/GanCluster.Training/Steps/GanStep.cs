@@ -10,7 +10,8 @@ namespace GanCluster.Training.Steps;
 /// One GAN training step, data-parallel over an <see cref="ICollective"/> (as in pytorch/examples dcgan):
 /// update D on a real batch and a detached fake batch, then update G through D's judgement of the same
 /// fakes. Gradients and statistics are averaged across ranks before either update; an update whose
-/// averaged loss or gradient is NaN/Inf is skipped (the same decision on every rank).
+/// averaged loss or gradient is NaN/Inf is skipped (the same decision on every rank). A progressive network's
+/// stage (resolution, alpha) is set on the modules before the step; <see cref="UseParameters"/> follows growth.
 /// </summary>
 public sealed class GanStep : IDisposable
 {
@@ -24,9 +25,10 @@ public sealed class GanStep : IDisposable
     readonly OptimizerHelper _optD;
     readonly Device _device;
     readonly int _nz;
-    readonly FlatGradients _gradsG;
-    readonly FlatGradients _gradsD;
-    readonly IReadOnlyList<Parameter> _paramsD;
+    readonly FlatGradients _statsOnlyD; // D's statistics on a step whose D update a policy skips
+    FlatGradients _gradsG;
+    FlatGradients _gradsD;
+    IReadOnlyList<Parameter> _paramsD;
     readonly BufferAverager _buffers;
     readonly StepUndo _undo;
 
@@ -37,12 +39,29 @@ public sealed class GanStep : IDisposable
         _paramsD = d.parameters().ToList();
         _gradsG = new FlatGradients(g.parameters().ToList(), GStatSlots, device);
         _gradsD = new FlatGradients(_paramsD, DStatSlots, device);
+        _statsOnlyD = new FlatGradients([], DStatSlots, device);
         _buffers = new BufferAverager([g, d]);
         _undo = new StepUndo(g, d, optD);
     }
 
     /// <summary>Bytes all-reduced per step and rank.</summary>
     public long BytesPerStep => _gradsG.Bytes + _gradsD.Bytes;
+
+    /// <summary>
+    /// Trains only these parameters from now on (a progressive network's active blocks): the gradient buckets
+    /// are rebuilt over them, in the given order, and every other parameter's gradient is dropped so the
+    /// optimizer leaves it (and its Adam state) alone. Every rank must call this at the same step with
+    /// parameters in the same order, so the all-reduce buffers keep the same layout across the world.
+    /// </summary>
+    public void UseParameters(IReadOnlyList<Parameter> generator, IReadOnlyList<Parameter> discriminator)
+    {
+        _gradsG.Dispose();
+        _gradsD.Dispose();
+        foreach (var p in _g.parameters().Concat(_d.parameters())) p.grad = null;
+        _paramsD = discriminator;
+        _gradsG = new FlatGradients(generator, GStatSlots, _device);
+        _gradsD = new FlatGradients(discriminator, DStatSlots, _device);
+    }
 
     /// <summary>Runs step <paramref name="step"/> on this rank's <paramref name="real"/> batch, averaging over <paramref name="collective"/>.</summary>
     /// <remarks>
@@ -81,20 +100,25 @@ public sealed class GanStep : IDisposable
         // D: maximise log D(x) + log(1 - D(G(z))) (or the hinge / Wasserstein equivalent).
         double lossD = double.NaN, dReal = double.NaN, dFake = double.NaN, realSign = double.NaN, normD = 0;
         bool dUpdated = false;
-        if (updateD)
         {
-            _gradsD.Zero();
+            // A step whose D update a policy skips still measures D (forward only), so the policy sees fresh numbers.
+            var buffer = updateD ? _gradsD : _statsOnlyD;
+            buffer.Zero();
             var realLogits = _d.forward(real);
             var fakeLogits = _d.forward(fake.detach());
             var errD = _loss.Discriminator(_d, real, fake.detach(), realLogits, fakeLogits, rng);
-            errD.backward();
-            _gradsD.SetStats(stack([errD.detach(), _loss.Report(realLogits).mean(), _loss.Report(fakeLogits).mean(),
+            if (updateD) errD.backward();
+            buffer.SetStats(stack([errD.detach(), _loss.Report(realLogits).mean().detach(), _loss.Report(fakeLogits).mean().detach(),
                 realLogits.detach().sign().mean()]));
-            _gradsD.AllReduceMean(collective, cancel);
-            (var statsD, normD) = _gradsD.Read();
+            buffer.AllReduceMean(collective, cancel);
+            (var statsD, double norm) = buffer.Read();
             (lossD, dReal, dFake, realSign) = (statsD[0], statsD[1], statsD[2], statsD[3]);
-            dUpdated = double.IsFinite(normD) && statsD.All(float.IsFinite);
-            if (dUpdated) _optD.step();
+            if (updateD)
+            {
+                normD = norm;
+                dUpdated = double.IsFinite(normD) && statsD.All(float.IsFinite);
+                if (dUpdated) _optD.step();
+            }
         }
 
         // G: maximise log D(G(z)) (non-saturating). D's weights are frozen so backward skips their gradients.
@@ -124,6 +148,7 @@ public sealed class GanStep : IDisposable
     {
         _gradsG.Dispose();
         _gradsD.Dispose();
+        _statsOnlyD.Dispose();
         _buffers.Dispose();
         _undo.Dispose();
     }

@@ -14,7 +14,7 @@ public class ControlMessageSerializerTests : IDisposable
         [new RegistrationRefused(1, "different spec")],
         [new WorldFormed(1, 4, [new WorldMember(0, "a", "h", 1), new WorldMember(1, "b", "h", 2)], 120, "/runs/x/checkpoints/step-000120")],
         [new WorldFormed(1, 1, [new WorldMember(0, "a", "h", 1)], 0, null)],
-        [new TrainerProgress(1, "a", 2, 0, 10, 123.5, 1.25, 0.5)],
+        [new TrainerProgress(1, "a", 2, 0, 10, 100, 123.5, 1.25, 0.5)],
         [new TrainerFinished(1, "a", 2, 100, "ff00")],
         [new TrainerFailed(1, "a", 2, 7, "peer 1 reset", false)],
         [new RunEventReport(1, 3, "checkpoint_committed", "{\"bytes\":12}")],

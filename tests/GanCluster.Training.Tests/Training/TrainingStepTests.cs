@@ -4,6 +4,7 @@ using GanCluster.Training.Checkpointing;
 using GanCluster.Training.Losses;
 using GanCluster.Training.Models;
 using GanCluster.Training.Steps;
+using GanCluster.Training.Tensors;
 using static TorchSharp.torch;
 
 namespace GanCluster.Training.Tests.Training;
@@ -74,8 +75,8 @@ public class TrainingStepTests
         var snapshot = trainer.Snapshot();
         var other = RunSpecLoader.Parse(SpecEmitter.ToYaml(spec), ["seed=99"]); // different initial weights
         var (g, d) = GanModels.Create(other, CPU);
-        var optG = optim.Adam(g.parameters(), 1e-3);
-        var optD = optim.Adam(d.parameters(), 1e-3);
+        var optG = new SafeAdam(g.parameters(), 1e-3, 0.5, 0.999);
+        var optD = new SafeAdam(d.parameters(), 1e-3, 0.5, 0.999);
         snapshot.Restore(g, d, optG, optD);
         var restored = TrainerSnapshot.Capture(g, d, optG, optD, snapshot.ReadState(), snapshot.ReadSpecYaml());
         Assert.Equal(snapshot.Hash(), restored.Hash());

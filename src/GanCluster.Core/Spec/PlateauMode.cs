@@ -1,0 +1,7 @@
+namespace GanCluster.Core.Spec;
+
+public enum PlateauMode
+{
+    Min,
+    Max,
+}
