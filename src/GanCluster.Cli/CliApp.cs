@@ -24,6 +24,7 @@ public static class CliApp
         root.Subcommands.Add(CoordinatorCommand.Create());
         root.Subcommands.Add(TrainerCommand.Create());
         root.Subcommands.Add(LocalCommand.Create());
+        root.Subcommands.Add(ChaosCommand.Create());
         return root;
     }
 

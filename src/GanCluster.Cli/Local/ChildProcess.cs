@@ -1,10 +1,9 @@
 using System.Diagnostics;
-using System.Runtime.InteropServices;
 
 namespace GanCluster.Cli.Local;
 
 /// <summary>A `gancluster` child process whose output lines are passed on with a prefix.</summary>
-public sealed partial class ChildProcess : IDisposable
+public sealed class ChildProcess : IDisposable
 {
     readonly Process _process;
 
@@ -54,7 +53,7 @@ public sealed partial class ChildProcess : IDisposable
     /// <summary>Asks the child to stop cleanly (SIGTERM): it finishes its step and checkpoints.</summary>
     public void Terminate()
     {
-        if (!_process.HasExited) _ = Kill(_process.Id, 15);
+        if (!_process.HasExited) PosixSignals.Send(_process.Id, PosixSignals.Term);
     }
 
     public void KillNow()
@@ -63,7 +62,4 @@ public sealed partial class ChildProcess : IDisposable
     }
 
     public void Dispose() => _process.Dispose();
-
-    [LibraryImport("libc", EntryPoint = "kill")]
-    private static partial int Kill(int pid, int signal);
 }
