@@ -21,6 +21,7 @@ public static class CliApp
         var root = new RootCommand("GanCluster: distributed GAN training (DCGAN, progressive GAN) with TorchSharp and Akka.NET");
         root.Subcommands.Add(TrainCommand.Create());
         root.Subcommands.Add(SampleCommand.Create());
+        root.Subcommands.Add(StyleCommand.Create());
         return root;
     }
 

@@ -1,0 +1,104 @@
+using System.Diagnostics;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace GanCluster.Training.Style;
+
+/// <summary>
+/// Neural style transfer (Gatys, Ecker and Bethge 2016): optimise the pixels of an image so that a frozen
+/// CNN's features match the content image at the content layers, its Gram matrices match the style image's
+/// at the style layers, and neighbouring pixels stay close (total variation).
+/// </summary>
+public static class StyleTransfer
+{
+    /// <param name="content">[1, 3, H, W] in [0, 1]: fixes the output's size and layout.</param>
+    /// <param name="style">[1, 3, H', W'] in [0, 1]: any size; only its Gram matrices are used.</param>
+    /// <param name="onStep">Called after every step with the losses evaluated in that step.</param>
+    /// <param name="cancel">Stops after the current step; the image so far is returned.</param>
+    public static StyleResult Run(IStyleFeatureExtractor extractor, Tensor content, Tensor style, StyleTransferOptions options,
+        Action<StyleStepReport>? onStep = null, CancellationToken cancel = default)
+    {
+        if (options.Steps < 1) throw new ArgumentOutOfRangeException(nameof(options), "Steps must be at least 1");
+        var weights = options.Weights ?? extractor.DefaultWeights;
+        using var runScope = NewDisposeScope();
+
+        // Targets, fixed for the whole run.
+        Tensor[] contentTargets, styleGrams;
+        int styleLayers;
+        using (no_grad())
+        {
+            var c = extractor.Extract(content);
+            contentTargets = c.Content.Select(t => t.detach()).ToArray();
+            styleGrams = extractor.Extract(style).Style.Select(GramMatrix.Of).ToArray();
+            // The random extractor's pyramid can have fewer levels on a small image: compare the levels both have.
+            styleLayers = Math.Min(styleGrams.Length, c.Style.Count);
+            styleGrams = styleGrams[..styleLayers];
+        }
+
+        var image = new Parameter(StartImage(content, options), requires_grad: true);
+        double lr = options.LearningRate ?? (options.Optimizer == StyleOptimizer.Lbfgs ? 1.0 : 0.02);
+        // L-BFGS with max_iter 1: one loss evaluation and one update per step() (its history carries over
+        // between calls), so a step costs the same for both optimisers and the progress bar counts evaluations.
+        // Tolerances 0: its defaults (1e-5 on the gradient) would stop it before the first update, since
+        // per-pixel gradients of mean-based losses are tiny; the step count decides when to stop.
+        using optim.Optimizer optimizer = options.Optimizer == StyleOptimizer.Lbfgs
+            ? optim.LBFGS([image], lr: lr, max_iter: 1, tolerange_grad: 0, tolerance_change: 0, history_size: 50)
+            : optim.Adam([image], lr: lr);
+
+        (Tensor Total, StyleLossValues Values) Evaluate()
+        {
+            var features = extractor.Extract(image);
+            var contentLoss = StyleLosses.Content(features.Content, contentTargets) * weights.Content;
+            var styleLoss = StyleLosses.Style(features.Style.Take(styleLayers).ToList(), styleGrams) * weights.Style;
+            var tvLoss = StyleLosses.TotalVariation(image) * weights.TotalVariation;
+            var total = contentLoss + styleLoss + tvLoss;
+            return (total, new StyleLossValues(contentLoss.item<float>(), styleLoss.item<float>(), tvLoss.item<float>()));
+        }
+
+        StyleLossValues? initial = null;
+        double objectiveScale = 0;
+        var clock = Stopwatch.StartNew();
+        int step = 0;
+        while (step < options.Steps && !cancel.IsCancellationRequested)
+        {
+            using var stepScope = NewDisposeScope(); // one scope per iteration: memory stays flat
+            StyleLossValues values = null!;
+            optimizer.step(() =>
+            {
+                optimizer.zero_grad();
+                var (total, v) = Evaluate();
+                // The optimiser sees the total rescaled to ObjectiveStart at the first step: the minimiser is the
+                // same, but step sizes and L-BFGS's curvature test (an absolute 1e-10) no longer depend on the
+                // weights' overall scale, so only their ratios matter.
+                if (objectiveScale == 0) objectiveScale = v.Total > 0 && double.IsFinite(v.Total) ? ObjectiveStart / v.Total : 1;
+                var objective = total * objectiveScale;
+                objective.backward();
+                values = v;
+                return objective;
+            });
+            // Adam: stay a displayable image (as the PyTorch tutorial does). L-BFGS is left unclamped: clamping
+            // between its steps breaks its curvature pairs, and it then stalls on a non-descent direction.
+            if (options.Optimizer == StyleOptimizer.Adam) using (no_grad()) image.clamp_(0, 1);
+            step++;
+            initial ??= values;
+            onStep?.Invoke(new StyleStepReport(step, options.Steps, values, clock.Elapsed));
+        }
+
+        StyleLossValues final;
+        using (NewDisposeScope())
+        using (no_grad()) final = Evaluate().Values;
+        var result = image.detach().clamp(0, 1).MoveToOuterDisposeScope();
+        return new StyleResult(result, initial ?? final, final, step, clock.Elapsed, step < options.Steps);
+    }
+
+    /// <summary>The value the optimised objective starts from (see the closure in <see cref="Run"/>).</summary>
+    public const double ObjectiveStart = 1000;
+
+    static Tensor StartImage(Tensor content, StyleTransferOptions options)
+    {
+        if (options.Init == StyleInit.Content) return content.detach().clone();
+        using var rng = new Generator((ulong)options.Seed);
+        return rand(content.shape, generator: rng, dtype: content.dtype);
+    }
+}
