@@ -21,12 +21,12 @@ public sealed class RandomMultiScaleFeatures : IStyleFeatureExtractor
 
     public RandomMultiScaleFeatures(long seed = 0, int scales = 5, int channels = 64, int kernel = 5, int contentScale = 2)
     {
-        if (scales < 1 || contentScale < 0 || contentScale >= scales) throw new ArgumentOutOfRangeException(nameof(contentScale), "must name one of the scales");
+        if (scales < 1 || contentScale < 0) throw new ArgumentOutOfRangeException(nameof(scales), "need at least one scale and a content scale >= 0");
         if (kernel % 2 == 0) throw new ArgumentOutOfRangeException(nameof(kernel), "must be odd (same-size output)");
         Scales = scales;
         Channels = channels;
         Kernel = kernel;
-        ContentScale = contentScale;
+        ContentScale = Math.Min(contentScale, scales - 1);
         Seed = seed;
         using var rng = new Generator((ulong)seed);
         double std = 1.0 / Math.Sqrt(3 * kernel * kernel);

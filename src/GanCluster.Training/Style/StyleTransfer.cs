@@ -42,9 +42,11 @@ public static class StyleTransfer
         // between calls), so a step costs the same for both optimisers and the progress bar counts evaluations.
         // Tolerances 0: its defaults (1e-5 on the gradient) would stop it before the first update, since
         // per-pixel gradients of mean-based losses are tiny; the step count decides when to stop.
-        using optim.Optimizer optimizer = options.Optimizer == StyleOptimizer.Lbfgs
-            ? optim.LBFGS([image], lr: lr, max_iter: 1, tolerange_grad: 0, tolerance_change: 0, history_size: 50)
+        double lbfgsLr = lr;
+        optim.Optimizer NewOptimizer() => options.Optimizer == StyleOptimizer.Lbfgs
+            ? optim.LBFGS([image], lr: lbfgsLr, max_iter: 1, tolerange_grad: 0, tolerance_change: 0, history_size: 50)
             : optim.Adam([image], lr: lr);
+        var optimizer = NewOptimizer();
 
         (Tensor Total, StyleLossValues Values) Evaluate()
         {
@@ -56,8 +58,15 @@ public static class StyleTransfer
             return (total, new StyleLossValues(contentLoss.item<float>(), styleLoss.item<float>(), tvLoss.item<float>()));
         }
 
-        StyleLossValues? initial = null;
+        // TorchSharp's L-BFGS has no line search, so on these far-from-quadratic losses (Gram matrices are
+        // quartic in the pixels) a step can overshoot by orders of magnitude, and its history then holds a
+        // useless curvature pair. A crude stand-in for a line search: keep the best image seen; on a blow-up,
+        // go back to it and restart with a fresh history and a 100x shorter step, which then doubles back
+        // towards the requested learning rate after every step that was not a blow-up.
+        var best = image.detach().clone();
+        StyleLossValues? initial = null, bestValues = null;
         double objectiveScale = 0;
+        int restarts = 0;
         var clock = Stopwatch.StartNew();
         int step = 0;
         while (step < options.Steps && !cancel.IsCancellationRequested)
@@ -75,22 +84,52 @@ public static class StyleTransfer
                 var objective = total * objectiveScale;
                 objective.backward();
                 values = v;
-                return objective;
+                if (bestValues == null || v.Total < bestValues.Total)
+                {
+                    using (no_grad()) best.copy_(image);
+                    bestValues = v;
+                }
+                // Detached: TorchSharp's native step never frees the handle of the tensor a closure returns,
+                // so hand it a graph-free scalar (one small tensor per step) rather than the whole graph.
+                return objective.detach();
             });
             // Adam: stay a displayable image (as the PyTorch tutorial does). L-BFGS is left unclamped: clamping
-            // between its steps breaks its curvature pairs, and it then stalls on a non-descent direction.
+            // moves the image off the step it took, which corrupts its curvature pairs; the output is clipped.
             if (options.Optimizer == StyleOptimizer.Adam) using (no_grad()) image.clamp_(0, 1);
+            else if (values.Total > RestartFactor * bestValues!.Total || !double.IsFinite(values.Total))
+            {
+                using (no_grad()) image.copy_(best);
+                optimizer.Dispose();
+                lbfgsLr = Math.Max(lbfgsLr * 0.01, lr * 1e-6);
+                optimizer = NewOptimizer();
+                restarts++;
+            }
+            else if (lbfgsLr < lr)
+            {
+                lbfgsLr = Math.Min(lr, lbfgsLr * 2);
+                ((LBFGS)optimizer).LearningRate = lbfgsLr;
+            }
             step++;
             initial ??= values;
             onStep?.Invoke(new StyleStepReport(step, options.Steps, values, clock.Elapsed));
         }
 
+        optimizer.Dispose();
+
         StyleLossValues final;
         using (NewDisposeScope())
         using (no_grad()) final = Evaluate().Values;
+        if (bestValues != null && bestValues.Total < final.Total)
+        {
+            final = bestValues;
+            using (no_grad()) image.copy_(best);
+        }
         var result = image.detach().clamp(0, 1).MoveToOuterDisposeScope();
-        return new StyleResult(result, initial ?? final, final, step, clock.Elapsed, step < options.Steps);
+        return new StyleResult(result, initial ?? final, final, step, clock.Elapsed, step < options.Steps, restarts);
     }
+
+    /// <summary>An L-BFGS step that makes the loss this many times the best so far counts as a blow-up.</summary>
+    public const double RestartFactor = 2;
 
     /// <summary>The value the optimised objective starts from (see the closure in <see cref="Run"/>).</summary>
     public const double ObjectiveStart = 1000;
