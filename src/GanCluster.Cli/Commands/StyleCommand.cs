@@ -2,6 +2,7 @@ using System.CommandLine;
 using GanCluster.Cli.Terminal;
 using GanCluster.Core.IO;
 using GanCluster.Core.Spec;
+using GanCluster.Training;
 using GanCluster.Training.Style;
 
 namespace GanCluster.Cli.Commands;
@@ -32,11 +33,12 @@ public static class StyleCommand
             Description = "VGG19 weights: torchvision's vgg19 state_dict (.pth) or .safetensors; without it a random multi-scale CNN is used",
         };
         var seed = new Option<long>("--seed") { Description = "seeds the noise start and the random CNN's filters", DefaultValueFactory = _ => 0 };
+        var device = CommonOptions.Device();
         var logEvery = new Option<int>("--log-every") { Description = "steps between log lines when not on a terminal (default: steps/10)" };
 
         var command = new Command("style", "repaint a content image in the style of another (neural style transfer)")
         {
-            content, style, output, size, steps, contentWeight, styleWeight, tvWeight, init, optimizer, lr, weights, seed, logEvery,
+            content, style, output, size, steps, contentWeight, styleWeight, tvWeight, init, optimizer, lr, weights, seed, device, logEvery,
         };
         command.Subcommands.Add(ExampleInputs());
         command.SetAction(parse =>
@@ -51,11 +53,12 @@ public static class StyleCommand
                 Check(value is null || (double.IsFinite(value.Value) && value >= 0), option.Name, "a finite number >= 0", value.ToString()!);
 
             // Inputs first: a bad file is reported before any work starts.
+            var onDevice = GanTrainer.ParseDevice(parse.GetValue(device) ?? "cpu");
             string contentPath = parse.GetValue(content)!, stylePath = parse.GetValue(style)!;
-            using var contentImage = StyleImage.Load(contentPath, side, "--content");
-            using var styleImage = StyleImage.Load(stylePath, side, "--style");
+            using var contentImage = StyleImage.Load(contentPath, side, "--content", onDevice);
+            using var styleImage = StyleImage.Load(stylePath, side, "--style", onDevice);
             string? weightsPath = parse.GetValue(weights);
-            using var extractor = StyleExtractors.Create(weightsPath, parse.GetValue(seed));
+            using var extractor = StyleExtractors.Create(weightsPath, parse.GetValue(seed), onDevice);
 
             var defaults = extractor.DefaultWeights;
             var options = new StyleTransferOptions
@@ -84,7 +87,9 @@ public static class StyleCommand
             DurableFile.WriteAllBytes(outFile, StyleImage.ToPng(image));
             Console.WriteLine($"losses (weighted) at the start: {result.Initial}");
             Console.WriteLine($"losses (weighted) at the end:   {result.Final}");
-            Console.WriteLine($"{result.Steps} steps in {result.Elapsed.TotalSeconds:F1} s; wrote {outFile} {Size(image)}");
+            string converged = result.Steps < stepCount && !result.Stopped ? " (converged: the last steps changed nothing)" : "";
+            string restarts = result.Restarts > 0 ? $"; L-BFGS restarted {result.Restarts}x after an overshoot or a stall" : "";
+            Console.WriteLine($"{result.Steps} steps{converged} in {result.Elapsed.TotalSeconds:F1} s{restarts}; wrote {outFile} {Size(image)}");
             if (result.Stopped)
             {
                 Console.Error.WriteLine($"interrupted after step {result.Steps} of {stepCount}; the image so far was written");

@@ -11,18 +11,21 @@ public static class StyleImage
     /// Decodes a PNG/JPEG file, scaled so its longer side is <paramref name="size"/> (aspect kept).
     /// A missing or undecodable file is a user error naming <paramref name="option"/> (exit 2).
     /// </summary>
-    public static Tensor Load(string path, int size, string option)
+    public static Tensor Load(string path, int size, string option, Device? device = null)
     {
         if (!File.Exists(path))
             throw new SpecException(option, "an image file (PNG or JPEG)", $"'{path}' (no such file)", "input");
         var chw = ImageOps.DecodeFileFit(path, size, 3, out int width, out int height)
                   ?? throw new SpecException(option, "an image file (PNG or JPEG)", $"'{path}' (not a decodable image)", "input");
-        return FromChw(chw, height, width);
+        return FromChw(chw, height, width).to(device ?? CPU, disposeAfter: true);
     }
 
     /// <summary>CHW bytes (3 planes) to a [1, 3, H, W] tensor in [0, 1].</summary>
-    public static Tensor FromChw(byte[] chw, int height, int width) =>
-        tensor(chw, dtype: ScalarType.Byte).view(1, 3, height, width).to(float32).div_(255);
+    public static Tensor FromChw(byte[] chw, int height, int width)
+    {
+        using var scope = NewDisposeScope();
+        return tensor(chw, dtype: ScalarType.Byte).view(1, 3, height, width).to(float32).div_(255).MoveToOuterDisposeScope();
+    }
 
     /// <summary>A [1, 3, H, W] tensor in [0, 1] as PNG bytes (values outside [0, 1] are clipped).</summary>
     public static byte[] ToPng(Tensor image)

@@ -59,14 +59,17 @@ public static class StyleTransfer
         }
 
         // TorchSharp's L-BFGS has no line search, so on these far-from-quadratic losses (Gram matrices are
-        // quartic in the pixels) a step can overshoot by orders of magnitude, and its history then holds a
-        // useless curvature pair. A crude stand-in for a line search: keep the best image seen; on a blow-up,
-        // go back to it and restart with a fresh history and a 100x shorter step, which then doubles back
-        // towards the requested learning rate after every step that was not a blow-up.
+        // quartic in the pixels) a step can overshoot by orders of magnitude, leaving a useless curvature pair
+        // in its history. A crude stand-in for a line search: keep the best image seen; on a blow-up, go back
+        // to it and restart with a fresh history and a 100x shorter step, which then doubles back towards the
+        // requested learning rate after every step that was not a blow-up. A step that does not move at all
+        // also restarts the history (see below).
         var best = image.detach().clone();
         StyleLossValues? initial = null, bestValues = null;
         double objectiveScale = 0;
         int restarts = 0;
+        double previousTotal = double.NaN;
+        bool stalledAgain = false;
         var clock = Stopwatch.StartNew();
         int step = 0;
         while (step < options.Steps && !cancel.IsCancellationRequested)
@@ -104,11 +107,24 @@ public static class StyleTransfer
                 optimizer = NewOptimizer();
                 restarts++;
             }
+            else if (values.Total == previousTotal)
+            {
+                // No movement at all: the native step returned without an update (its direction was not downhill)
+                // and with an unchanged gradient it would do so forever. Forget the history once; if a fresh
+                // start does not move either, this is a minimum (for float32): stop.
+                if (stalledAgain) break;
+                optimizer.Dispose();
+                optimizer = NewOptimizer();
+                restarts++;
+                stalledAgain = true;
+            }
             else if (lbfgsLr < lr)
             {
                 lbfgsLr = Math.Min(lr, lbfgsLr * 2);
                 ((LBFGS)optimizer).LearningRate = lbfgsLr;
             }
+            if (values.Total != previousTotal) stalledAgain = false;
+            previousTotal = values.Total;
             step++;
             initial ??= values;
             onStep?.Invoke(new StyleStepReport(step, options.Steps, values, clock.Elapsed));
@@ -125,7 +141,8 @@ public static class StyleTransfer
             using (no_grad()) image.copy_(best);
         }
         var result = image.detach().clamp(0, 1).MoveToOuterDisposeScope();
-        return new StyleResult(result, initial ?? final, final, step, clock.Elapsed, step < options.Steps, restarts);
+        bool stopped = cancel.IsCancellationRequested && step < options.Steps;
+        return new StyleResult(result, initial ?? final, final, step, clock.Elapsed, stopped, restarts);
     }
 
     /// <summary>An L-BFGS step that makes the loss this many times the best so far counts as a blow-up.</summary>
@@ -138,6 +155,6 @@ public static class StyleTransfer
     {
         if (options.Init == StyleInit.Content) return content.detach().clone();
         using var rng = new Generator((ulong)options.Seed);
-        return rand(content.shape, generator: rng, dtype: content.dtype);
+        return rand(content.shape, generator: rng, dtype: content.dtype).to(content.device); // CPU generator: same noise on any device
     }
 }
