@@ -132,15 +132,23 @@ public static class StyleTransfer
 
         optimizer.Dispose();
 
+        // The image written is clipped to [0, 1]: report the losses of exactly that image, the last or the best one.
         StyleLossValues final;
         using (NewDisposeScope())
-        using (no_grad()) final = Evaluate().Values;
-        if (bestValues != null && bestValues.Total < final.Total)
+        using (no_grad())
         {
-            final = bestValues;
-            using (no_grad()) image.copy_(best);
+            image.clamp_(0, 1);
+            final = Evaluate().Values;
+            if (bestValues != null && bestValues.Total < final.Total)
+            {
+                var last = image.clone();
+                image.copy_(best).clamp_(0, 1);
+                var bestClipped = Evaluate().Values;
+                if (bestClipped.Total < final.Total) final = bestClipped;
+                else image.copy_(last);
+            }
         }
-        var result = image.detach().clamp(0, 1).MoveToOuterDisposeScope();
+        var result = image.detach().clone().MoveToOuterDisposeScope();
         bool stopped = cancel.IsCancellationRequested && step < options.Steps;
         return new StyleResult(result, initial ?? final, final, step, clock.Elapsed, stopped, restarts);
     }
