@@ -29,3 +29,11 @@ bench-step: build
 
 clean:
 	$(DOTNET) clean GanCluster.sln -c $(CONFIG) --nologo -v quiet
+
+# Neural style transfer example for docs/style-transfer.md: regenerates the inputs (an embedded MNIST digit and a
+# drawn brush-stroke texture) and the output with the random-CNN fallback (no weights needed). A few minutes on 2 cores.
+.PHONY: style-example
+style-example: build
+	./gancluster style example-inputs docs/images --size 128
+	./gancluster style --content docs/images/style-content.png --style docs/images/style-texture.png \
+		--out docs/images/style-output.png --size 128 --steps 150 --log-every 25

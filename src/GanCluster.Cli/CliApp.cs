@@ -25,6 +25,7 @@ public static class CliApp
         root.Subcommands.Add(TrainerCommand.Create());
         root.Subcommands.Add(LocalCommand.Create());
         root.Subcommands.Add(ChaosCommand.Create());
+        root.Subcommands.Add(StyleCommand.Create());
         return root;
     }
 

@@ -15,6 +15,29 @@ public static class ImageOps
         return ToChw(bitmap, resolution, channels);
     }
 
+    /// <summary>
+    /// Decodes a PNG/JPEG file keeping its aspect ratio, scaled (down or up) so its longer side is
+    /// <paramref name="maxSide"/>; CHW bytes. Null when it cannot be decoded. Style transfer needs the whole
+    /// picture, so no crop here (unlike <see cref="DecodeFile"/>, which feeds square training batches).
+    /// </summary>
+    public static byte[]? DecodeFileFit(string path, int maxSide, int channels, out int width, out int height)
+    {
+        width = height = 0;
+        using var bitmap = SKBitmap.Decode(path);
+        if (bitmap == null || bitmap.Width == 0 || bitmap.Height == 0) return null;
+        double scale = maxSide / (double)Math.Max(bitmap.Width, bitmap.Height);
+        width = Math.Max(1, (int)Math.Round(bitmap.Width * scale));
+        height = Math.Max(1, (int)Math.Round(bitmap.Height * scale));
+        using var image = SKImage.FromBitmap(bitmap);
+        using var target = new SKBitmap(new SKImageInfo(width, height, SKColorType.Rgba8888, SKAlphaType.Unpremul));
+        using (var canvas = new SKCanvas(target))
+        {
+            canvas.Clear(SKColors.Black);
+            canvas.DrawImage(image, SKRect.Create(0, 0, bitmap.Width, bitmap.Height), SKRect.Create(0, 0, width, height), Smooth);
+        }
+        return RgbaToChw(target.GetPixelSpan(), width * height, channels);
+    }
+
     /// <summary>True when the file's header names a supported image format (cheap: no full decode).</summary>
     public static bool LooksLikeImage(string path)
     {
@@ -54,8 +77,12 @@ public static class ImageOps
             canvas.Clear(SKColors.Black);
             canvas.DrawImage(image, src, SKRect.Create(0, 0, resolution, resolution), Smooth);
         }
-        var rgba = target.GetPixelSpan();
-        int plane = resolution * resolution;
+        return RgbaToChw(target.GetPixelSpan(), resolution * resolution, channels);
+    }
+
+    /// <summary>RGBA pixels to planar bytes: RGB planes, or one luma plane (ITU-R 601 weights) for 1 channel.</summary>
+    static byte[] RgbaToChw(ReadOnlySpan<byte> rgba, int plane, int channels)
+    {
         var chw = new byte[channels * plane];
         for (int i = 0; i < plane; i++)
         {
