@@ -73,8 +73,12 @@ public sealed class RingCollective : ICollective
         if (world.Size == 1) return new RingCollective(world, rank, options, listener.Stats, null, null);
 
         int n = world.Size, next = (rank + 1) % n, previous = (rank - 1 + n) % n;
-        var outbound = Handshake.ConnectAsync(world, rank, next, ChannelKind.Ring, 0, options, cancel);
-        var inbound = listener.ClaimAsync(ChannelKind.Ring, world.Epoch, previous, rank, 0, options.ConnectTimeout, cancel);
+        // Either side failing (a refusal, say) gives up on the other at once instead of waiting out its timeout.
+        using var either = CancellationTokenSource.CreateLinkedTokenSource(cancel);
+        var outbound = Handshake.ConnectAsync(world, rank, next, ChannelKind.Ring, 0, options, either.Token);
+        var inbound = listener.ClaimAsync(ChannelKind.Ring, world.Epoch, previous, rank, 0, options.ConnectTimeout, either.Token);
+        _ = outbound.ContinueWith(_ => either.Cancel(), TaskContinuationOptions.NotOnRanToCompletion);
+        _ = inbound.ContinueWith(_ => either.Cancel(), TaskContinuationOptions.NotOnRanToCompletion);
         try
         {
             await Task.WhenAll(outbound, inbound).ConfigureAwait(false);
@@ -83,12 +87,12 @@ public sealed class RingCollective : ICollective
         {
             if (outbound.IsCompletedSuccessfully) outbound.Result.Dispose();
             if (inbound.IsCompletedSuccessfully) inbound.Result.Dispose();
-            // Prefer the most telling failure (a refusal says more than the timeout of the other side).
-            var errors = new[] { outbound.Exception?.InnerException, inbound.Exception?.InnerException }.OfType<Exception>().ToList();
-            var aborted = errors.OfType<CollectiveAbortedException>().OrderBy(e => e.Reason == AbortReason.Refused ? 0 : 1).FirstOrDefault();
-            if (aborted is not null) throw aborted;
             if (cancel.IsCancellationRequested)
                 throw new CollectiveAbortedException(AbortReason.Cancelled, null, world.Epoch, "connecting was cancelled");
+            // The first real failure, not the cancellation it caused on the other side.
+            var errors = new[] { outbound.Exception?.InnerException, inbound.Exception?.InnerException }.OfType<Exception>().ToList();
+            var aborted = errors.OfType<CollectiveAbortedException>().OrderBy(e => e.Reason == AbortReason.Cancelled ? 1 : 0).FirstOrDefault();
+            if (aborted is not null) throw aborted;
             throw;
         }
         return new RingCollective(world, rank, options, listener.Stats,

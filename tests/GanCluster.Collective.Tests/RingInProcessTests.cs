@@ -1,0 +1,136 @@
+using GanCluster.Collective.TestWorker;
+
+namespace GanCluster.Collective.Tests;
+
+/// <summary>Several ranks as threads of this process over loopback sockets: fast coverage of the ring.</summary>
+public class RingInProcessTests
+{
+    static float[][] AllReduce(InProcessWorld w, int count, int bucket = 0)
+    {
+        var data = Enumerable.Range(0, w.Ranks.Length).Select(r => TestData.Bucket(r, bucket, count)).ToArray();
+        w.OnEveryRank((r, c) => c.AllReduceSum(data[r]));
+        return data;
+    }
+
+    [Theory]
+    [InlineData(2, true)]
+    [InlineData(2, false)]
+    [InlineData(3, true)]
+    [InlineData(4, false)]
+    public void All_reduce_sums_and_every_rank_has_the_same_bits(int size, bool bidirectional)
+    {
+        using var w = new InProcessWorld(size, new RingOptions { ChunkBytes = 4096, Bidirectional = bidirectional });
+        int bucket = 0;
+        foreach (int count in new[] { 1, 2, 7, 1000, 50_001 })
+        {
+            var results = AllReduce(w, count, bucket);
+            Expect.IdenticalBits(results);
+            Expect.SumOfInputs(results[0], size, bucket);
+            bucket++;
+        }
+        Assert.All(w.Ranks, c => Assert.Equal(5, c.Stats.AllReduceCount));
+        Assert.All(w.Ranks, c => Assert.True(c.Stats.BytesSent > 0));
+    }
+
+    [Fact]
+    public void Same_inputs_give_the_same_bits_every_time()
+    {
+        using var w = new InProcessWorld(3);
+        var first = AllReduce(w, 12_345);
+        var second = AllReduce(w, 12_345);
+        Expect.IdenticalBits([first[0], second[0], first[2], second[1]]);
+    }
+
+    [Theory]
+    [InlineData(WireFormat.BFloat16, 1.0 / 32, 1.0 / 256)]
+    [InlineData(WireFormat.Float16, 1.0 / 256, 1.0 / 2048)]
+    public void Compressed_wire_stays_within_its_error_bound_and_deterministic(WireFormat wire, double maxRel, double meanRel)
+    {
+        const int size = 3, count = 20_000;
+        using var w = new InProcessWorld(size, new RingOptions { ChunkBytes = 4096, Wire = wire });
+        var results = AllReduce(w, count);
+        Expect.IdenticalBits(results);
+        // Relative to the sum of magnitudes (the error scale of a sum with cancellation).
+        double max = 0, mean = 0;
+        for (int i = 0; i < count; i++)
+        {
+            double sum = 0, mag = 0;
+            for (int r = 0; r < size; r++)
+            {
+                sum += TestData.Value(r, 0, i);
+                mag += Math.Abs(TestData.Value(r, 0, i));
+            }
+            double rel = Math.Abs(results[0][i] - sum) / mag;
+            max = Math.Max(max, rel);
+            mean += rel / count;
+        }
+        Assert.True(max < maxRel, $"max relative error {max:G3} (bound {maxRel:G3})");
+        Assert.True(mean < meanRel, $"mean relative error {mean:G3} (bound {meanRel:G3})");
+        Assert.True(max > 0, "a 16-bit wire should lose something");
+    }
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(2)]
+    public void Broadcast_copies_the_roots_bytes(int root)
+    {
+        using var w = new InProcessWorld(3);
+        var data = Enumerable.Range(0, 3).Select(r => r == root ? TestData.Bytes(5, 100_003) : new byte[100_003]).ToArray();
+        w.OnEveryRank((r, c) => c.Broadcast(data[r], root));
+        Assert.All(data, d => Assert.Equal(TestData.Bytes(5, 100_003), d));
+    }
+
+    [Fact]
+    public void World_of_one_touches_no_socket()
+    {
+        using var w = new InProcessWorld(1);
+        var data = TestData.Bucket(0, 0, 10);
+        w.Ranks[0].AllReduceSum(data);
+        w.Ranks[0].Broadcast(new byte[3], 0);
+        Assert.Equal(TestData.Bucket(0, 0, 10), data);
+        Assert.Equal(0, w.Ranks[0].Stats.BytesSent);
+    }
+
+    [Fact]
+    public void Mismatched_calls_abort_both_ranks_instead_of_corrupting()
+    {
+        using var w = new InProcessWorld(2);
+        var errors = new CollectiveAbortedException?[2];
+        w.OnEveryRank((r, c) => errors[r] = Record.Exception(() => c.AllReduceSum(new float[10 + r])) as CollectiveAbortedException);
+        Assert.All(errors, e => Assert.NotNull(e));
+        Assert.Contains(errors, e => e!.Reason == AbortReason.ProtocolMismatch);
+        Assert.All(w.Ranks, c => Assert.True(c.IsFaulted));
+        // A faulted world keeps refusing work.
+        Assert.Throws<CollectiveAbortedException>(() => w.Ranks[0].AllReduceSum(new float[4]));
+    }
+
+    [Fact]
+    public void Cancellation_aborts_a_waiting_all_reduce_and_the_peer_sees_it()
+    {
+        using var w = new InProcessWorld(2);
+        using var cts = new CancellationTokenSource(TimeSpan.FromMilliseconds(200));
+        var e = Assert.Throws<CollectiveAbortedException>(() => w.Ranks[0].AllReduceSum(new float[1000], cts.Token));
+        Assert.Equal(AbortReason.Cancelled, e.Reason);
+        var peer = Assert.Throws<CollectiveAbortedException>(() => w.Ranks[1].AllReduceSum(new float[1000]));
+        Assert.Equal(AbortReason.PeerLost, peer.Reason);
+        Assert.Equal(0, peer.PeerRank);
+    }
+
+    [Fact]
+    public void A_silent_peer_makes_the_operation_time_out()
+    {
+        using var w = new InProcessWorld(2, new RingOptions { OperationTimeout = TimeSpan.FromMilliseconds(300) });
+        var e = Assert.Throws<CollectiveAbortedException>(() => w.Ranks[0].AllReduceSum(new float[1000]));
+        Assert.Equal(AbortReason.Timeout, e.Reason);
+        Assert.Equal(1, w.Ranks[0].Stats.Aborts);
+    }
+
+    [Fact]
+    public void Disposing_a_rank_is_seen_by_its_neighbours()
+    {
+        using var w = new InProcessWorld(3);
+        w.Ranks[1].Dispose();
+        var e = Assert.Throws<CollectiveAbortedException>(() => w.Ranks[0].AllReduceSum(new float[100_000]));
+        Assert.Equal(AbortReason.PeerLost, e.Reason);
+    }
+}
