@@ -60,13 +60,53 @@ public class VectorMathTests
     }
 
     [Fact]
-    public void Fp16_round_trip_is_half_precision()
+    public void Fp16_decode_matches_dotnet_for_every_half()
     {
-        var x = Random(100, 6);
-        var wire = new ushort[100];
+        var all = Enumerable.Range(0, 65536).Select(i => (ushort)i).ToArray();
+        var decoded = new float[all.Length];
+        VectorMath.FromFp16(all, decoded);
+        for (int i = 0; i < all.Length; i++)
+        {
+            float expected = (float)BitConverter.UInt16BitsToHalf(all[i]);
+            if (float.IsNaN(expected)) Assert.True(float.IsNaN(decoded[i]), $"0x{i:X4}");
+            else Assert.Equal(BitConverter.SingleToUInt32Bits(expected), BitConverter.SingleToUInt32Bits(decoded[i]));
+        }
+    }
+
+    [Fact]
+    public void Fp16_encode_matches_dotnet_across_the_range()
+    {
+        // Values around every half exponent (normal, subnormal, overflow, ties) plus specials.
+        var rng = new SplitMix64(7);
+        var values = new List<float> { 0f, -0f, 65504f, 65519.99f, 65520f, 1e9f, -1e9f, 6.1e-5f, 5.96e-8f, 2.98e-8f, 2.99e-8f, 1e-10f,
+            float.PositiveInfinity, float.NegativeInfinity, float.MaxValue, float.Epsilon };
+        for (int e = -30; e <= 17; e++)
+            for (int k = 0; k < 200; k++)
+                values.Add((float)((rng.NextDouble() * 2 - 1) * Math.Pow(2, e)));
+        for (uint bits = 0x3F800000; bits < 0x3F800000 + 4 * 8192; bits += 1024) values.Add(BitConverter.UInt32BitsToSingle(bits)); // ties
+        var src = values.ToArray();
+        var wire = new ushort[src.Length];
+        VectorMath.ToFp16(src, wire);
+        for (int i = 0; i < src.Length; i++)
+            Assert.True(BitConverter.HalfToUInt16Bits((Half)src[i]) == wire[i], $"{src[i]:R}: 0x{wire[i]:X4}");
+        var rounded = (float[])src.Clone();
+        VectorMath.RoundFp16(rounded);
+        for (int i = 0; i < src.Length; i++) Assert.Equal((float)(Half)src[i], rounded[i]);
+        Assert.True(float.IsNaN(VectorMath.FromBf16(VectorMath.ToBf16(float.NaN))));
+        var nan = new ushort[16];
+        VectorMath.ToFp16(Enumerable.Repeat(float.NaN, 16).ToArray(), nan);
+        Assert.All(nan, h => Assert.True(Half.IsNaN(BitConverter.UInt16BitsToHalf(h))));
+    }
+
+    [Fact]
+    public void AddFp16_equals_add_of_the_decoded_values()
+    {
+        var acc = Random(77, 8);
+        var x = Random(77, 9);
+        var wire = new ushort[77];
         VectorMath.ToFp16(x, wire);
-        var back = new float[100];
-        VectorMath.FromFp16(wire, back);
-        for (int i = 0; i < 100; i++) Assert.Equal((float)(Half)x[i], back[i]);
+        var expected = acc.Select((a, i) => a + (float)BitConverter.UInt16BitsToHalf(wire[i])).ToArray();
+        VectorMath.AddFp16(acc, wire);
+        Assert.Equal(expected, acc);
     }
 }

@@ -131,26 +131,108 @@ internal static class VectorMath
         for (; i < n; i++) Unsafe.Add(ref u, i) = (uint)ToBf16(BitConverter.UInt32BitsToSingle(Unsafe.Add(ref u, i))) << 16;
     }
 
-    // ---- IEEE half: .NET's conversions (round to nearest even; overflow to infinity) ----
+    // ---- IEEE half: branch-free bit arithmetic (round to nearest even; overflow to infinity; NaN stays NaN),
+    //      identical to .NET's (Half) conversions (the tests check all 65536 halves and many floats) ----
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static Vector256<uint> HalfBits(Vector256<uint> f)
+    {
+        var sign = f & Vector256.Create(0x8000_0000u);
+        f ^= sign;
+        // normal range: rebias the exponent, round the 13 dropped mantissa bits to nearest even
+        var odd = (f >> 13) & Vector256.Create(1u);
+        var normal = (f + Vector256.Create(unchecked((uint)((15 - 127) << 23)) + 0xFFFu) + odd) >> 13;
+        // below 2^-14: let the FPU align and round the mantissa by adding 0.5 (denorm magic), then subtract it back
+        var magic = Vector256.Create((uint)(((127 - 15) + (23 - 10) + 1) << 23));
+        var small = (f.AsSingle() + magic.AsSingle()).AsUInt32() - magic;
+        // at or above 65520 (rounds to 2^16): infinity; NaN: quiet NaN
+        var special = Vector256.ConditionalSelect(Vector256.GreaterThan(f, Vector256.Create(0x7F80_0000u)),
+            Vector256.Create(0x7E00u), Vector256.Create(0x7C00u));
+        var o = Vector256.ConditionalSelect(Vector256.LessThan(f, Vector256.Create(113u << 23)), small, normal);
+        o = Vector256.ConditionalSelect(Vector256.GreaterThanOrEqual(f, Vector256.Create((127u + 16) << 23)), special, o);
+        return o | (sign >> 16);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static Vector256<uint> FloatBitsOfHalf(Vector256<uint> h)
+    {
+        var shiftedExp = Vector256.Create(0x7C00u << 13);
+        var o = (h & Vector256.Create(0x7FFFu)) << 13;
+        var exp = o & shiftedExp;
+        o += Vector256.Create((127u - 15) << 23);
+        var infNaN = o + Vector256.Create((128u - 16) << 23);
+        var magic = Vector256.Create(113u << 23);
+        var denormal = ((o + Vector256.Create(1u << 23)).AsSingle() - magic.AsSingle()).AsUInt32();
+        o = Vector256.ConditionalSelect(Vector256.Equals(exp, shiftedExp), infNaN, o);
+        o = Vector256.ConditionalSelect(Vector256.Equals(exp, Vector256<uint>.Zero), denormal, o);
+        return o | ((h & Vector256.Create(0x8000u)) << 16);
+    }
 
     public static void ToFp16(ReadOnlySpan<float> src, Span<ushort> dst)
     {
-        for (int i = 0; i < src.Length; i++) dst[i] = BitConverter.HalfToUInt16Bits((Half)src[i]);
+        int n = src.Length, i = 0;
+        if (dst.Length < n) throw new ArgumentException("destination too short");
+        ref uint s = ref Unsafe.As<float, uint>(ref MemoryMarshal.GetReference(src));
+        ref ushort d = ref MemoryMarshal.GetReference(dst);
+        if (Vector256.IsHardwareAccelerated)
+        {
+            for (; i <= n - 16; i += 16)
+            {
+                var lo = HalfBits(Vector256.LoadUnsafe(ref s, (nuint)i));
+                var hi = HalfBits(Vector256.LoadUnsafe(ref s, (nuint)(i + 8)));
+                Vector256.Narrow(lo, hi).StoreUnsafe(ref d, (nuint)i);
+            }
+        }
+        for (; i < n; i++) Unsafe.Add(ref d, i) = BitConverter.HalfToUInt16Bits((Half)BitConverter.UInt32BitsToSingle(Unsafe.Add(ref s, i)));
     }
 
     public static void FromFp16(ReadOnlySpan<ushort> src, Span<float> dst)
     {
-        for (int i = 0; i < src.Length; i++) dst[i] = (float)BitConverter.UInt16BitsToHalf(src[i]);
+        int n = src.Length, i = 0;
+        if (dst.Length < n) throw new ArgumentException("destination too short");
+        ref ushort s = ref MemoryMarshal.GetReference(src);
+        ref uint d = ref Unsafe.As<float, uint>(ref MemoryMarshal.GetReference(dst));
+        if (Vector256.IsHardwareAccelerated)
+        {
+            for (; i <= n - 16; i += 16)
+            {
+                var (lo, hi) = Vector256.Widen(Vector256.LoadUnsafe(ref s, (nuint)i));
+                FloatBitsOfHalf(lo).StoreUnsafe(ref d, (nuint)i);
+                FloatBitsOfHalf(hi).StoreUnsafe(ref d, (nuint)(i + 8));
+            }
+        }
+        for (; i < n; i++) Unsafe.Add(ref d, i) = BitConverter.SingleToUInt32Bits((float)BitConverter.UInt16BitsToHalf(Unsafe.Add(ref s, i)));
     }
 
     public static void AddFp16(Span<float> acc, ReadOnlySpan<ushort> x)
     {
-        for (int i = 0; i < acc.Length; i++) acc[i] += (float)BitConverter.UInt16BitsToHalf(x[i]);
+        int n = acc.Length, i = 0;
+        if (x.Length < n) throw new ArgumentException("source too short");
+        ref float a = ref MemoryMarshal.GetReference(acc);
+        ref ushort s = ref MemoryMarshal.GetReference(x);
+        if (Vector256.IsHardwareAccelerated)
+        {
+            for (; i <= n - 16; i += 16)
+            {
+                var (lo, hi) = Vector256.Widen(Vector256.LoadUnsafe(ref s, (nuint)i));
+                (Vector256.LoadUnsafe(ref a, (nuint)i) + FloatBitsOfHalf(lo).AsSingle()).StoreUnsafe(ref a, (nuint)i);
+                (Vector256.LoadUnsafe(ref a, (nuint)(i + 8)) + FloatBitsOfHalf(hi).AsSingle()).StoreUnsafe(ref a, (nuint)(i + 8));
+            }
+        }
+        for (; i < n; i++) Unsafe.Add(ref a, i) += (float)BitConverter.UInt16BitsToHalf(Unsafe.Add(ref s, i));
     }
 
     public static void RoundFp16(Span<float> x)
     {
-        for (int i = 0; i < x.Length; i++) x[i] = (float)(Half)x[i];
+        int n = x.Length, i = 0;
+        ref uint u = ref Unsafe.As<float, uint>(ref MemoryMarshal.GetReference(x));
+        if (Vector256.IsHardwareAccelerated)
+        {
+            for (; i <= n - 8; i += 8)
+                FloatBitsOfHalf(HalfBits(Vector256.LoadUnsafe(ref u, (nuint)i))).StoreUnsafe(ref u, (nuint)i);
+        }
+        for (; i < n; i++)
+            Unsafe.Add(ref u, i) = BitConverter.SingleToUInt32Bits((float)(Half)BitConverter.UInt32BitsToSingle(Unsafe.Add(ref u, i)));
     }
 
     // ---- dispatch on the wire format ----
