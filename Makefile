@@ -29,3 +29,10 @@ bench-step: build
 
 clean:
 	$(DOTNET) clean GanCluster.sln -c $(CONFIG) --nologo -v quiet
+
+# Ring all-reduce (25 MB fp32, 2 and 3 local processes) vs PyTorch Gloo (Debian's python3-torch, installed here if
+# missing; skipped with a message if that fails) and the raw loopback TCP bound; bf16/fp16 wire speed and error.
+.PHONY: bench-allreduce
+bench-allreduce: build
+	@build/scripts/deps.sh python3-torch || echo "bench-allreduce: could not install python3-torch; the Gloo comparison will be skipped"
+	$(DOTNET) run --project bench/GanCluster.Bench -c $(CONFIG) --no-build -- allreduce
