@@ -36,25 +36,33 @@ internal static class AllReduceBench
         var worlds = o.GetValueOrDefault("worlds", "2,3").Split(',').Select(int.Parse).ToArray();
         bool quick = o.ContainsKey("quick"); // tuning loop: bound and fp32 ring only
         bool gloo = !o.ContainsKey("no-gloo") && !quick;
+        int rounds = int.Parse(o.GetValueOrDefault("rounds", quick ? "1" : "3"), CultureInfo.InvariantCulture);
 
         Console.WriteLine($"all-reduce benchmark: {bytes} B fp32 payload ({bytes / 4} floats), {iters} timed iterations after {warmup} warm-up, " +
-                          $"chunk {chunk} B, {Environment.ProcessorCount} CPUs, .NET {Environment.Version}");
+                          $"chunk {chunk} B, {rounds} interleaved rounds, {Environment.ProcessorCount} CPUs, .NET {Environment.Version}, " +
+                          $"load average {File.ReadAllText("/proc/loadavg").Split(' ')[0]}");
         var python = gloo ? FindTorchPython() : null;
         if (gloo && python is null)
             Console.WriteLine("gloo: skipped (no python3 with torch.distributed; `make bench-allreduce` installs python3-torch via apt)");
 
+        // This machine is shared, so load drifts: the bound, our fp32 ring and Gloo run interleaved in rounds and each
+        // row pools the iterations of all rounds. The variants (one direction, bf16, fp16) run once per world.
         var rows = new List<Row>();
         foreach (int n in worlds)
         {
-            // The bound: the faster of one-way and two-way socket use (the table compares against it).
-            var oneWay = Bound(n, bytes, iters, warmup, false);
-            var twoWay = Bound(n, bytes, iters, warmup, true);
-            Print(oneWay);
-            Print(twoWay);
-            var best = oneWay.Median <= twoWay.Median ? oneWay : twoWay;
+            Row? oneWay = null, twoWay = null, ring = null, glooRow = null;
+            for (int round = 0; round < rounds; round++)
+            {
+                Console.WriteLine($"world of {n}, round {round + 1} of {rounds}");
+                oneWay = Merge(oneWay, Bound(n, bytes, iters, warmup, false));
+                twoWay = Merge(twoWay, Bound(n, bytes, iters, warmup, true));
+                ring = Merge(ring, Ring(n, bytes, iters, warmup, chunk, WireFormat.Float32, true));
+                if (python is not null && Gloo(python, n, bytes, iters, warmup) is { } g) glooRow = Merge(glooRow, g);
+            }
+            var best = oneWay!.Median <= twoWay!.Median ? oneWay : twoWay;
             rows.Add(best with { Name = "loopback TCP bound", Note = $"best of one-way ({oneWay.Median:F1} ms) and two-way ({twoWay.Median:F1} ms) sockets" });
-            rows.Add(Ring(n, bytes, iters, warmup, chunk, WireFormat.Float32, true));
-            Print(rows[^1]);
+            rows.Add(ring!);
+            if (glooRow is not null) rows.Add(glooRow);
             if (quick) continue;
             rows.Add(Ring(n, bytes, iters, warmup, chunk, WireFormat.Float32, false));
             Print(rows[^1]);
@@ -62,18 +70,10 @@ internal static class AllReduceBench
             Print(rows[^1]);
             rows.Add(Ring(n, bytes, iters, warmup, chunk, WireFormat.Float16, true));
             Print(rows[^1]);
-            if (python is not null)
-            {
-                var g = Gloo(python, n, bytes, iters, warmup);
-                if (g is not null)
-                {
-                    rows.Add(g);
-                    Print(rows[^1]);
-                }
-            }
         }
 
         Console.WriteLine();
+        Console.WriteLine($"load average after: {File.ReadAllText("/proc/loadavg").Trim()}");
         Console.WriteLine("| procs | implementation | ms median | ms min | bus GB/s (median) | % of loopback bound | CPU ms per op (data-plane threads, all procs) | notes |");
         Console.WriteLine("|---|---|---|---|---|---|---|---|");
         foreach (var r in rows)
@@ -89,6 +89,13 @@ internal static class AllReduceBench
             ? FormattableString.Invariant($"ratio ours/gloo (2 processes, fp32, median ms): {ours2.Median / gloo2.Median:F2}")
             : "ratio ours/gloo (2 processes): n/a (gloo skipped)");
         return 0;
+    }
+
+    /// <summary>Pools the iterations of two rounds (CPU per op averaged).</summary>
+    static Row Merge(Row? a, Row b)
+    {
+        Print(b);
+        return a is null ? b : a with { Ms = [.. a.Ms, .. b.Ms], CpuMs = (a.CpuMs * a.Ms.Count + b.CpuMs * b.Ms.Count) / (a.Ms.Count + b.Ms.Count) };
     }
 
     static void Print(Row r) =>

@@ -12,7 +12,7 @@ static int Usage()
 {
     Console.Error.WriteLine("""
         usage: GanCluster.Bench <benchmark> [options]
-          allreduce [--bytes N] [--iters K] [--worlds 2,3] [--chunk B] [--no-gloo] [--quick]
+          allreduce [--bytes N] [--iters K] [--worlds 2,3] [--chunk B] [--rounds R] [--no-gloo] [--quick]
                     ring all-reduce between local processes vs PyTorch Gloo and raw loopback TCP
         """);
     return 2;
