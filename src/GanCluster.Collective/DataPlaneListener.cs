@@ -135,6 +135,10 @@ public sealed class DataPlaneListener : IDisposable
         {
             return await waiter.Result.Task.WaitAsync(timeout, cancel).ConfigureAwait(false);
         }
+        catch (ObjectDisposedException e)
+        {
+            throw new CollectiveAbortedException(AbortReason.Disposed, fromRank, epoch, "the listener was disposed", e);
+        }
         catch (Exception e) when (e is TimeoutException or OperationCanceledException)
         {
             lock (_gate) _waiters.Remove(waiter);

@@ -77,8 +77,8 @@ public sealed class RingCollective : ICollective
         using var either = CancellationTokenSource.CreateLinkedTokenSource(cancel);
         var outbound = Handshake.ConnectAsync(world, rank, next, ChannelKind.Ring, 0, options, either.Token);
         var inbound = listener.ClaimAsync(ChannelKind.Ring, world.Epoch, previous, rank, 0, options.ConnectTimeout, either.Token);
-        _ = outbound.ContinueWith(_ => either.Cancel(), TaskContinuationOptions.NotOnRanToCompletion);
-        _ = inbound.ContinueWith(_ => either.Cancel(), TaskContinuationOptions.NotOnRanToCompletion);
+        _ = outbound.ContinueWith(_ => CancelQuietly(either), TaskContinuationOptions.NotOnRanToCompletion | TaskContinuationOptions.ExecuteSynchronously);
+        _ = inbound.ContinueWith(_ => CancelQuietly(either), TaskContinuationOptions.NotOnRanToCompletion | TaskContinuationOptions.ExecuteSynchronously);
         try
         {
             await Task.WhenAll(outbound, inbound).ConfigureAwait(false);
@@ -97,6 +97,11 @@ public sealed class RingCollective : ICollective
         }
         return new RingCollective(world, rank, options, listener.Stats,
             new TcpLink(outbound.Result, next), new TcpLink(inbound.Result, previous));
+    }
+
+    static void CancelQuietly(CancellationTokenSource cts)
+    {
+        try { cts.Cancel(); } catch (ObjectDisposedException) { }
     }
 
     /// <summary>Builds a ring over links of another transport (the seam for a shared-memory or GPU path).

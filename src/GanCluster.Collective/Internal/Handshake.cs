@@ -118,7 +118,7 @@ internal static class Handshake
                     socket.Send(hello);
                     Span<byte> reply = stackalloc byte[ReplySize];
                     ReceiveExactly(socket, reply);
-                    reg.Unregister();
+                    if (!reg.Unregister()) throw new ObjectDisposedException(nameof(Socket)); // the deadline fired just now
                     if (!reply[..4].SequenceEqual(ReplyMagic))
                         throw new CollectiveAbortedException(AbortReason.ProtocolMismatch, toRank, world.Epoch,
                             $"{world.Endpoints[toRank]} is not a data-plane listener");
