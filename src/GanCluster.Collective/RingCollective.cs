@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Net.Sockets;
 using GanCluster.Collective.Internal;
 using GanCluster.Collective.Transport;
 using GanCluster.Core.Parallel;
@@ -95,9 +96,51 @@ public sealed class RingCollective : ICollective
             if (aborted is not null) throw aborted;
             throw;
         }
-        return new RingCollective(world, rank, options, listener.Stats,
-            new TcpLink(outbound.Result, next), new TcpLink(inbound.Result, previous));
+        var (toNext, fromPrevious) = await ChooseTransportAsync(outbound.Result, next, inbound.Result, previous, world, options, cancel)
+            .ConfigureAwait(false);
+        return new RingCollective(world, rank, options, listener.Stats, toNext, fromPrevious);
     }
+
+    /// <summary>
+    /// Right after the handshake, every connection carries one transport negotiation: the connecting side offers a
+    /// shared-memory ring (or nothing), the accepting side answers. Each rank offers on its outbound connection and
+    /// answers on its inbound one at the same time, so there is no waiting cycle. Bounded by the connect timeout.
+    /// </summary>
+    static async Task<(IDataLink, IDataLink)> ChooseTransportAsync(Socket outbound, int next, Socket inbound, int previous,
+        WorldDescriptor world, RingOptions options, CancellationToken cancel)
+    {
+        int ms = (int)Math.Min(int.MaxValue, options.ConnectTimeout.TotalMilliseconds);
+        outbound.ReceiveTimeout = ms;
+        inbound.ReceiveTimeout = ms;
+        using var reg = cancel.Register(() =>
+        {
+            outbound.Dispose();
+            inbound.Dispose();
+        });
+        var offer = Task.Factory.StartNew(() => (IDataLink?)SharedMemoryLink.Offer(outbound, next, options.SharedMemory, options.SharedMemoryBytes),
+            CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+        var answer = Task.Factory.StartNew(() => (IDataLink?)SharedMemoryLink.Answer(inbound, previous, options.SharedMemory),
+            CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+        try
+        {
+            await Task.WhenAll(offer, answer).ConfigureAwait(false);
+        }
+        catch (Exception e)
+        {
+            if (offer.IsCompletedSuccessfully) offer.Result?.Dispose();
+            if (answer.IsCompletedSuccessfully) answer.Result?.Dispose();
+            outbound.Dispose();
+            inbound.Dispose();
+            var reason = cancel.IsCancellationRequested ? AbortReason.Cancelled : AbortReason.ConnectFailed;
+            throw new CollectiveAbortedException(reason, null, world.Epoch, $"transport negotiation failed: {e.Message}", e);
+        }
+        outbound.ReceiveTimeout = 0;
+        inbound.ReceiveTimeout = 0;
+        return (offer.Result ?? new TcpLink(outbound, next), answer.Result ?? new TcpLink(inbound, previous));
+    }
+
+    /// <summary>The transport each link ended up on ("tcp" or "shm"), next then previous (for logs and tests).</summary>
+    public string Transport => _links.Length == 0 ? "none" : string.Join('/', _links.Select(l => l is SharedMemoryLink ? "shm" : "tcp"));
 
     static void CancelQuietly(CancellationTokenSource cts)
     {

@@ -26,6 +26,14 @@ public sealed record RingOptions
     /// <summary>Bound on a point-to-point transfer making no progress (no byte moved for this long).</summary>
     public TimeSpan TransferStallTimeout { get; init; } = TimeSpan.FromSeconds(60);
 
+    /// <summary>When two neighbours turn out to share a host (the connecting side offers a /dev/shm file and the other
+    /// side can open it and finds the nonce sent over TCP), move the data through shared memory instead of the kernel's
+    /// TCP stack. Falls back to TCP silently when either side says no or cannot; ranks may differ in this setting.</summary>
+    public bool SharedMemory { get; init; } = true;
+
+    /// <summary>Bytes of each direction's shared-memory ring.</summary>
+    public int SharedMemoryBytes { get; init; } = 4 * 1024 * 1024;
+
     /// <summary>SO_SNDBUF / SO_RCVBUF in bytes; 0 keeps the kernel's auto-tuning (usually best on Linux).</summary>
     public int SocketBufferBytes { get; init; }
 
@@ -39,6 +47,8 @@ public sealed record RingOptions
         if (OperationTimeout <= TimeSpan.Zero) throw new ArgumentOutOfRangeException(nameof(OperationTimeout));
         if (TransferStallTimeout <= TimeSpan.Zero) throw new ArgumentOutOfRangeException(nameof(TransferStallTimeout));
         if (SocketBufferBytes < 0) throw new ArgumentOutOfRangeException(nameof(SocketBufferBytes));
+        if (SharedMemoryBytes is < 64 * 1024 or > 1024 * 1024 * 1024 || SharedMemoryBytes % 4096 != 0)
+            throw new ArgumentOutOfRangeException(nameof(SharedMemoryBytes), SharedMemoryBytes, "expected a multiple of 4 KiB, 64 KiB to 1 GiB");
         if (!Enum.IsDefined(Wire)) throw new ArgumentOutOfRangeException(nameof(Wire));
     }
 }

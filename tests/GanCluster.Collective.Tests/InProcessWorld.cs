@@ -5,14 +5,14 @@ namespace GanCluster.Collective.Tests;
 /// <summary>Several ranks in one process over loopback: listeners first, then every rank connects at once.</summary>
 public sealed class InProcessWorld : IDisposable
 {
-    public InProcessWorld(int size, RingOptions? options = null, long epoch = 1)
+    public InProcessWorld(int size, RingOptions? options = null, long epoch = 1, Func<int, RingOptions, RingOptions>? perRank = null)
     {
         Token = RunToken.New();
         Listeners = Enumerable.Range(0, size).Select(_ => DataPlaneListener.Start(Token, new IPEndPoint(IPAddress.Loopback, 0))).ToArray();
         World = new WorldDescriptor(epoch, Token, Listeners.Select(l => $"127.0.0.1:{l.Port}").ToArray());
         Options = options ?? new RingOptions { ChunkBytes = 16 * 1024, OperationTimeout = TimeSpan.FromSeconds(30) };
         Ranks = Task.WhenAll(Enumerable.Range(0, size)
-                .Select(r => RingCollective.ConnectAsync(World, r, Listeners[r], Options)))
+                .Select(r => RingCollective.ConnectAsync(World, r, Listeners[r], perRank?.Invoke(r, Options) ?? Options)))
             .WaitAsync(TimeSpan.FromSeconds(60)).GetAwaiter().GetResult();
     }
 

@@ -12,15 +12,19 @@ public class MultiProcessTests
     static string[] Args(params string[] extra) => ["--token", Token, "--epoch", "3", .. extra];
 
     [Theory]
-    [InlineData(1, "fp32")]
-    [InlineData(2, "fp32")]
-    [InlineData(3, "fp32")]
-    [InlineData(4, "fp32")]
-    [InlineData(3, "bf16")]
-    public void All_reduce_of_odd_sizes_over_several_buckets(int size, string wire)
+    [InlineData(1, "fp32", "tcp")]
+    [InlineData(2, "fp32", "tcp")]
+    [InlineData(2, "fp32", "shm")]
+    [InlineData(3, "fp32", "tcp")]
+    [InlineData(3, "fp32", "shm")]
+    [InlineData(4, "fp32", "shm")]
+    [InlineData(3, "bf16", "tcp")]
+    public void All_reduce_of_odd_sizes_over_several_buckets(int size, string wire, string transport)
     {
-        using var w = new WorkerWorld(size, _ => Args("--mode", "allreduce", "--counts", string.Join(',', Counts), "--wire", wire));
+        using var w = new WorkerWorld(size, _ => Args("--mode", "allreduce", "--counts", string.Join(',', Counts), "--wire", wire,
+            "--shm", transport == "shm" ? "true" : "false"));
         for (int r = 0; r < size; r++) Assert.True(w.WaitForExit(r) == 0, w.Describe(r));
+        if (size > 1) Assert.All(Enumerable.Range(0, size), r => Assert.Contains($"TRANSPORT {transport}/{transport}", w.Stdout(r)));
         var raw = Enumerable.Range(0, size).Select(r => File.ReadAllBytes(w.OutputOf(r))).ToArray();
         for (int r = 1; r < size; r++) Assert.True(raw[0].AsSpan().SequenceEqual(raw[r]), $"rank {r}'s bytes differ from rank 0's");
         var all = MemoryMarshal.Cast<byte, float>(raw[0].AsSpan()).ToArray();
@@ -80,11 +84,14 @@ public class MultiProcessTests
         Assert.Contains("StaleEpoch=1", w.Stdout(0));
     }
 
-    [Fact]
-    public void A_killed_peer_makes_the_others_abort_instead_of_hanging()
+    [Theory]
+    [InlineData("true")]
+    [InlineData("false")]
+    public void A_killed_peer_makes_the_others_abort_instead_of_hanging(string sharedMemory)
     {
-        // Long operation timeout: the abort must come from the dead sockets, not from the clock.
-        using var w = new WorkerWorld(3, _ => Args("--mode", "loop", "--victim", "2", "--victim-ops", "3", "--timeout-ms", "100000"));
+        // Long operation timeout: the abort must come from the dead connections, not from the clock.
+        using var w = new WorkerWorld(3, _ => Args("--mode", "loop", "--victim", "2", "--victim-ops", "3", "--timeout-ms", "100000",
+            "--shm", sharedMemory));
         w.WaitForLine(2, "VICTIM_READY");
         w.Kill(2);
         for (int r = 0; r < 2; r++)

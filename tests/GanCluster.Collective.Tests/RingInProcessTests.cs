@@ -13,13 +13,21 @@ public class RingInProcessTests
     }
 
     [Theory]
-    [InlineData(2, true)]
-    [InlineData(2, false)]
-    [InlineData(3, true)]
-    [InlineData(4, false)]
-    public void All_reduce_sums_and_every_rank_has_the_same_bits(int size, bool bidirectional)
+    [InlineData(2, true, false)]
+    [InlineData(2, false, false)]
+    [InlineData(3, true, false)]
+    [InlineData(4, false, false)]
+    [InlineData(2, true, true)]
+    [InlineData(3, true, true)]
+    [InlineData(4, false, true)]
+    public void All_reduce_sums_and_every_rank_has_the_same_bits(int size, bool bidirectional, bool sharedMemory)
     {
-        using var w = new InProcessWorld(size, new RingOptions { ChunkBytes = 4096, Bidirectional = bidirectional });
+        // A 64 KiB shared ring makes the 50k-float buckets wrap round it many times.
+        using var w = new InProcessWorld(size, new RingOptions
+        {
+            ChunkBytes = 4096, Bidirectional = bidirectional, SharedMemory = sharedMemory, SharedMemoryBytes = 64 * 1024,
+        });
+        Assert.All(w.Ranks, c => Assert.Equal(sharedMemory ? "shm/shm" : "tcp/tcp", c.Transport));
         int bucket = 0;
         foreach (int count in new[] { 1, 2, 7, 1000, 50_001 })
         {
@@ -30,6 +38,34 @@ public class RingInProcessTests
         }
         Assert.All(w.Ranks, c => Assert.Equal(5, c.Stats.AllReduceCount));
         Assert.All(w.Ranks, c => Assert.True(c.Stats.BytesSent > 0));
+    }
+
+    [Fact]
+    public void Shared_memory_and_tcp_ranks_agree_on_tcp()
+    {
+        using var w = new InProcessWorld(3, perRank: (r, o) => o with { SharedMemory = r != 1 });
+        // Rank 0 offers to rank 1, which declines; rank 1 offers nothing to rank 2; rank 2 offers to rank 0, which accepts.
+        Assert.Equal("tcp/shm", w.Ranks[0].Transport);
+        Assert.Equal("tcp/tcp", w.Ranks[1].Transport);
+        Assert.Equal("shm/tcp", w.Ranks[2].Transport);
+        var results = AllReduce(w, 10_001);
+        Expect.IdenticalBits(results);
+        Expect.SumOfInputs(results[0], 3, 0);
+    }
+
+    [Fact]
+    public void Odd_sized_broadcasts_do_not_misalign_later_all_reduces_on_shared_memory()
+    {
+        using var w = new InProcessWorld(2, new RingOptions { ChunkBytes = 4096, SharedMemoryBytes = 64 * 1024 });
+        for (int round = 0; round < 3; round++)
+        {
+            var bytes = Enumerable.Range(0, 2).Select(r => r == 0 ? TestData.Bytes(round, 4099 + round) : new byte[4099 + round]).ToArray();
+            w.OnEveryRank((r, c) => c.Broadcast(bytes[r], 0));
+            Assert.Equal(bytes[0], bytes[1]);
+            var results = AllReduce(w, 70_001, round);
+            Expect.IdenticalBits(results);
+            Expect.SumOfInputs(results[0], 2, round);
+        }
     }
 
     [Fact]

@@ -145,7 +145,11 @@ internal sealed class RingLane : IDisposable
             {
                 int len = Math.Min(e, start + length - off);
                 var dst = _floats.Span.Slice(off, len);
-                if (reduce)
+                if (reduce && wire == WireFormat.Float32 && _recv is SharedMemoryLink shm)
+                {
+                    shm.ReceiveAdd(dst); // straight from the shared ring, no scratch copy
+                }
+                else if (reduce)
                 {
                     var buffer = _recvWire.AsSpan(0, len * size);
                     _recv.Receive(buffer);

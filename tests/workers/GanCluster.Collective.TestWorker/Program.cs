@@ -25,6 +25,7 @@ var options = new RingOptions
     ChunkBytes = int.Parse(Opt("chunk-bytes", (64 * 1024).ToString(CultureInfo.InvariantCulture)), CultureInfo.InvariantCulture),
     OperationTimeout = TimeSpan.FromMilliseconds(int.Parse(Opt("timeout-ms", "60000"), CultureInfo.InvariantCulture)),
     ConnectTimeout = TimeSpan.FromMilliseconds(int.Parse(Opt("connect-timeout-ms", "30000"), CultureInfo.InvariantCulture)),
+    SharedMemory = Opt("shm", "true") == "true",
 };
 
 using var listener = DataPlaneListener.Start(token, new IPEndPoint(IPAddress.Loopback, 0));
@@ -41,6 +42,7 @@ try
             // Every bucket is all-reduced twice from the same inputs: the two results must be the same bits.
             var counts = Opt("counts", "1,7,1000").Split(',').Select(c => int.Parse(c, CultureInfo.InvariantCulture)).ToArray();
             using var ring = await RingCollective.ConnectAsync(world, rank, listener, options);
+            Console.WriteLine($"TRANSPORT {ring.Transport}");
             using var file = File.Create(output);
             for (int b = 0; b < counts.Length; b++)
             {
@@ -89,6 +91,7 @@ try
             int victim = int.Parse(Opt("victim", "-1"), CultureInfo.InvariantCulture);
             int victimOps = int.Parse(Opt("victim-ops", "3"), CultureInfo.InvariantCulture);
             using var ring = await RingCollective.ConnectAsync(world, rank, listener, options);
+            Console.WriteLine($"TRANSPORT {ring.Transport}");
             var data = TestData.Bucket(rank, 0, 100_000);
             for (int op = 0; op < 100_000; op++)
             {
