@@ -50,18 +50,20 @@ internal static class AllReduceBench
         var rows = new List<Row>();
         foreach (int n in worlds)
         {
-            Row? oneWay = null, twoWay = null, ring = null, glooRow = null;
+            Row? oneWay = null, twoWay = null, ring = null, shm = null, glooRow = null;
             for (int round = 0; round < rounds; round++)
             {
                 Console.WriteLine($"world of {n}, round {round + 1} of {rounds}");
                 oneWay = Merge(oneWay, Bound(n, bytes, iters, warmup, false));
                 twoWay = Merge(twoWay, Bound(n, bytes, iters, warmup, true));
                 ring = Merge(ring, Ring(n, bytes, iters, warmup, chunk, WireFormat.Float32, true));
+                shm = Merge(shm, Ring(n, bytes, iters, warmup, chunk, WireFormat.Float32, true, sharedMemory: true));
                 if (python is not null && Gloo(python, n, bytes, iters, warmup) is { } g) glooRow = Merge(glooRow, g);
             }
             var best = oneWay!.Median <= twoWay!.Median ? oneWay : twoWay;
             rows.Add(best with { Name = "loopback TCP bound", Note = $"best of one-way ({oneWay.Median:F1} ms) and two-way ({twoWay.Median:F1} ms) sockets" });
             rows.Add(ring!);
+            rows.Add(shm!);
             if (glooRow is not null) rows.Add(glooRow);
             if (quick) continue;
             rows.Add(Ring(n, bytes, iters, warmup, chunk, WireFormat.Float32, false));
@@ -82,11 +84,13 @@ internal static class AllReduceBench
             Console.WriteLine(FormattableString.Invariant(
                 $"| {r.Procs} | {r.Name} | {r.Median:F1} | {r.Min:F1} | {r.BusGBs:F2} | {100 * r.BusGBs / bound.BusGBs:F0}% | {(double.IsNaN(r.CpuMs) ? "-" : r.CpuMs.ToString("F1"))} | {r.Note} |"));
         }
-        var ours2 = rows.FirstOrDefault(r => r.Procs == 2 && r.Name == RingName(WireFormat.Float32, true));
+        var tcp2 = rows.FirstOrDefault(r => r.Procs == 2 && r.Name == RingName(WireFormat.Float32, true));
+        var shm2 = rows.FirstOrDefault(r => r.Procs == 2 && r.Name == RingName(WireFormat.Float32, true, true));
         var gloo2 = rows.FirstOrDefault(r => r.Procs == 2 && r.Name.StartsWith("gloo"));
         Console.WriteLine();
-        Console.WriteLine(ours2 is not null && gloo2 is not null
-            ? FormattableString.Invariant($"ratio ours/gloo (2 processes, fp32, median ms): {ours2.Median / gloo2.Median:F2}")
+        Console.WriteLine(tcp2 is not null && shm2 is not null && gloo2 is not null
+            ? FormattableString.Invariant(
+                $"ratio ours/gloo (2 processes, fp32, median ms): {shm2.Median / gloo2.Median:F2} (shared memory, the same-host default), {tcp2.Median / gloo2.Median:F2} (TCP)")
             : "ratio ours/gloo (2 processes): n/a (gloo skipped)");
         return 0;
     }
@@ -110,10 +114,11 @@ internal static class AllReduceBench
         return new Row(n, duplex ? "loopback TCP, two-way sockets" : "loopback TCP, one-way sockets", ms, bytes, CpuMs: cpu);
     }
 
-    static string RingName(WireFormat wire, bool bidirectional) =>
-        $"gancluster ring {wire switch { WireFormat.BFloat16 => "bf16", WireFormat.Float16 => "fp16", _ => "fp32" }}{(bidirectional ? "" : " (one direction)")}";
+    static string RingName(WireFormat wire, bool bidirectional, bool sharedMemory = false) =>
+        $"gancluster ring {wire switch { WireFormat.BFloat16 => "bf16", WireFormat.Float16 => "fp16", _ => "fp32" }} " +
+        $"{(sharedMemory ? "shared memory" : "TCP")}{(bidirectional ? "" : " (one direction)")}";
 
-    static Row Ring(int n, long bytes, int iters, int warmup, int chunk, WireFormat wire, bool bidirectional)
+    static Row Ring(int n, long bytes, int iters, int warmup, int chunk, WireFormat wire, bool bidirectional, bool sharedMemory = false)
     {
         var token = RunToken.New().ToHex();
         var procs = new Process[n];
@@ -121,7 +126,7 @@ internal static class AllReduceBench
         {
             procs[r] = Process.Start(SelfProcess.StartInfo([AllReduceWorker.Command, "--rank", r.ToString(), "--bytes", bytes.ToString(),
                 "--iters", iters.ToString(), "--warmup", warmup.ToString(), "--token", token, "--wire", wire.ToString(),
-                "--bidirectional", bidirectional ? "true" : "false", "--chunk", chunk.ToString()]))!;
+                "--bidirectional", bidirectional ? "true" : "false", "--chunk", chunk.ToString(), "--shm", sharedMemory ? "true" : "false"]))!;
         }
         var errTasks = procs.Select(p => p.StandardError.ReadToEndAsync()).ToArray();
         var ports = procs.Select(p => p.StandardOutput.ReadLine()!.Split(' ')[1]).ToArray();
@@ -146,7 +151,9 @@ internal static class AllReduceBench
         var err = lines[0].FirstOrDefault(l => l.StartsWith("ERROR "))?.Split(' ');
         var note = err is null ? "" : $"error vs exact sum: max {err[1]}, mean {err[2]} (per element, relative to Σ|x|), L2 {err[3]}";
         double cpu = lines.Sum(l => double.Parse(l.First(x => x.StartsWith("CPU "))[4..], CultureInfo.InvariantCulture));
-        return new Row(n, RingName(wire, bidirectional), slowest, bytes, note, cpu);
+        var transport = lines[0].FirstOrDefault(l => l.StartsWith("TRANSPORT "))?[10..];
+        if (transport != (sharedMemory ? "shm/shm" : "tcp/tcp")) note = $"transport {transport}! " + note;
+        return new Row(n, RingName(wire, bidirectional, sharedMemory), slowest, bytes, note, cpu);
     }
 
     static string? FindTorchPython()

@@ -32,12 +32,14 @@ internal static class AllReduceWorker
             Wire = Enum.Parse<WireFormat>(o["wire"]),
             Bidirectional = o["bidirectional"] == "true",
             ChunkBytes = int.Parse(o["chunk"], CultureInfo.InvariantCulture),
+            SharedMemory = o["shm"] == "true",
         };
 
         using var listener = DataPlaneListener.Start(token, new IPEndPoint(IPAddress.Loopback, 0));
         Console.WriteLine($"PORT {listener.Port}");
         var world = new WorldDescriptor(1, token, Console.ReadLine()!.Trim().Split(','));
         using var ring = RingCollective.ConnectAsync(world, rank, listener, options).GetAwaiter().GetResult();
+        Console.WriteLine($"TRANSPORT {ring.Transport}");
 
         var pristine = new float[count];
         for (int i = 0; i < count; i++) pristine[i] = Input(rank, i);

@@ -86,7 +86,20 @@ public sealed unsafe class SharedMemoryLink : IDataLink
             var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.ReadWrite, Share = FileShare.ReadWrite };
             if (!OperatingSystem.IsWindows()) options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
             var stream = new FileStream(path, options);
-            stream.SetLength(DataOffset + 2 * capacity);
+            try
+            {
+                // Write every page now: a full tmpfs (containers default to a 64 MB /dev/shm) fails here with an
+                // IOException and we fall back to TCP, instead of a SIGBUS at the first write through the mapping.
+                var zeros = new byte[1 << 20];
+                for (long left = DataOffset + 2 * capacity; left > 0; left -= zeros.Length)
+                    stream.Write(zeros, 0, (int)Math.Min(zeros.Length, left));
+                stream.Flush();
+            }
+            catch
+            {
+                stream.Dispose();
+                throw;
+            }
             file = MemoryMappedFile.CreateFromFile(stream, null, DataOffset + 2 * capacity, MemoryMappedFileAccess.ReadWrite,
                 HandleInheritability.None, leaveOpen: false);
             using (var header = file.CreateViewAccessor(0, 32))
