@@ -68,6 +68,26 @@ public class RingInProcessTests
         }
     }
 
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task Bytes_sent_before_a_peer_leaves_are_still_delivered(bool sharedMemory)
+    {
+        // The root's broadcast completes once its last bytes are in the link; it then leaves at once, while the
+        // receiver may still have a ring's worth of data to read. That data must arrive, as TCP delivers it before FIN.
+        for (int round = 0; round < 3; round++)
+        {
+            using var w = new InProcessWorld(2, new RingOptions { ChunkBytes = 4096, SharedMemory = sharedMemory, SharedMemoryBytes = 64 * 1024 });
+            var sent = TestData.Bytes(round, 1_000_003);
+            var received = new byte[sent.Length];
+            var receiver = Task.Factory.StartNew(() => w.Ranks[1].Broadcast(received, 0), TaskCreationOptions.LongRunning);
+            w.Ranks[0].Broadcast(sent, 0);
+            w.Ranks[0].Dispose();
+            await receiver.WaitAsync(TimeSpan.FromSeconds(60));
+            Assert.Equal(sent, received);
+        }
+    }
+
     [Fact]
     public void Same_inputs_give_the_same_bits_every_time()
     {

@@ -193,17 +193,25 @@ public sealed unsafe class SharedMemoryLink : IDataLink
     static int* ProducerWaiting(byte* control) => (int*)(control + 76);
     static int* Closed(byte* control) => (int*)(control + 128);
 
-    void ThrowIfFailed(string what)
+    /// <summary>
+    /// Throws once the link cannot make progress: at once after a local abort; after the peer left (closed flag or
+    /// liveness EOF) only when <paramref name="hasData"/> says nothing is left to read, because bytes the peer wrote
+    /// before leaving are still delivered (as TCP delivers data sent before a FIN).
+    /// </summary>
+    void ThrowIfFailed(string what, Func<bool>? hasData = null)
     {
         int failed = Volatile.Read(ref _failed);
-        if (failed != 0 || Volatile.Read(ref *Closed(_sendControl)) != 0 || Volatile.Read(ref *Closed(_recvControl)) != 0)
-            throw new LinkFailedException(PeerRank, failed == 1
-                ? $"link to rank {PeerRank} aborted locally"
-                : $"link to rank {PeerRank}: {what} failed, the peer is gone");
+        if (failed == 1)
+            throw new LinkFailedException(PeerRank, $"link to rank {PeerRank} aborted locally");
+        if (failed == 2 || Volatile.Read(ref *Closed(_recvControl)) != 0)
+        {
+            if (hasData?.Invoke() == true) return;
+            throw new LinkFailedException(PeerRank, $"link to rank {PeerRank}: {what} failed, the peer is gone");
+        }
     }
 
     /// <summary>Blocks until <paramref name="ready"/> holds: a short spin, then futex sleeps in bounded slices.</summary>
-    void Await(Func<bool> ready, int* seq, int* waiting, string what)
+    void Await(Func<bool> ready, int* seq, int* waiting, string what, bool drain)
     {
         for (int i = 0; i < 64; i++)
         {
@@ -219,7 +227,12 @@ public sealed unsafe class SharedMemoryLink : IDataLink
                 Volatile.Write(ref *waiting, 0);
                 return;
             }
-            ThrowIfFailed(what);
+            ThrowIfFailed(what, drain ? ready : null);
+            if (drain && ready())
+            {
+                Volatile.Write(ref *waiting, 0);
+                return;
+            }
             Futex.WaitWhile(seq, s, WaitSliceMs);
             Volatile.Write(ref *waiting, 0);
         }
@@ -242,7 +255,7 @@ public sealed unsafe class SharedMemoryLink : IDataLink
             long free = _capacity - (head - Volatile.Read(ref Tail(c)));
             if (free == 0)
             {
-                Await(() => _capacity - (Volatile.Read(ref Head(c)) - Volatile.Read(ref Tail(c))) > 0, SpaceSeq(c), ProducerWaiting(c), "send");
+                Await(() => _capacity - (Volatile.Read(ref Head(c)) - Volatile.Read(ref Tail(c))) > 0, SpaceSeq(c), ProducerWaiting(c), "send", false);
                 continue;
             }
             long at = head % _capacity;
@@ -300,7 +313,7 @@ public sealed unsafe class SharedMemoryLink : IDataLink
         byte* c = _recvControl;
         while (true)
         {
-            ThrowIfFailed("receive");
+            if (Volatile.Read(ref _failed) == 1) ThrowIfFailed("receive");
             long tail = Volatile.Read(ref Tail(c));
             long avail = Volatile.Read(ref Head(c)) - tail;
             if (avail > 0)
@@ -308,7 +321,7 @@ public sealed unsafe class SharedMemoryLink : IDataLink
                 long at = tail % _capacity;
                 return (at, (int)Math.Min(Math.Min(avail, wanted), _capacity - at));
             }
-            Await(() => Volatile.Read(ref Head(c)) - Volatile.Read(ref Tail(c)) > 0, DataSeq(c), ConsumerWaiting(c), "receive");
+            Await(() => Volatile.Read(ref Head(c)) - Volatile.Read(ref Tail(c)) > 0, DataSeq(c), ConsumerWaiting(c), "receive", true);
         }
     }
 
