@@ -88,6 +88,18 @@ public class RingInProcessTests
         }
     }
 
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task A_world_stays_usable_after_idling_longer_than_the_connect_timeout(bool sharedMemory)
+    {
+        // The connect timeout bounds the negotiation only; it must not linger on the sockets afterwards.
+        using var w = new InProcessWorld(2, new RingOptions { SharedMemory = sharedMemory, ConnectTimeout = TimeSpan.FromMilliseconds(500) });
+        await Task.Delay(1500);
+        var results = AllReduce(w, 1000);
+        Expect.IdenticalBits(results);
+    }
+
     [Fact]
     public void Same_inputs_give_the_same_bits_every_time()
     {

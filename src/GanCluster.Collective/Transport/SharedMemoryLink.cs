@@ -52,6 +52,7 @@ public sealed unsafe class SharedMemoryLink : IDataLink
         _sendData = _base + DataOffset + sendDir * capacity;
         _recvData = _base + DataOffset + recvDir * capacity;
         _liveness = liveness;
+        _liveness.ReceiveTimeout = 0; // the negotiation's bound must not outlive it: the watchdog waits indefinitely
         PeerRank = peerRank;
         _watchdog = new Thread(Watch) { IsBackground = true, Name = $"shm-watch-{peerRank}" };
         _watchdog.Start();
@@ -335,11 +336,21 @@ public sealed unsafe class SharedMemoryLink : IDataLink
     void Watch()
     {
         var one = new byte[1];
-        try
+        while (true)
         {
-            while (_liveness.Receive(one) > 0) { } // nothing is sent on it after the negotiation
+            try
+            {
+                if (_liveness.Receive(one) == 0) break; // nothing is sent on it after the negotiation: EOF = gone
+            }
+            catch (SocketException e) when (e.SocketErrorCode is SocketError.TimedOut or SocketError.WouldBlock && Volatile.Read(ref _aborted) == 0)
+            {
+                // a receive timeout is not the peer leaving
+            }
+            catch (Exception e) when (e is SocketException or ObjectDisposedException)
+            {
+                break;
+            }
         }
-        catch (Exception e) when (e is SocketException or ObjectDisposedException) { }
         Interlocked.CompareExchange(ref _failed, 2, 0);
         WakeEveryone();
     }
