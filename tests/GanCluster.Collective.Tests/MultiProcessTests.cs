@@ -62,8 +62,8 @@ public class MultiProcessTests
     {
         var wrong = new string('7', 64);
         using var w = new WorkerWorld(2, r => r == 1
-            ? ["--token", wrong, "--epoch", "3", "--mode", "allreduce", "--connect-timeout-ms", "10000"]
-            : Args("--mode", "allreduce", "--connect-timeout-ms", "10000"));
+            ? ["--token", wrong, "--epoch", "3", "--mode", "allreduce", "--connect-timeout-ms", "10000", "--linger-ms", "3000"]
+            : Args("--mode", "allreduce", "--connect-timeout-ms", "10000", "--linger-ms", "3000"));
         Assert.Equal(3, w.WaitForExit(0));
         Assert.Equal(3, w.WaitForExit(1));
         // Each side refused the other's token: the one that connected saw the refusal, the listener counted it.
@@ -77,7 +77,7 @@ public class MultiProcessTests
     public void A_rank_from_an_older_epoch_is_fenced()
     {
         using var w = new WorkerWorld(2, r => ["--token", Token, "--epoch", r == 1 ? "2" : "3", "--mode", "allreduce",
-            "--connect-timeout-ms", "5000"]);
+            "--connect-timeout-ms", "5000", "--linger-ms", "3000"]);
         Assert.Equal(3, w.WaitForExit(1));
         Assert.Contains("ABORTED Refused 0 StaleEpoch", w.Stdout(1));
         Assert.Equal(3, w.WaitForExit(0)); // its peer never joined epoch 3

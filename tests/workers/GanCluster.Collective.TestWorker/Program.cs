@@ -113,10 +113,11 @@ try
 catch (CollectiveAbortedException e)
 {
     Console.WriteLine($"ABORTED {e.Reason} {(e.PeerRank is { } p ? p.ToString(CultureInfo.InvariantCulture) : "-")} {e.Refusal}");
-    Console.WriteLine($"REFUSED {string.Join(' ', Enum.GetValues<RefusalReason>().Select(r => $"{r}={listener.Stats.RefusedConnections(r)}"))}");
     Console.Error.WriteLine(e);
-    // Give our own refusal reply a moment to reach a peer that is still connecting, then go.
-    Thread.Sleep(200);
+    // Keep the listener up a while, so a peer that is still connecting meets our refusal rather than a closed port,
+    // and count what it refused in that time.
+    Thread.Sleep(int.Parse(Opt("linger-ms", "200"), CultureInfo.InvariantCulture));
+    Console.WriteLine($"REFUSED {string.Join(' ', Enum.GetValues<RefusalReason>().Select(r => $"{r}={listener.Stats.RefusedConnections(r)}"))}");
     return 3;
 }
 Console.WriteLine($"REFUSED {string.Join(' ', Enum.GetValues<RefusalReason>().Select(r => $"{r}={listener.Stats.RefusedConnections(r)}"))}");
