@@ -104,7 +104,7 @@ public class MultiProcessTests
     [Fact]
     public void A_hung_peer_makes_the_others_time_out()
     {
-        using var w = new WorkerWorld(3, _ => Args("--mode", "loop", "--victim", "1", "--victim-ops", "2", "--timeout-ms", "1500"));
+        using var w = new WorkerWorld(3, _ => Args("--mode", "loop", "--victim", "1", "--victim-ops", "2", "--timeout-ms", "3000"));
         w.WaitForLine(1, "VICTIM_READY");
         var outs = new List<string>();
         foreach (int r in new[] { 0, 2 })
