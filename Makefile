@@ -37,3 +37,10 @@ style-example: build
 	./gancluster style example-inputs docs/images --size 128
 	./gancluster style --content docs/images/style-content.png --style docs/images/style-texture.png \
 		--out docs/images/style-output.png --size 128 --steps 150 --log-every 25
+
+# Ring all-reduce (25 MB fp32, 2 and 3 local processes) vs PyTorch Gloo (Debian's python3-torch, installed here if
+# missing; skipped with a message if that fails) and the raw loopback TCP bound; bf16/fp16 wire speed and error.
+.PHONY: bench-allreduce
+bench-allreduce: build
+	@build/scripts/deps.sh python3-torch || echo "bench-allreduce: could not install python3-torch; the Gloo comparison will be skipped"
+	$(DOTNET) run --project bench/GanCluster.Bench -c $(CONFIG) --no-build -- allreduce

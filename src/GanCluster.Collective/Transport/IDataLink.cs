@@ -1,0 +1,24 @@
+namespace GanCluster.Collective.Transport;
+
+/// <summary>
+/// The transport seam: a reliable, ordered, full-duplex byte pipe to one peer rank. One thread may send while
+/// another receives. TCP implements it today (<see cref="TcpLink"/>); a same-host shared-memory ring or a GPU
+/// transport can implement it later without touching the ring schedule.
+/// </summary>
+public interface IDataLink : IDisposable
+{
+    int PeerRank { get; }
+
+    /// <summary>Writes all of <paramref name="data"/>; throws <see cref="LinkFailedException"/> when the peer is gone.</summary>
+    void Send(ReadOnlySpan<byte> data);
+
+    /// <summary>Fills all of <paramref name="buffer"/>; throws <see cref="LinkFailedException"/> on end of stream or reset.</summary>
+    void Receive(Span<byte> buffer);
+
+    /// <summary>Unblocks any thread inside Send/Receive (they throw) and tells the peer we are gone. Idempotent.</summary>
+    void Abort();
+
+    long BytesSent { get; }
+
+    long BytesReceived { get; }
+}
