@@ -37,8 +37,8 @@ public static class TrainerCommand
             string token = Environment.GetEnvironmentVariable(TokenVariable) is { Length: > 0 } t ? t
                 : throw new SpecException(TokenVariable, "the run's secret token in the environment (the same on every trainer)", "nothing", "input");
             int firstDataPort = parse.GetValue(dataPort);
-            var planes = deviceList.Select((_, i) => DataPlanes.Open(token, nodeOptions.PublicHost ?? nodeOptions.Host,
-                firstDataPort == 0 ? 0 : firstDataPort + i)).ToList();
+            var planes = deviceList.Select((_, i) => DataPlanes.Open(token, nodeOptions.Host, nodeOptions.PublicHost ?? nodeOptions.Host,
+                firstDataPort == 0 ? 0 : firstDataPort + i, spec.Cluster.Transport)).ToList();
             var lifetime = new NodeLifetime(deviceList.Length);
             var trainers = new List<IActorRef>();
             using var host = ClusterNodeHost.Build(nodeOptions, akka => akka

@@ -24,6 +24,8 @@ public sealed class ClusterSpec : ISpecSection
     [SpecDoc("seconds the coordinator waits for survivors to report their state before it forms the next world")]
     public double RecoveryWindowSeconds { get; set; } = 3;
 
+    public TransportSpec Transport { get; set; } = new();
+
     public void Validate(SpecProblems problems, string path)
     {
         problems.AtLeast($"{path}.min_workers", MinWorkers, 1);

@@ -36,8 +36,9 @@ public sealed class StepUndo : IDisposable
         _live = [.. _d.parameters(), .. adam.SelectMany(s => new[] { s.exp_avg, s.exp_avg_sq }), .. _buffers];
         for (int i = 0; i < _live.Count; i++)
         {
-            if (i >= _backups.Count) _backups.Add(empty_like(_live[i]));
-            else if (!_backups[i].shape.SequenceEqual(_live[i].shape)) { _backups[i].Dispose(); _backups[i] = empty_like(_live[i]); }
+            // Backups outlive the step's DisposeScope (the trainer runs each step inside one).
+            if (i >= _backups.Count) _backups.Add(empty_like(_live[i]).DetachFromDisposeScope());
+            else if (!_backups[i].shape.SequenceEqual(_live[i].shape)) { _backups[i].Dispose(); _backups[i] = empty_like(_live[i]).DetachFromDisposeScope(); }
             _backups[i].copy_(_live[i]);
         }
         _adamSteps.Clear();

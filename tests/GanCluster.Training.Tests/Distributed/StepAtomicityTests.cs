@@ -72,4 +72,22 @@ public class StepAtomicityTests
         replica.Step.Run(batch, 2, 3, new MirrorCollective());
         Assert.Equal(reference.Hash(), replica.Hash());
     }
+
+    [Fact]
+    public void A_trainer_runs_the_multi_rank_path_in_a_mirrored_world()
+    {
+        // Exercises what only worlds of several ranks do (undo copies inside the step's DisposeScope, buffer
+        // averaging, replica hash checks through broadcast + all-reduce) without a network.
+        string dir = TinySpecs.TempDir();
+        using var mirrored = new GanTrainer(new TrainerOptions
+        {
+            Spec = TinySpecs.Dcgan("steps=3", "cluster.hash_every=1"), RunDir = dir, Collective = new MirrorCollective(),
+        });
+        var state = mirrored.Run();
+        Assert.Equal(3, state.Step);
+        var rows = GanCluster.Core.Runs.JsonlWriter.ReadAll(Path.Combine(dir, "metrics.jsonl")).ToList();
+        Assert.Equal(3, rows.Count);
+        Assert.All(rows, r => Assert.True((bool)r["replica_hash_ok"]!));
+        Assert.All(rows, r => Assert.Equal(2, (int)r["world_size"]!));
+    }
 }

@@ -1,0 +1,8 @@
+namespace GanCluster.Core.Spec;
+
+public enum WirePrecision
+{
+    Fp32,
+    Bf16,
+    Fp16,
+}
