@@ -12,4 +12,8 @@ public static class EventKind
     public const string RunInterrupted = "run_interrupted";
     public const string NonFiniteSkipped = "nonfinite_skipped";
     public const string DataWarning = "data_warning";
+    public const string CollapseSuspected = "collapse_suspected";
+    public const string CollapseCleared = "collapse_cleared";
+    public const string CollapseRollback = "collapse_rollback";
+    public const string CollapseStopped = "collapse_stopped";
 }

@@ -109,7 +109,10 @@ public sealed class SpecBinder
         int i = 0;
         foreach (var child in seq.Children)
         {
-            var item = Bind(itemType, child, $"{path}[{i}]", NewDefault(itemType, child, $"{path}[{i}]"));
+            var initial = NewDefault(itemType, child, $"{path}[{i}]");
+            // An abstract item with a missing or unknown kind has no type to bind to (the problem is recorded).
+            if (initial == null && KindsOf(itemType) != null) { i++; continue; }
+            var item = Bind(itemType, child, $"{path}[{i}]", initial);
             if (item != null || !itemType.IsValueType) list.Add(item);
             i++;
         }
@@ -133,7 +136,9 @@ public sealed class SpecBinder
                 _problems.Add(childPath, $"a key that is {SpecSchema.Describe(keyType)}", $"'{keyText}'");
                 continue;
             }
-            dict[key] = Bind(valueType, v, childPath, NewDefault(valueType, v, childPath));
+            var initial = NewDefault(valueType, v, childPath);
+            if (initial == null && KindsOf(valueType) != null) continue; // unknown kind, recorded
+            dict[key] = Bind(valueType, v, childPath, initial);
         }
         return dict;
     }

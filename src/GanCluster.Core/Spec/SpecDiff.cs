@@ -6,12 +6,13 @@ namespace GanCluster.Core.Spec;
 
 /// <summary>
 /// Compares run specs field by field. "Training-defining" fields are all but those that only change how
-/// long a run goes or what it writes (steps, logging, sampling, checkpoint cadence): a resume may change
+/// long a run goes or what it writes (steps, logging, sampling, checkpoint cadence, the collapse monitor and
+/// its response, whose every action is an event): a resume may change
 /// those freely, and the spec hash ignores them.
 /// </summary>
 public static class SpecDiff
 {
-    static readonly string[] NotTrainingDefining = ["steps", "sample_every", "log_every", "checkpoint.", "threads"];
+    static readonly string[] NotTrainingDefining = ["steps", "sample_every", "log_every", "checkpoint.", "threads", "collapse."];
 
     public sealed record Difference(string Path, string Before, string After);
 
