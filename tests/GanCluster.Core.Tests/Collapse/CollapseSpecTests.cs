@@ -36,23 +36,27 @@ public class CollapseSpecTests
     }
 
     [Fact]
+    public void An_unknown_mitigation_kind_is_a_binding_problem()
+    {
+        var e = Assert.Throws<SpecException>(() => RunSpecLoader.Parse("collapse: { response: { mitigation: [{ kind: shrink }] } }"));
+        var p = Assert.Single(e.Problems);
+        Assert.Equal("collapse.response.mitigation[0].kind", p.Path);
+        Assert.Contains("scale_lr", p.Expected);
+    }
+
+    [Fact]
     public void Bad_values_are_reported_with_their_paths()
     {
         var e = Assert.Throws<SpecException>(() => RunSpecLoader.Parse("""
-            checkpoint: { every: 0 }
             collapse:
               every: 0
               sample_size: 3
               raise_threshold: 0.3
               clear_threshold: 0.4
-              response: { enabled: true, window: 0, mitigation: [{ kind: shrink }, { kind: scale_lr, lr_g: -1 }] }
+              response: { window: 0 }
             """));
-        var paths = e.Problems.Select(p => p.Path).ToList();
-        Assert.Contains("collapse.every", paths);
-        Assert.Contains("collapse.sample_size", paths);
-        Assert.Contains("collapse.clear_threshold", paths);
-        Assert.Contains("collapse.response.window", paths);
-        Assert.Contains("collapse.response.mitigation[0].kind", paths);
+        var paths = e.Problems.Select(p => p.Path).Order().ToList();
+        Assert.Equal(["collapse.clear_threshold", "collapse.every", "collapse.response.window", "collapse.sample_size"], paths);
     }
 
     [Fact]
