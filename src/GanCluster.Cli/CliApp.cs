@@ -21,6 +21,8 @@ public static class CliApp
         var root = new RootCommand("GanCluster: distributed GAN training (DCGAN, progressive GAN) with TorchSharp and Akka.NET");
         root.Subcommands.Add(TrainCommand.Create());
         root.Subcommands.Add(SampleCommand.Create());
+        root.Subcommands.Add(ClassifierCommand.Create());
+        root.Subcommands.Add(EvaluateCommand.Create());
         return root;
     }
 

@@ -1,12 +1,14 @@
 using System.Diagnostics;
 using System.Text.Json.Nodes;
 using GanCluster.Core.Checkpoints;
+using GanCluster.Core.Collapse;
 using GanCluster.Core.Data;
 using GanCluster.Core.IO;
 using GanCluster.Core.Parallel;
 using GanCluster.Core.Runs;
 using GanCluster.Core.Spec;
 using GanCluster.Training.Checkpointing;
+using GanCluster.Training.Collapse;
 using GanCluster.Training.Data;
 using GanCluster.Training.Losses;
 using GanCluster.Training.Models;
@@ -21,8 +23,8 @@ namespace GanCluster.Training;
 /// <summary>
 /// One replica's training loop. Its parts, declared up front (torchtitan's habit):
 /// configuration (spec, run directory, options); components built from the spec (data, models, loss,
-/// optimizers, the step); fixed components (checkpoint writer, metrics and event logs, sample writer);
-/// and the run state. Rank 0 writes the run directory; every rank trains.
+/// optimizers, the step); fixed components (checkpoint writer, metrics and event logs, sample writer, collapse
+/// monitor and response); and the run state. Rank 0 writes the run directory; every rank trains.
 /// </summary>
 public sealed class GanTrainer : IDisposable
 {
@@ -50,6 +52,8 @@ public sealed class GanTrainer : IDisposable
     readonly EventLog? _events;
     readonly CheckpointWriter? _checkpoints;
     readonly Tensor _sampleLatents;
+    readonly CollapseMonitor? _collapse;           // diversity / duplicates / coverage, off the hot path
+    readonly CollapseResponse? _collapseResponse;  // opt-in: roll back and mitigate when collapse persists
 
     // Run state
     TrainState _state;
@@ -68,7 +72,7 @@ public sealed class GanTrainer : IDisposable
         _data = ImageSources.Open(_spec.Data, _spec.Model);
         var sampler = new ShardedSampler(_data.Count, _spec.Seed, _collective.Rank, _collective.WorldSize, _spec.BatchSize);
         _loader = new BatchLoader(_data, sampler);
-        (_g, _d) = GanModels.Create(_spec, _device);
+        (_g, _d) = CreateModels();
         _loss = GanLosses.Create(_spec.Loss);
         _optG = optim.Adam(_g.parameters(), _spec.Optim.LrG, _spec.Optim.Beta1, _spec.Optim.Beta2);
         _optD = optim.Adam(_d.parameters(), _spec.Optim.LrD, _spec.Optim.Beta1, _spec.Optim.Beta2);
@@ -82,12 +86,13 @@ public sealed class GanTrainer : IDisposable
             _layout.Create();
             if (!options.Resume) ClearPreviousRun(_layout, _spec.Checkpoint.Keep); // refuses before anything is written
             DurableFile.WriteAllText(_layout.SpecFile, _specYaml);
-            long? truncate = resumeFrom?.ReadState().Step ?? (options.Resume ? 0 : null);
+            long? truncate = resumeFrom?.Snapshot.ReadState().Step ?? (options.Resume ? 0 : null);
             _metrics = new JsonlWriter(_layout.MetricsFile, truncate);
             _events = new EventLog(_layout.EventsFile, truncate);
             _checkpoints = new CheckpointWriter(new CheckpointStore(_layout.CheckpointsDir, _spec.Checkpoint.Keep), _events);
+            if (_spec.Collapse.Enabled) (_collapse, _collapseResponse) = CreateCollapseComponents(resumeFrom?.Manifest);
         }
-        if (resumeFrom != null) Restore(resumeFrom);
+        if (resumeFrom != null) Restore(resumeFrom.Value.Snapshot, _collapseResponse?.State);
         foreach (var warning in _data.Warnings) DataWarning(warning);
         _data.Warning += DataWarning;
     }
@@ -107,6 +112,12 @@ public sealed class GanTrainer : IDisposable
 
     bool IsLogger => _collective.Rank == 0;
 
+    /// <summary>Why the collapse response stopped the run (null when it did not): the CLI prints it and exits 1.</summary>
+    public string? StopReason => _collapseResponse?.StopReason;
+
+    /// <summary>The collapse monitor (rank 0 with collapse.enabled), for telemetry to subscribe to.</summary>
+    public CollapseMonitor? CollapseMonitor => _collapse;
+
     /// <summary>Trains until spec.steps or cancellation; on cancellation, checkpoints the last finished step.</summary>
     public TrainState Run(CancellationToken cancel = default)
     {
@@ -121,7 +132,7 @@ public sealed class GanTrainer : IDisposable
             ["device"] = _device.ToString(),
             ["spec_hash"] = _specHash,
         });
-        while (_state.Step < _spec.Steps && !cancel.IsCancellationRequested)
+        while (_state.Step < _spec.Steps && !cancel.IsCancellationRequested && StopReason == null)
         {
             var stepClock = Stopwatch.StartNew();
             long step = _state.Step + 1;
@@ -149,6 +160,7 @@ public sealed class GanTrainer : IDisposable
     void AfterStep(StepStats stats, double imagesPerSecond)
     {
         long step = stats.Step;
+        bool checkpointDue = _spec.Checkpoint.Every > 0 && step % _spec.Checkpoint.Every == 0;
         if (stats.AnyNonFinite && IsLogger) _events!.Write(step, EventKind.NonFiniteSkipped, new JsonObject
         {
             ["d"] = !stats.DUpdated && !stats.DSkippedByPolicy,
@@ -156,7 +168,7 @@ public sealed class GanTrainer : IDisposable
             ["loss_d"] = Json(stats.LossD),
             ["loss_g"] = Json(stats.LossG),
         });
-        _metrics?.Write(new JsonObject
+        var row = new JsonObject
         {
             ["step"] = step,
             ["epoch"] = _state.Data.Epoch,
@@ -173,9 +185,25 @@ public sealed class GanTrainer : IDisposable
             ["skipped_nonfinite"] = _state.SkippedNonFinite,
             ["world_size"] = _collective.WorldSize,
             ["time"] = Math.Round(DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() / 1000.0, 3),
-        });
+        };
+        var collapse = ObserveCollapse(step, row, checkpointDue);
+        _metrics?.Write(row);
         if (_spec.SampleEvery > 0 && step % _spec.SampleEvery == 0) WriteSample(step);
-        if (_spec.Checkpoint.Every > 0 && step % _spec.Checkpoint.Every == 0) Checkpoint(background: true);
+        if (checkpointDue) Checkpoint(background: true);
+        if (collapse != null) _collapseResponse?.AfterEvaluation(step, RestoreForRollback);
+    }
+
+    /// <summary>
+    /// Hands the generator to the collapse monitor when an evaluation is due, and adds any evaluation that finished
+    /// to this step's metrics row. Before a checkpoint it waits for the evaluation in flight, so the checkpoint
+    /// records the flag as of every evaluation up to its step (what a rollback chooses by).
+    /// </summary>
+    CollapseEvaluation? ObserveCollapse(long step, JsonObject row, bool checkpointDue)
+    {
+        if (_collapse == null) return null;
+        if (_collapse.IsDue(step)) _collapse.Submit(step, _g);
+        if (checkpointDue) _collapse.WaitIdle();
+        return _collapse.Collect(step, row);
     }
 
     void Finish(bool interrupted)
@@ -183,16 +211,26 @@ public sealed class GanTrainer : IDisposable
         long step = _state.Step;
         if (IsLogger)
         {
+            _collapse?.WaitIdle();
+            _collapse?.Collect(step, row: null);
             if (_spec.SampleEvery == 0 || step % _spec.SampleEvery != 0) WriteSample(step);
             _checkpoints!.Flush();
             if (_checkpoints.LastCommittedStep != step) Checkpoint(background: false);
             _checkpoints.Flush();
-            _events!.Write(step, interrupted ? EventKind.RunInterrupted : EventKind.RunFinished, new JsonObject
+            var details = new JsonObject
             {
                 ["skipped_nonfinite"] = _state.SkippedNonFinite,
                 ["images_seen"] = _state.ImagesSeen,
                 ["replica_hash"] = Snapshot().Hash(),
-            });
+            };
+            if (_collapse != null) details["collapse"] = _collapse.Flag.ToJson();
+            if (StopReason != null)
+            {
+                details["reason"] = StopReason;
+                details["rollbacks"] = _collapseResponse!.State.Rollbacks;
+            }
+            string kind = interrupted ? EventKind.RunInterrupted : StopReason != null ? EventKind.CollapseStopped : EventKind.RunFinished;
+            _events!.Write(step, kind, details);
         }
     }
 
@@ -204,6 +242,8 @@ public sealed class GanTrainer : IDisposable
         if (!IsLogger) return;
         var snapshot = Snapshot();
         var info = new JsonObject { ["replica_hash"] = snapshot.Hash(), ["world_size"] = _collective.WorldSize };
+        if (_collapse != null)
+            info[CollapseCheckpointInfo.Key] = CollapseCheckpointInfo.ToJson(_collapse.Flag, _collapseResponse?.State ?? CollapseResponseState.Initial);
         if (background) _checkpoints!.Submit(_state.Step, _specHash, snapshot, info);
         else _checkpoints!.WriteNow(_state.Step, _specHash, snapshot, info);
     }
@@ -219,7 +259,7 @@ public sealed class GanTrainer : IDisposable
         DurableFile.WriteAllBytes(_layout.SampleFile(step), ImageGrid.ToPng(images));
     }
 
-    TrainerSnapshot? FindResumePoint()
+    (TrainerSnapshot Snapshot, CheckpointManifest Manifest)? FindResumePoint()
     {
         var store = new CheckpointStore(_layout.CheckpointsDir, _spec.Checkpoint.Keep);
         var found = store.FindNewestValid(w => _options.Log?.Invoke("warning: " + w));
@@ -239,18 +279,49 @@ public sealed class GanTrainer : IDisposable
         }
         foreach (var d in differences) _options.Log?.Invoke($"--resume --force: {d.Path} changed from {d.Before} to {d.After}");
         _options.Log?.Invoke($"resuming from {found.Value.Path}");
-        return snapshot;
+        return (snapshot, found.Value.Manifest);
     }
 
-    void Restore(TrainerSnapshot snapshot)
+    /// <param name="collapse">Learning-rate factors compounded by collapse rollbacks, applied on top of the spec's.</param>
+    void Restore(TrainerSnapshot snapshot, CollapseResponseState? collapse = null)
     {
         snapshot.Restore(_g, _d, _optG, _optD);
         // The spec may set other learning rates than the checkpoint (resume --force); the spec wins.
-        SetLearningRate(_optG, _spec.Optim.LrG);
-        SetLearningRate(_optD, _spec.Optim.LrD);
+        SetLearningRate(_optG, _spec.Optim.LrG * (collapse?.LrGScale ?? 1));
+        SetLearningRate(_optD, _spec.Optim.LrD * (collapse?.LrDScale ?? 1));
         var saved = snapshot.ReadState();
         _state = saved with { Seed = _spec.Seed, WorldSize = _collective.WorldSize };
         _loader.Seek(saved.Data);
+    }
+
+    /// <summary>The collapse response's rollback: this replica takes the checkpoint's state and the mitigated learning rates.</summary>
+    void RestoreForRollback(TrainerSnapshot snapshot, CollapseAction.RollBack action) =>
+        Restore(snapshot, new CollapseResponseState { LrGScale = action.LrGScale, LrDScale = action.LrDScale });
+
+    (nn.Module<Tensor, Tensor> G, nn.Module<Tensor, Tensor> D) CreateModels() => _options.Models?.Invoke(_spec, _device) ?? GanModels.Create(_spec, _device);
+
+    /// <summary>
+    /// The collapse monitor (classifier: collapse.classifier, "auto" = the shipped MNIST one for the embedded data) and,
+    /// when collapse.response is on in a world of one, the response; a resumed run continues their state.
+    /// </summary>
+    (CollapseMonitor, CollapseResponse?) CreateCollapseComponents(CheckpointManifest? resumed)
+    {
+        var spec = _spec.Collapse;
+        string? classifier = ClassifierFiles.Resolve(spec.Classifier, _spec.Data.Format == DataFormat.Embedded, "collapse.classifier");
+        var monitor = new CollapseMonitor(spec, _data, _spec.Seed, _spec.Model.Nz, () =>
+        {
+            var (g, d) = CreateModels();
+            d.Dispose();
+            return g;
+        }, _device, classifier, _events, _options.Log, resumed == null ? null : CollapseCheckpointInfo.Flag(resumed));
+        if (!spec.Response.Enabled) return (monitor, null);
+        if (_collective.WorldSize > 1)
+        {
+            _options.Log?.Invoke("warning: collapse.response: with several ranks the coordinator applies the response; this trainer only monitors");
+            return (monitor, null);
+        }
+        var responder = new CollapseResponder(spec.Response, CollapseResponse.ResumeState(resumed, _layout.EventsFile));
+        return (monitor, new CollapseResponse(responder, monitor, _checkpoints!, _layout, _metrics!, _events!, _options.Log));
     }
 
     /// <summary>
@@ -296,6 +367,7 @@ public sealed class GanTrainer : IDisposable
     {
         _data.Warning -= DataWarning;
         _checkpoints?.Dispose();
+        _collapse?.Dispose();
         _loader.Dispose();
         _step.Dispose();
         _metrics?.Dispose();
