@@ -39,10 +39,10 @@ public sealed class CollapseSpec : ISpecSection
     public long WarmupSteps { get; set; } = 500;
 
     [SpecDoc("collapse_score at or above which an evaluation counts towards raising the flag")]
-    public double RaiseThreshold { get; set; } = 0.35;
+    public double RaiseThreshold { get; set; } = 0.3;
 
     [SpecDoc("collapse_score at or below which an evaluation counts towards clearing the flag")]
-    public double ClearThreshold { get; set; } = 0.25;
+    public double ClearThreshold { get; set; } = 0.2;
 
     [SpecDoc("consecutive high evaluations that raise collapse_suspected")]
     public int RaiseAfter { get; set; } = 2;

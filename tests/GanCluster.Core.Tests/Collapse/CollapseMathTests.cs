@@ -99,27 +99,31 @@ public class CollapseMathTests
         var options = new CollapseMeasureOptions();
         var reference = CollapseReference.Build(SyntheticFeatures.Healthy(600, seed: 1), options);
         var healthy = reference.Measure(SyntheticFeatures.Healthy(400, seed: 2));
+        // Mode dropping: fewer classes, each with its natural spread.
         var twoClasses = reference.Measure(SyntheticFeatures.Draw(400, [2, 7], seed: 3));
         var oneClass = reference.Measure(SyntheticFeatures.Draw(400, [4], seed: 4));
-        var fewImages = reference.Measure(SyntheticFeatures.Repeated(400, bases: 3, seed: 5));
-        var oneImage = reference.Measure(SyntheticFeatures.Repeated(400, bases: 1, seed: 6));
+        // Mode collapse proper: a few outputs repeated with small noise.
+        var eightImages = reference.Measure(SyntheticFeatures.Repeated(400, bases: 8, seed: 5));
+        var twoImages = reference.Measure(SyntheticFeatures.Repeated(400, bases: 2, seed: 6));
+        var oneImage = reference.Measure(SyntheticFeatures.Repeated(400, bases: 1, seed: 7));
 
         Assert.InRange(healthy.Diversity, 0.95, 1.05);
         Assert.InRange(healthy.DuplicateRate, 0.0, 0.03);
         Assert.Equal(10, healthy.Coverage!.ClassesCovered);
         Assert.InRange(healthy.Score, 0.0, 0.05);
-
         Assert.Equal(2, twoClasses.Coverage!.ClassesCovered);
         Assert.Equal(1, oneClass.Coverage!.ClassesCovered);
-        Assert.True(fewImages.DuplicateRate > 0.3, $"duplicate rate {fewImages.DuplicateRate}");
+        Assert.InRange(eightImages.DuplicateRate, 0.1, 0.2);
         Assert.True(oneImage.DuplicateRate > 0.99, $"duplicate rate {oneImage.DuplicateRate}");
         Assert.True(oneImage.Diversity < 0.05, $"diversity {oneImage.Diversity}");
 
-        // healthy < partially collapsed < fully collapsed, by clear margins
-        Assert.True(twoClasses.Score > healthy.Score + 0.2, $"{healthy.Score} vs {twoClasses.Score}");
-        Assert.True(oneClass.Score > twoClasses.Score, $"{twoClasses.Score} vs {oneClass.Score}");
-        Assert.True(fewImages.Score > oneClass.Score + 0.1, $"{oneClass.Score} vs {fewImages.Score}");
+        // healthy < partially collapsed < fully collapsed, along both kinds of collapse, by clear margins
+        Assert.True(twoClasses.Score > healthy.Score + 0.25, $"{healthy.Score} vs {twoClasses.Score}");
+        Assert.True(oneClass.Score > twoClasses.Score + 0.1, $"{twoClasses.Score} vs {oneClass.Score}");
+        Assert.True(eightImages.Score > healthy.Score + 0.25, $"{healthy.Score} vs {eightImages.Score}");
+        Assert.True(twoImages.Score > eightImages.Score + 0.1, $"{eightImages.Score} vs {twoImages.Score}");
         Assert.True(oneImage.Score > 0.95, $"{oneImage.Score}");
+        Assert.All(new[] { twoClasses, oneClass, eightImages, twoImages }, m => Assert.True(oneImage.Score > m.Score + 0.2));
     }
 
     [Fact]

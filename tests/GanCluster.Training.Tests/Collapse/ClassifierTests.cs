@@ -23,7 +23,7 @@ public class ClassifierTests(ITestOutputHelper output)
     public void Training_on_a_small_subset_already_learns_digits()
     {
         var data = ClassifierTraining.OpenEmbedded();
-        var options = new ClassifierTraining.Options { Epochs = 3, TrainLimit = 1024, HeldOutLimit = 500, Seed = 7 };
+        var options = new ClassifierTraining.Options { Epochs = 4, BatchSize = 32, LearningRate = 2e-3, TrainLimit = 1024, HeldOutLimit = 500, Seed = 7 };
         var (model, report) = ClassifierTraining.Train(data, options, output.WriteLine);
         using (model)
         {

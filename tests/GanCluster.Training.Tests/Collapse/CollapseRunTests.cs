@@ -41,7 +41,6 @@ public class CollapseRunTests(ITestOutputHelper output)
           sample_size: 64
           real_sample_size: 128
           warmup_steps: 0
-          classifier: none
           raise_after: 3
           response: { enabled: {{(response ? "true" : "false")}}, window: 1, max_rollbacks: 2, mitigation: [{ kind: scale_lr, lr_g: 0.5, lr_d: 0.5 }] }
         """);

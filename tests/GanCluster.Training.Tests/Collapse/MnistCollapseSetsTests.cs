@@ -53,30 +53,36 @@ public class MnistCollapseSetsTests(ITestOutputHelper output)
     {
         var spec = new CollapseSpec();
         var healthy = Measure(Digits());
+        // Mode dropping: digits of fewer classes, each with its natural variety.
         var twoClasses = Measure(Digits(3, 8));
         var oneClass = Measure(Digits(4));
+        // Mode collapse proper: a few digits repeated, each copy with small noise.
+        var eightImages = Repeated(8);
         var fourImages = Repeated(4);
         var oneImage = Repeated(1);
         Show("healthy (10 classes)", healthy);
         Show("2 classes (3, 8)", twoClasses);
         Show("1 class (4)", oneClass);
+        Show("8 images + noise", eightImages);
         Show("4 images + noise", fourImages);
         Show("1 image + noise", oneImage);
 
         Assert.InRange(healthy.Diversity, 0.9, 1.1);
         Assert.Equal(10, healthy.Coverage!.ClassesCovered);
-        Assert.True(healthy.Score <= spec.ClearThreshold, $"healthy {healthy.Score}");
+        Assert.True(healthy.Score <= spec.ClearThreshold / 4, $"healthy {healthy.Score}");
         Assert.Equal(2, twoClasses.Coverage!.ClassesCovered);
         Assert.Equal(1, oneClass.Coverage!.ClassesCovered);
-        foreach (var collapsed in new[] { twoClasses, oneClass, fourImages, oneImage })
+        Assert.True(fourImages.DuplicateRate > 0.2 && oneImage.DuplicateRate > 0.95, $"{fourImages.DuplicateRate} {oneImage.DuplicateRate}");
+        foreach (var collapsed in new[] { twoClasses, oneClass, eightImages, fourImages, oneImage })
             Assert.True(collapsed.Score >= spec.RaiseThreshold, $"collapsed set scored {collapsed.Score}");
 
-        // healthy < partially collapsed (classes missing) < fully collapsed (a few images), by clear margins
+        // healthy < partially collapsed < fully collapsed, along both kinds of collapse, by clear margins
         Assert.True(twoClasses.Score > healthy.Score + 0.25, $"{healthy.Score} vs {twoClasses.Score}");
-        Assert.True(oneClass.Score > twoClasses.Score, $"{twoClasses.Score} vs {oneClass.Score}");
-        Assert.True(fourImages.Score > oneClass.Score + 0.1, $"{oneClass.Score} vs {fourImages.Score}");
-        Assert.True(oneImage.Score > fourImages.Score, $"{fourImages.Score} vs {oneImage.Score}");
-        Assert.True(fourImages.DuplicateRate > 0.2 && oneImage.DuplicateRate > 0.95, $"{fourImages.DuplicateRate} {oneImage.DuplicateRate}");
+        Assert.True(oneClass.Score > twoClasses.Score + 0.1, $"{twoClasses.Score} vs {oneClass.Score}");
+        Assert.True(eightImages.Score > healthy.Score + 0.25, $"{healthy.Score} vs {eightImages.Score}");
+        Assert.True(fourImages.Score > eightImages.Score, $"{eightImages.Score} vs {fourImages.Score}");
+        Assert.True(oneImage.Score > 0.95, $"{oneImage.Score}");
+        Assert.All(new[] { twoClasses, oneClass, eightImages, fourImages }, m => Assert.True(oneImage.Score > m.Score + 0.2));
     }
 
     [Fact]
