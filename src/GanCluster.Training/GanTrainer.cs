@@ -212,7 +212,7 @@ public sealed class GanTrainer : IDisposable
         if (IsLogger)
         {
             _collapse?.WaitIdle();
-            _collapse?.Collect(step, row: null);
+            var lastEvaluation = _collapse?.Collect(step, row: null); // one taken at the last step has no later row
             if (_spec.SampleEvery == 0 || step % _spec.SampleEvery != 0) WriteSample(step);
             _checkpoints!.Flush();
             if (_checkpoints.LastCommittedStep != step) Checkpoint(background: false);
@@ -223,7 +223,13 @@ public sealed class GanTrainer : IDisposable
                 ["images_seen"] = _state.ImagesSeen,
                 ["replica_hash"] = Snapshot().Hash(),
             };
-            if (_collapse != null) details["collapse"] = _collapse.Flag.ToJson();
+            if (_collapse != null)
+            {
+                var collapse = lastEvaluation?.Measures.ToJson(_collapse.Flag.Suspected) ?? [];
+                if (lastEvaluation != null) collapse["collapse_step"] = lastEvaluation.Step;
+                collapse["flag"] = _collapse.Flag.ToJson();
+                details["collapse"] = collapse;
+            }
             if (StopReason != null)
             {
                 details["reason"] = StopReason;

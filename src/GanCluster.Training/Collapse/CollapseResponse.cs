@@ -66,7 +66,7 @@ public sealed class CollapseResponse(
         CheckpointStore.Verify(dir, out var manifest);
         var snapshot = TrainerSnapshot.ReadFrom(dir);
         restore(snapshot, action);
-        var dropped = checkpoints.Store.DropAfter(action.ToStep);
+        var dropped = checkpoints.DropAfter(action.ToStep);
         string archive = layout.RollbackArchiveDir(action.Number);
         int metricRows = metrics.Rewind(action.ToStep, Path.Combine(archive, "metrics.jsonl"));
         int eventRows = events.Rewind(action.ToStep, Path.Combine(archive, "events.jsonl"));
