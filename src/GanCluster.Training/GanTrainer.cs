@@ -223,13 +223,7 @@ public sealed class GanTrainer : IDisposable
                 ["images_seen"] = _state.ImagesSeen,
                 ["replica_hash"] = Snapshot().Hash(),
             };
-            if (_collapse != null)
-            {
-                var collapse = lastEvaluation?.Measures.ToJson(_collapse.Flag.Suspected) ?? [];
-                if (lastEvaluation != null) collapse["collapse_step"] = lastEvaluation.Step;
-                collapse["flag"] = _collapse.Flag.ToJson();
-                details["collapse"] = collapse;
-            }
+            if (_collapse != null) details["collapse"] = _collapse.Summary(lastEvaluation);
             if (StopReason != null)
             {
                 details["reason"] = StopReason;

@@ -114,6 +114,15 @@ public sealed class CollapseMonitor : IDisposable
         return newest;
     }
 
+    /// <summary>The flag state plus, when given, an evaluation's measures (for the run's last event).</summary>
+    public JsonObject Summary(CollapseEvaluation? evaluation)
+    {
+        var summary = evaluation?.Measures.ToJson(_hysteresis.Suspected) ?? [];
+        if (evaluation != null) summary["collapse_step"] = evaluation.Step;
+        summary["flag"] = _hysteresis.State.ToJson();
+        return summary;
+    }
+
     /// <summary>Drops any evaluation in flight or uncollected and sets the flag state (a rollback restores the checkpoint's).</summary>
     public void Reset(CollapseFlagState flag)
     {
