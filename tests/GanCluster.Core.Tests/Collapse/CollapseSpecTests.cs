@@ -91,4 +91,15 @@ public class CollapseSpecTests
         Assert.Equal(Path.Combine(dir, "weights", "c.bin"), RunSpecLoader.LoadFile(file).Collapse.Classifier);
         Assert.Equal("auto", RunSpecLoader.Parse("").Collapse.Classifier);
     }
+
+    [Fact]
+    public void The_collapse_response_example_loads()
+    {
+        var dir = new DirectoryInfo(AppContext.BaseDirectory);
+        while (dir != null && !File.Exists(Path.Combine(dir.FullName, "examples", "mnist-collapse-response.yaml"))) dir = dir.Parent;
+        Assert.NotNull(dir);
+        var spec = RunSpecLoader.LoadFile(Path.Combine(dir.FullName, "examples", "mnist-collapse-response.yaml"));
+        Assert.True(spec.Collapse.Response.Enabled);
+        Assert.Equal(100, spec.Collapse.Every);
+    }
 }
