@@ -110,6 +110,7 @@ public sealed class CollapseMonitor : IDisposable
             foreach (var (key, value) in newest.Measures.ToJson(_hysteresis.Suspected))
                 row[key == "n" ? "collapse_n" : key] = value?.DeepClone();
             row["collapse_eval_s"] = Math.Round(newest.Seconds, 4);
+            if (newest.ReferenceSeconds > 0) row["collapse_reference_s"] = Math.Round(newest.ReferenceSeconds, 4);
         }
         return newest;
     }
