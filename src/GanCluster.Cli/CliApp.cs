@@ -26,6 +26,8 @@ public static class CliApp
         root.Subcommands.Add(LocalCommand.Create());
         root.Subcommands.Add(ChaosCommand.Create());
         root.Subcommands.Add(StyleCommand.Create());
+        root.Subcommands.Add(ClassifierCommand.Create());
+        root.Subcommands.Add(EvaluateCommand.Create());
         return root;
     }
 

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Text.Json.Nodes;
 using GanCluster.Core.Checkpoints;
+using GanCluster.Core.Collapse;
 using GanCluster.Core.Data;
 using GanCluster.Core.IO;
 using GanCluster.Core.Parallel;
@@ -8,6 +9,7 @@ using GanCluster.Core.Planning;
 using GanCluster.Core.Runs;
 using GanCluster.Core.Spec;
 using GanCluster.Training.Checkpointing;
+using GanCluster.Training.Collapse;
 using GanCluster.Training.Data;
 using GanCluster.Training.Distributed;
 using GanCluster.Training.Losses;
@@ -28,7 +30,8 @@ namespace GanCluster.Training;
 /// configuration (spec, run directory, options); components built from the spec (data, models, generator EMA,
 /// loss, optimizers, the step, and the plan: progressive schedule and learning-rate policies); the world it
 /// trains in (the collective, bound and rebound by <see cref="BindWorld"/>);
-/// rank-0 components (metrics log, events, checkpoint writer, samples); and the run state.
+/// rank-0 components (metrics log, events, checkpoint writer, samples, collapse monitor and response); and the
+/// run state.
 /// Every rank trains; only rank 0 writes the run directory.
 /// </summary>
 public sealed class GanTrainer : IDisposable
@@ -63,10 +66,14 @@ public sealed class GanTrainer : IDisposable
     IEventSink? _events;
     EventLog? _ownEventLog;
     CheckpointWriter? _checkpoints;
+    CollapseMonitor? _collapse;           // diversity / duplicates / coverage, off the hot path
+    CollapseResponse? _collapseResponse;  // opt-in: roll back and mitigate when collapse persists
 
     // Run state
     TrainState _state;
     JsonObject? _lastRow; // the last step's metrics row, kept on every rank for whoever is rank 0 next
+    CheckpointManifest? _resumedManifest; // carries the collapse state of the checkpoint we resumed from
+    (double G, double D) _lrScale = (1, 1); // compounded by collapse rollbacks, on top of the plan's learning rates
 
     public GanTrainer(TrainerOptions options)
     {
@@ -80,7 +87,7 @@ public sealed class GanTrainer : IDisposable
 
         var plan = new TrainingPlan(_spec);
         _data = ImageSources.Open(_spec.Data, _spec.Model);
-        (_g, _d) = GanModels.Create(_spec, _device);
+        (_g, _d) = CreateModels();
         _ema = CreateEma(_spec, _g, _device);
         _loss = GanLosses.Create(_spec.Loss);
         _optG = new SafeAdam(_g.parameters(), _spec.Optim.LrG, _spec.Optim.Beta1, _spec.Optim.Beta2);
@@ -130,6 +137,12 @@ public sealed class GanTrainer : IDisposable
 
     bool IsLogger => _collective.Rank == 0;
 
+    /// <summary>Why the collapse response stopped the run (null when it did not): the CLI prints it and exits 1.</summary>
+    public string? StopReason => _collapseResponse?.StopReason;
+
+    /// <summary>The collapse monitor (rank 0 with collapse.enabled), for telemetry to subscribe to.</summary>
+    public CollapseMonitor? CollapseMonitor => _collapse;
+
     /// <summary>
     /// Enters a (new) world: this rank's data shard continues from the global data position, and the rank-0
     /// duties (metrics, events, checkpoints, samples) move to whoever is rank 0 now.
@@ -167,10 +180,14 @@ public sealed class GanTrainer : IDisposable
         if (_options.Events is { } sink) _events = sink;
         else _events = _ownEventLog = new EventLog(_layout.EventsFile, truncateAfterStep: _state.Step);
         _checkpoints = new CheckpointWriter(new CheckpointStore(_layout.CheckpointsDir, _spec.Checkpoint.Keep), _events);
+        if (_spec.Collapse.Enabled) (_collapse, _collapseResponse) = CreateCollapseComponents(_resumedManifest);
+        if (_collapseResponse?.State is { } response) _lrScale = (response.LrGScale, response.LrDScale);
     }
 
     void CloseRankZeroFiles()
     {
+        _collapse?.Dispose();
+        (_collapse, _collapseResponse) = (null, null);
         _checkpoints?.Dispose();
         _metrics?.Dispose();
         _ownEventLog?.Dispose();
@@ -200,7 +217,7 @@ public sealed class GanTrainer : IDisposable
             ["spec_hash"] = _specHash,
         });
         if (_collective.WorldSize > 1) CheckReplicas(abort); // same start, proven before the first step
-        while (!_plan.Finished)
+        while (!_plan.Finished && StopReason == null)
         {
             abort.ThrowIfCancellationRequested();
             if (_collective.WorldSize == 1 && stop.IsCancellationRequested) { stopped = true; break; }
@@ -208,6 +225,12 @@ public sealed class GanTrainer : IDisposable
             long step = _state.Step + 1;
             var plan = _plan.Begin();
             if (plan.Step != step) throw new InvalidOperationException($"the plan is for step {plan.Step}, the trainer is at step {step}");
+            if (_lrScale != (1, 1))
+            {
+                plan = plan with { LrG = plan.LrG * _lrScale.G, LrD = plan.LrD * _lrScale.D };
+                PlanExecutor.SetLearningRate(_optG, plan.LrG);
+                PlanExecutor.SetLearningRate(_optD, plan.LrD);
+            }
             _perRankBatch = PerRankBatch(_spec, plan.BatchSize, _collective.WorldSize);
             _loader!.BatchSize = _perRankBatch;
             StepStats stats;
@@ -238,6 +261,7 @@ public sealed class GanTrainer : IDisposable
     void AfterStep(StepStats stats, StepPlan plan, double imagesPerSecond, CancellationToken cancel)
     {
         long step = stats.Step;
+        bool checkpointDue = _spec.Checkpoint.Every > 0 && step % _spec.Checkpoint.Every == 0;
         bool? hashOk = null;
         if (_collective.WorldSize > 1 && _spec.Cluster.HashEvery > 0 && step % _spec.Cluster.HashEvery == 0)
             hashOk = CheckReplicas(cancel);
@@ -275,9 +299,24 @@ public sealed class GanTrainer : IDisposable
         if (hashOk is { } ok) row["replica_hash_ok"] = ok;
         _lastRow = row;
         if (!IsLogger) return;
+        var collapse = ObserveCollapse(step, row, checkpointDue);
         _metrics!.Write(row);
         if (_spec.SampleEvery > 0 && step % _spec.SampleEvery == 0) WriteSample(step);
-        if (_spec.Checkpoint.Every > 0 && step % _spec.Checkpoint.Every == 0) Checkpoint(background: true);
+        if (checkpointDue) Checkpoint(background: true);
+        if (collapse != null) _collapseResponse?.AfterEvaluation(step, RestoreForRollback);
+    }
+
+    /// <summary>
+    /// Hands the generator to the collapse monitor when an evaluation is due, and adds any evaluation that finished
+    /// to this step's metrics row. Before a checkpoint it waits for the evaluation in flight, so the checkpoint
+    /// records the flag as of every evaluation up to its step (what a rollback chooses by).
+    /// </summary>
+    CollapseEvaluation? ObserveCollapse(long step, JsonObject row, bool checkpointDue)
+    {
+        if (_collapse == null) return null;
+        if (_collapse.IsDue(step)) _collapse.Submit(step, _g);
+        if (checkpointDue) _collapse.WaitIdle();
+        return _collapse.Collect(step, row);
     }
 
     /// <summary>Compares replica hashes across the world; a mismatch is an error event and stops the run.</summary>
@@ -298,16 +337,26 @@ public sealed class GanTrainer : IDisposable
     {
         long step = _state.Step;
         if (!IsLogger) return;
+        _collapse?.WaitIdle();
+        var lastEvaluation = _collapse?.Collect(step, row: null); // one taken at the last step has no later row
         if (_spec.SampleEvery == 0 || step % _spec.SampleEvery != 0) WriteSample(step);
         _checkpoints!.Flush();
         if (_checkpoints.LastCommittedStep != step) Checkpoint(background: false);
         _checkpoints.Flush();
-        _events!.Write(step, interrupted ? EventKind.RunInterrupted : EventKind.RunFinished, new JsonObject
+        var details = new JsonObject
         {
             ["skipped_nonfinite"] = _state.SkippedNonFinite,
             ["images_seen"] = _state.ImagesSeen,
             ["replica_hash"] = Snapshot().Hash(),
-        });
+        };
+        if (_collapse != null) details["collapse"] = _collapse.Summary(lastEvaluation);
+        if (StopReason != null)
+        {
+            details["reason"] = StopReason;
+            details["rollbacks"] = _collapseResponse!.State.Rollbacks;
+        }
+        string kind = interrupted ? EventKind.RunInterrupted : StopReason != null ? EventKind.CollapseStopped : EventKind.RunFinished;
+        _events!.Write(step, kind, details);
     }
 
     /// <summary>The replica's state as blobs (weights, optimizers, state.json, spec).</summary>
@@ -332,6 +381,8 @@ public sealed class GanTrainer : IDisposable
         if (!IsLogger) return;
         var snapshot = Snapshot();
         var info = new JsonObject { ["replica_hash"] = snapshot.Hash(), ["world_size"] = _collective.WorldSize };
+        if (_collapse != null)
+            info[CollapseCheckpointInfo.Key] = CollapseCheckpointInfo.ToJson(_collapse.Flag, _collapseResponse?.State ?? CollapseResponseState.Initial);
         if (background) _checkpoints!.Submit(_state.Step, _specHash, snapshot, info);
         else _checkpoints!.WriteNow(_state.Step, _specHash, snapshot, info);
     }
@@ -366,6 +417,7 @@ public sealed class GanTrainer : IDisposable
     TrainerSnapshot LoadCheckpoint(string path)
     {
         var snapshot = TrainerSnapshot.ReadFrom(path);
+        if (CheckpointStore.Verify(path, out var manifest) == null) _resumedManifest = manifest;
         var saved = RunSpecLoader.Parse(snapshot.ReadSpecYaml());
         var differences = SpecDiff.TrainingDifferences(saved, _spec);
         if (differences.Count > 0 && !_options.Force)
@@ -377,6 +429,40 @@ public sealed class GanTrainer : IDisposable
         foreach (var d in differences) _options.Log?.Invoke($"--resume --force: {d.Path} changed from {d.Before} to {d.After}");
         _options.Log?.Invoke($"resuming from {path}");
         return snapshot;
+    }
+
+    /// <summary>The collapse response's rollback: this replica takes the checkpoint's state and the mitigated learning rates.</summary>
+    void RestoreForRollback(TrainerSnapshot snapshot, CollapseAction.RollBack action)
+    {
+        Restore(snapshot);
+        _lrScale = (action.LrGScale, action.LrDScale);
+    }
+
+    (nn.Module<Tensor, Tensor> G, nn.Module<Tensor, Tensor> D) CreateModels() =>
+        _options.Models?.Invoke(_spec, _device) ?? GanModels.Create(_spec, _device);
+
+    /// <summary>
+    /// The collapse monitor (classifier: collapse.classifier, "auto" = the shipped MNIST one for the embedded data) and,
+    /// when collapse.response is on in a world of one, the response; a resumed run continues their state.
+    /// </summary>
+    (CollapseMonitor, CollapseResponse?) CreateCollapseComponents(CheckpointManifest? resumed)
+    {
+        var spec = _spec.Collapse;
+        string? classifier = ClassifierFiles.Resolve(spec.Classifier, _spec.Data.Format == DataFormat.Embedded, "collapse.classifier");
+        var monitor = new CollapseMonitor(spec, _data, _spec.Seed, _spec.Model.Nz, () =>
+        {
+            var (g, d) = CreateModels();
+            d.Dispose();
+            return g;
+        }, _device, classifier, _events, _options.Log, resumed == null ? null : CollapseCheckpointInfo.Flag(resumed));
+        if (!spec.Response.Enabled) return (monitor, null);
+        if (_collective.WorldSize > 1 || _ownEventLog == null)
+        {
+            _options.Log?.Invoke("warning: collapse.response: in a cluster the coordinator owns the response; this trainer only monitors");
+            return (monitor, null);
+        }
+        var responder = new CollapseResponder(spec.Response, CollapseResponse.ResumeState(resumed, _layout.EventsFile));
+        return (monitor, new CollapseResponse(responder, monitor, _checkpoints!, _layout, _metrics!, _ownEventLog, _options.Log));
     }
 
     void DataWarning(string message)

@@ -1,6 +1,8 @@
 using GanCluster.Core.Parallel;
 using GanCluster.Core.Runs;
 using GanCluster.Core.Spec;
+using TorchSharp;
+using static TorchSharp.torch;
 
 namespace GanCluster.Training;
 
@@ -34,6 +36,9 @@ public sealed class TrainerOptions
 
     /// <summary>Sample grid size.</summary>
     public int SampleCount { get; init; } = 64;
+
+    /// <summary>Builds the generator and discriminator instead of <see cref="Models.GanModels.Create"/> (tests, experiments).</summary>
+    public Func<RunSpec, Device, (nn.Module<Tensor, Tensor> G, nn.Module<Tensor, Tensor> D)>? Models { get; init; }
 
     /// <summary>Human-readable notes (warnings, resume decisions) for the console.</summary>
     public Action<string>? Log { get; init; }

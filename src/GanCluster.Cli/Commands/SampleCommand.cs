@@ -43,7 +43,7 @@ public static class SampleCommand
     }
 
     /// <summary>A checkpoint folder that verifies, or the newest one in a run directory.</summary>
-    static string ResolveCheckpoint(string path)
+    internal static string ResolveCheckpoint(string path)
     {
         if (!Directory.Exists(path)) throw new SpecException("--checkpoint", "a checkpoint or run directory", $"'{path}' (no such folder)", "input");
         if (File.Exists(Path.Combine(path, CheckpointManifest.FileName)))

@@ -51,6 +51,11 @@ public static class TrainCommand
                                                $"gancluster train --resume --out {outDir}");
                 return CliApp.Interrupted;
             }
+            if (trainer.StopReason is { } reason)
+            {
+                Console.Error.WriteLine($"stopped at step {state.Step} by the collapse response: {reason}");
+                return CliApp.RuntimeFailure;
+            }
             Console.WriteLine($"done: {state.Step} steps, {state.ImagesSeen} images" +
                                      (state.SkippedNonFinite > 0 ? $", {state.SkippedNonFinite} non-finite updates skipped" : ""));
             return CliApp.Ok;

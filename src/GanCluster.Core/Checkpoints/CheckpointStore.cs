@@ -101,6 +101,25 @@ public sealed class CheckpointStore(string dir, int keep)
         return null;
     }
 
+    /// <summary>
+    /// Removes the committed checkpoints after <paramref name="step"/> (a rollback abandons them: a later resume must
+    /// not pick them up). Returns the steps removed.
+    /// </summary>
+    public IReadOnlyList<long> DropAfter(long step)
+    {
+        var dropped = new List<long>();
+        foreach (var (s, path) in List().Where(c => c.Step > step))
+        {
+            // Move aside first so a crash mid-delete never leaves a half checkpoint under a valid name.
+            string doomed = Path.Combine(Dir, $"{StagingPrefix}dropped-{RunLayout.StepName(s)}-{Guid.NewGuid():N}");
+            Directory.Move(path, doomed);
+            Directory.Delete(doomed, recursive: true);
+            dropped.Add(s);
+        }
+        if (dropped.Count > 0) DurableFile.SyncDirectory(Dir);
+        return dropped;
+    }
+
     /// <summary>Keeps the newest <see cref="Keep"/> checkpoints and removes abandoned staging folders.</summary>
     public void Prune()
     {

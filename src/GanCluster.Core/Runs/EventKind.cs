@@ -35,4 +35,10 @@ public static class EventKind
     public const string LrChanged = "lr_changed";
     public const string DSkipStarted = "d_skip_started";
     public const string DSkipEnded = "d_skip_ended";
+
+    // Mode collapse (GanCluster.Core.Collapse)
+    public const string CollapseSuspected = "collapse_suspected";
+    public const string CollapseCleared = "collapse_cleared";
+    public const string CollapseRollback = "collapse_rollback";
+    public const string CollapseStopped = "collapse_stopped";
 }

@@ -26,5 +26,8 @@ public sealed class EventLog : IEventSink, IDisposable
         Written?.Invoke(kind, step, details);
     }
 
+    /// <summary>Drops events after <paramref name="step"/> (a rollback), archiving them; see <see cref="JsonlWriter.Rewind"/>.</summary>
+    public int Rewind(long step, string? archivePath = null) => _writer.Rewind(step, archivePath);
+
     public void Dispose() => _writer.Dispose();
 }

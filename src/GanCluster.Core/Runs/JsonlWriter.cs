@@ -16,16 +16,18 @@ public sealed class JsonlWriter : IDisposable
         WriteIndented = false,
         Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
     };
-    readonly StreamWriter _writer;
+    StreamWriter _writer;
     readonly Lock _lock = new();
 
     public JsonlWriter(string path, long? truncateAfterStep = null)
     {
         Path = path;
         if (truncateAfterStep is { } step && File.Exists(path)) DropLinesAfter(path, step);
-        var stream = new FileStream(path, FileMode.Append, FileAccess.Write, FileShare.Read);
-        _writer = new StreamWriter(stream) { AutoFlush = false };
+        _writer = Open(path);
     }
+
+    static StreamWriter Open(string path) =>
+        new(new FileStream(path, FileMode.Append, FileAccess.Write, FileShare.Read)) { AutoFlush = false };
 
     public string Path { get; }
 
@@ -45,9 +47,36 @@ public sealed class JsonlWriter : IDisposable
         lock (_lock) _writer.Dispose();
     }
 
-    static void DropLinesAfter(string path, long step)
+    /// <summary>
+    /// Drops the lines after <paramref name="step"/> while open (a rollback), as a resume would; the dropped lines
+    /// are appended to <paramref name="archivePath"/> when given, so nothing written is lost. Returns how many.
+    /// </summary>
+    public int Rewind(long step, string? archivePath = null)
+    {
+        lock (_lock)
+        {
+            _writer.Dispose();
+            try
+            {
+                var dropped = DropLinesAfter(Path, step);
+                if (archivePath != null && dropped.Count > 0)
+                {
+                    Directory.CreateDirectory(System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(archivePath))!);
+                    File.AppendAllLines(archivePath, dropped);
+                }
+                return dropped.Count;
+            }
+            finally
+            {
+                _writer = Open(Path);
+            }
+        }
+    }
+
+    static List<string> DropLinesAfter(string path, long step)
     {
         var kept = new List<string>();
+        var dropped = new List<string>();
         foreach (var line in File.ReadLines(path))
         {
             if (line.Length == 0) continue;
@@ -55,10 +84,12 @@ public sealed class JsonlWriter : IDisposable
             try { lineStep = JsonNode.Parse(line)?["step"]?.GetValue<long>(); }
             catch (JsonException) { continue; } // a torn last line from a crash
             if (lineStep is null || lineStep <= step) kept.Add(line);
+            else dropped.Add(line);
         }
         string tmp = path + ".tmp";
         File.WriteAllLines(tmp, kept);
         File.Move(tmp, path, overwrite: true);
+        return dropped;
     }
 
     /// <summary>The largest "step" in the file (-1 when there is none).</summary>

@@ -22,6 +22,9 @@ public sealed class RunLayout(string root)
 
     public string CheckpointDir(long step) => Path.Combine(CheckpointsDir, StepName(step));
 
+    /// <summary>rollbacks/N/: the metrics and events a collapse rollback took off the main logs (N counts rollbacks).</summary>
+    public string RollbackArchiveDir(int number) => Path.Combine(Root, "rollbacks", number.ToString(System.Globalization.CultureInfo.InvariantCulture));
+
     /// <summary>step-000100: six digits keep `ls` in step order for any practical run.</summary>
     public static string StepName(long step) => $"step-{step:D6}";
 

@@ -44,6 +44,8 @@ public sealed class RunSpec : ISpecSection
 
     public ClusterSpec Cluster { get; set; } = new();
 
+    public CollapseSpec Collapse { get; set; } = new();
+
     [SpecDoc("CPU threads for tensor ops (0: libtorch's default)")]
     public int Threads { get; set; }
 
@@ -56,6 +58,7 @@ public sealed class RunSpec : ISpecSection
         problems.AtLeast(SpecBinder.Join(path, "sample_every"), SampleEvery, 0);
         problems.Positive(SpecBinder.Join(path, "log_every"), LogEvery);
         problems.AtLeast(SpecBinder.Join(path, "threads"), Threads, 0);
+        Collapse.ValidateWith(this, problems, SpecBinder.Join(path, "collapse"));
         if (Loss == LossKind.WganGp && Model.Arch == ModelArch.Dcgan && Model.Norm == NormKind.Batch)
         {
             // The gradient penalty is per sample; BatchNorm mixes samples, so the penalty is wrong (WGAN-GP paper, 4).

@@ -33,8 +33,9 @@ public static class RunSpecLoader
         problems.ThrowIfAny();
         ApplyArchDefaults(spec, root);
         // A path given with --set is relative to the working directory; one in the file, to the file's folder.
-        bool pathFromCommandLine = (overrides ?? []).Any(o => o.TrimStart().StartsWith("data.path=", StringComparison.Ordinal));
-        ResolvePaths(spec, pathFromCommandLine ? Directory.GetCurrentDirectory() : baseDir ?? Directory.GetCurrentDirectory());
+        string cwd = Directory.GetCurrentDirectory();
+        bool FromCommandLine(string key) => (overrides ?? []).Any(o => o.TrimStart().StartsWith(key + "=", StringComparison.Ordinal));
+        ResolvePaths(spec, FromCommandLine("data.path") ? cwd : baseDir ?? cwd, FromCommandLine("collapse.classifier") ? cwd : baseDir ?? cwd);
         Validate(spec, problems);
         problems.ThrowIfAny();
         return spec;
@@ -143,9 +144,12 @@ public static class RunSpecLoader
         if (!root.Children.ContainsKey(new YamlScalarNode("loss"))) spec.Loss = LossKind.WganGp;
     }
 
-    static void ResolvePaths(RunSpec spec, string? baseDir)
+    static void ResolvePaths(RunSpec spec, string? baseDir, string? classifierBaseDir)
     {
         if (spec.Data.Path is { Length: > 0 } p && baseDir != null && !System.IO.Path.IsPathRooted(p))
             spec.Data.Path = System.IO.Path.GetFullPath(System.IO.Path.Combine(baseDir, p));
+        if (spec.Collapse.Classifier is { Length: > 0 } c && c is not (CollapseSpec.AutoClassifier or CollapseSpec.NoClassifier)
+            && classifierBaseDir != null && !System.IO.Path.IsPathRooted(c))
+            spec.Collapse.Classifier = System.IO.Path.GetFullPath(System.IO.Path.Combine(classifierBaseDir, c));
     }
 }

@@ -110,13 +110,10 @@ public sealed class SpecBinder
         int i = 0;
         foreach (var child in seq.Children)
         {
-            var fresh = NewDefault(itemType, child, $"{path}[{i}]");
-            if (fresh == null && itemType.IsAbstract)
-            {
-                i++; // an unknown kind, already reported
-                continue;
-            }
-            var item = Bind(itemType, child, $"{path}[{i}]", fresh);
+            var initial = NewDefault(itemType, child, $"{path}[{i}]");
+            // An abstract item with a missing or unknown kind has no type to bind to (the problem is recorded).
+            if (initial == null && KindsOf(itemType) != null) { i++; continue; }
+            var item = Bind(itemType, child, $"{path}[{i}]", initial);
             if (item != null || !itemType.IsValueType) list.Add(item);
             i++;
         }
@@ -140,9 +137,9 @@ public sealed class SpecBinder
                 _problems.Add(childPath, $"a key that is {SpecSchema.Describe(keyType)}", $"'{keyText}'");
                 continue;
             }
-            var fresh = NewDefault(valueType, v, childPath);
-            if (fresh == null && valueType.IsAbstract) continue; // an unknown kind, already reported
-            dict[key] = Bind(valueType, v, childPath, fresh);
+            var initial = NewDefault(valueType, v, childPath);
+            if (initial == null && KindsOf(valueType) != null) continue; // unknown kind, recorded
+            dict[key] = Bind(valueType, v, childPath, initial);
         }
         return dict;
     }

@@ -6,7 +6,8 @@ namespace GanCluster.Core.Spec;
 
 /// <summary>
 /// Compares run specs field by field. "Training-defining" fields are all but those that only change how
-/// long a run goes or what it writes (steps, logging, sampling, checkpoint cadence): a resume may change
+/// long a run goes or what it writes (steps, logging, sampling, checkpoint cadence, the collapse monitor and
+/// its response, whose every action is an event): a resume may change
 /// those freely, and the spec hash ignores them.
 /// </summary>
 public static class SpecDiff
@@ -15,7 +16,7 @@ public static class SpecDiff
     // global batch), but an elastic world may legitimately resume with another size, so it is reported, not refused.
     static readonly string[] NotTrainingDefining =
         ["steps", "sample_every", "log_every", "checkpoint.", "threads", "cluster.workers", "cluster.min_workers", "cluster.progress_every",
-         "cluster.hash_every", "cluster.max_restarts", "cluster.recovery_window_seconds"];
+         "cluster.hash_every", "cluster.max_restarts", "cluster.recovery_window_seconds", "collapse."];
 
     public sealed record Difference(string Path, string Before, string After);
 

@@ -59,6 +59,18 @@ public sealed class CheckpointWriter(CheckpointStore store, IEventSink? events) 
         }
     }
 
+    /// <summary>
+    /// Removes the checkpoints after <paramref name="step"/> (a collapse rollback abandons them) once the write in
+    /// flight is done; returns the steps removed.
+    /// </summary>
+    public IReadOnlyList<long> DropAfter(long step)
+    {
+        Flush();
+        var dropped = Store.DropAfter(step);
+        if (LastCommittedStep > step) LastCommittedStep = Store.List() is { Count: > 0 } left ? left[0].Step : -1;
+        return dropped;
+    }
+
     /// <summary>Waits for the write in flight, if any.</summary>
     public void Flush()
     {

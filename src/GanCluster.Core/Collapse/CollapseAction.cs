@@ -1,0 +1,25 @@
+using GanCluster.Core.Spec;
+
+namespace GanCluster.Core.Collapse;
+
+/// <summary>
+/// What the collapse response decided after an evaluation. Every decision that changes training carries the step
+/// at which it takes effect (<see cref="EffectiveStep"/>: after that step completes), so that every replica can
+/// apply it at the same step (ARCHITECTURE.md invariant 2).
+/// </summary>
+public abstract record CollapseAction(long EffectiveStep)
+{
+    /// <summary>Nothing to do.</summary>
+    public sealed record Continue(long EffectiveStep) : CollapseAction(EffectiveStep);
+
+    /// <summary>
+    /// Restore checkpoint <paramref name="ToStep"/> on every replica, then apply <paramref name="Mitigation"/>; the
+    /// learning rates become the spec's times <paramref name="LrGScale"/> / <paramref name="LrDScale"/> (factors compound
+    /// over rollbacks). <paramref name="Number"/> counts rollbacks in this run (1 for the first).
+    /// </summary>
+    public sealed record RollBack(long EffectiveStep, long ToStep, int Number, int MaxRollbacks,
+        IReadOnlyList<CollapseMitigation> Mitigation, double LrGScale, double LrDScale, string Reason) : CollapseAction(EffectiveStep);
+
+    /// <summary>Stop the run: collapse persists and the rollback budget is spent (or nothing clear is left to roll back to).</summary>
+    public sealed record Stop(long EffectiveStep, string Reason) : CollapseAction(EffectiveStep);
+}
