@@ -4,6 +4,7 @@ using GanCluster.Bench;
 return args.Length == 0 ? Usage() : args[0] switch
 {
     "allreduce" => AllReduceBench.Run(args[1..]),
+    "step" => StepBench.Run(args[1..]),
     AllReduceWorker.Command => AllReduceWorker.Run(args[1..]),
     _ => Usage(),
 };
@@ -14,6 +15,8 @@ static int Usage()
         usage: GanCluster.Bench <benchmark> [options]
           allreduce [--bytes N] [--iters K] [--worlds 2,3] [--chunk B] [--rounds R] [--no-gloo] [--quick]
                     ring all-reduce between local processes vs PyTorch Gloo and raw loopback TCP
+          step [--rounds R] [--steps N] [--memory-steps M] [--threads T]
+                    the trainer's step vs a bare TorchSharp loop (ms/step, ratio), and RSS after 50 vs M steps
         """);
     return 2;
 }

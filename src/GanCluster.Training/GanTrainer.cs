@@ -58,6 +58,7 @@ public sealed class GanTrainer : IDisposable
 
     // The world (changes when members join or leave)
     ICollective _collective = SingleProcessCollective.Instance;
+    long _epoch; // the world's epoch in a cluster (0 in a single process: no fence to respect)
     BatchLoader? _loader;
     int _perRankBatch;
 
@@ -100,10 +101,11 @@ public sealed class GanTrainer : IDisposable
         var resumeFrom = options.ResumeCheckpoint != null ? LoadCheckpoint(options.ResumeCheckpoint)
             : options.Resume ? FindResumePoint() : null;
         bool ownsRunDirectory = options.Events == null;
-        if (ownsRunDirectory && options.Collective.Rank == 0)
+        var firstWorld = options.Collective ?? (ownsRunDirectory ? SingleProcessCollective.Instance : null);
+        if (ownsRunDirectory && firstWorld?.Rank == 0)
             RunDirectory.Prepare(_layout, _specYaml, resume: options.Resume, _spec.Checkpoint.Keep);
         if (resumeFrom != null) Restore(resumeFrom);
-        BindWorld(options.Collective);
+        if (firstWorld != null) BindWorld(firstWorld);
         foreach (var warning in _data.Warnings) DataWarning(warning);
         _data.Warning += DataWarning;
     }
@@ -147,9 +149,10 @@ public sealed class GanTrainer : IDisposable
     /// Enters a (new) world: this rank's data shard continues from the global data position, and the rank-0
     /// duties (metrics, events, checkpoints, samples) move to whoever is rank 0 now.
     /// </summary>
-    public void BindWorld(ICollective collective)
+    public void BindWorld(ICollective collective, long epoch = 0)
     {
         _collective = collective;
+        _epoch = epoch;
         _state = _state with { WorldSize = collective.WorldSize };
         _loader?.Dispose();
         CheckBatchesFit(_plan.Plan, _data.Count, collective.WorldSize);
@@ -157,8 +160,10 @@ public sealed class GanTrainer : IDisposable
         var sampler = new ShardedSampler(_data.Count, _spec.Seed, collective.Rank, collective.WorldSize, _perRankBatch);
         _loader = new BatchLoader(_data, sampler);
         _loader.Seek(_state.Data);
-        if (IsLogger && _metrics == null) OpenRankZeroFiles();
-        else if (!IsLogger && _metrics != null) CloseRankZeroFiles();
+        // Reopened on every world: a world that was abandoned may have completed a step it could not log (its
+        // rank 0 was fenced, or died); opening drops rows past our state and writes the one we hold for it.
+        CloseRankZeroFiles(keepCollapse: IsLogger);
+        if (IsLogger) OpenRankZeroFiles();
     }
 
     /// <summary>
@@ -180,14 +185,18 @@ public sealed class GanTrainer : IDisposable
         if (_options.Events is { } sink) _events = sink;
         else _events = _ownEventLog = new EventLog(_layout.EventsFile, truncateAfterStep: _state.Step);
         _checkpoints = new CheckpointWriter(new CheckpointStore(_layout.CheckpointsDir, _spec.Checkpoint.Keep), _events);
-        if (_spec.Collapse.Enabled) (_collapse, _collapseResponse) = CreateCollapseComponents(_resumedManifest);
+        if (_spec.Collapse.Enabled && _collapse == null) (_collapse, _collapseResponse) = CreateCollapseComponents(_resumedManifest);
         if (_collapseResponse?.State is { } response) _lrScale = (response.LrGScale, response.LrDScale);
     }
 
-    void CloseRankZeroFiles()
+    /// <param name="keepCollapse">rank 0 stays rank 0: its collapse monitor keeps its history</param>
+    void CloseRankZeroFiles(bool keepCollapse = false)
     {
-        _collapse?.Dispose();
-        (_collapse, _collapseResponse) = (null, null);
+        if (!keepCollapse)
+        {
+            _collapse?.Dispose();
+            (_collapse, _collapseResponse) = (null, null);
+        }
         _checkpoints?.Dispose();
         _metrics?.Dispose();
         _ownEventLog?.Dispose();
@@ -299,6 +308,7 @@ public sealed class GanTrainer : IDisposable
         if (hashOk is { } ok) row["replica_hash_ok"] = ok;
         _lastRow = row;
         if (!IsLogger) return;
+        CheckFence();
         var collapse = ObserveCollapse(step, row, checkpointDue);
         _metrics!.Write(row);
         if (_spec.SampleEvery > 0 && step % _spec.SampleEvery == 0) WriteSample(step);
@@ -319,6 +329,14 @@ public sealed class GanTrainer : IDisposable
         return _collapse.Collect(step, row);
     }
 
+    /// <summary>Rank 0 of an abandoned world must not write to the run directory (see <see cref="WorldFence"/>).</summary>
+    void CheckFence()
+    {
+        if (_epoch == 0) return;
+        long fence = WorldFence.Read(_layout.Root);
+        if (fence > _epoch) throw new WorldFencedException(_epoch, fence);
+    }
+
     /// <summary>Compares replica hashes across the world; a mismatch is an error event and stops the run.</summary>
     bool CheckReplicas(CancellationToken cancel)
     {
@@ -337,6 +355,7 @@ public sealed class GanTrainer : IDisposable
     {
         long step = _state.Step;
         if (!IsLogger) return;
+        CheckFence();
         _collapse?.WaitIdle();
         var lastEvaluation = _collapse?.Collect(step, row: null); // one taken at the last step has no later row
         if (_spec.SampleEvery == 0 || step % _spec.SampleEvery != 0) WriteSample(step);

@@ -25,8 +25,12 @@ public sealed class TrainerOptions
     /// <summary>cpu, cuda or cuda:N.</summary>
     public string Device { get; init; } = "cpu";
 
-    /// <summary>The first world's data plane; a world of one by default. See <see cref="GanTrainer.BindWorld"/>.</summary>
-    public ICollective Collective { get; init; } = SingleProcessCollective.Instance;
+    /// <summary>
+    /// The first world's data plane. Null: a world of one in a single process; in a cluster (an event sink is
+    /// given) the trainer stays outside any world until <see cref="GanTrainer.BindWorld"/> (binding a world of one
+    /// there would make this trainer rank 0 of nothing and rewrite the run's logs).
+    /// </summary>
+    public ICollective? Collective { get; init; }
 
     /// <summary>
     /// Where rank 0 sends its events. Null: rank 0 writes RUN_DIR/events.jsonl itself and prepares the run

@@ -8,8 +8,8 @@ namespace GanCluster.Cli.Local;
 
 /// <summary>
 /// `gancluster local`: a coordinator and N trainer processes on loopback, as Kubernetes would run them, with
-/// their output prefixed ([coord], [t0], ...). Every node has a fixed port and knows every other as a seed, so
-/// a restarted node rejoins the running cluster. Like a Kubernetes controller, the launcher restarts a process
+/// their output prefixed ([coord], [t0], ...). A restarted node comes back on a fresh port (it need not wait until
+/// the cluster has removed its dead predecessor at the old address) with the live nodes as its seeds. Like a Kubernetes controller, the launcher restarts a process
 /// that dies while the run goes on (a killed trainer comes back as a new member and receives the state from a
 /// live peer; a killed coordinator recovers from its journal). A signal is passed on to every child (each stops
 /// cleanly: the current step finishes and rank 0 checkpoints); whatever has not exited a minute later is killed.
@@ -26,7 +26,7 @@ public sealed class LocalRun(LocalRunOptions options)
     {
         public string Name { get; } = name;
         public string Role { get; } = role;
-        public int Port { get; } = port;
+        public int Port { get; set; } = port;
         public List<string> Args { get; } = args;
         public ChildProcess? Process { get; set; }
         public int Restarts { get; set; }
@@ -78,7 +78,11 @@ public sealed class LocalRun(LocalRunOptions options)
             if (ShouldRestart(slot, child.ExitCode))
             {
                 slot.Restarts++;
-                Print("local", $"{slot.Name} exited with code {child.ExitCode}; restarting it (restart {slot.Restarts})");
+                int port = FreePorts.Next();
+                Print("local", $"{slot.Name} exited with code {child.ExitCode}; restarting it on port {port} (restart {slot.Restarts})");
+                slot.Args[slot.Args.IndexOf("--port") + 1] = port.ToString();
+                slot.Port = port;
+                slot.Args[slot.Args.IndexOf("--seed-nodes") + 1] = RejoinSeeds(slot);
                 await Task.Delay(TimeSpan.FromSeconds(1));
                 Start(slot, env);
             }
@@ -101,6 +105,18 @@ public sealed class LocalRun(LocalRunOptions options)
         }
         WriteProcessList();
         return signal.IsCancellationRequested ? 130 : exitCode;
+    }
+
+    /// <summary>
+    /// Seeds for a restarted node: the current addresses of the other live nodes, never itself, so it joins the
+    /// running cluster (Akka only lets a node form a new cluster when it is the first seed), even when every
+    /// first-generation node has since been replaced at another port.
+    /// </summary>
+    private string RejoinSeeds(Slot restarted)
+    {
+        var others = _slots.Values.Where(s => s != restarted && s.Process is { HasExited: false }).Select(s => s.Port).ToList();
+        if (others.Count == 0) others.Add(restarted.Port);
+        return string.Join(",", others.Select(p => NodeOptions.Address("127.0.0.1", p)));
     }
 
     /// <summary>

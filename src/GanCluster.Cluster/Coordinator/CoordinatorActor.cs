@@ -86,7 +86,8 @@ public sealed class CoordinatorActor : ReceivePersistentActor, IWithTimers
                     ["epoch"] = _ledger.Epoch, ["committed_step"] = _ledger.CommittedStep, ["members"] = _ledger.Members.Count,
                 });
                 Note($"coordinator restarted: world {_ledger.Epoch} was training at step {_ledger.CommittedStep}; reconnecting");
-                Timers.StartSingleTimer("reconnect", new ReconnectTimeout(_ledger.Epoch), TimeSpan.FromSeconds(20));
+                // Members send heartbeats every 2 s: a few missed ones mean the world is gone.
+                Timers.StartSingleTimer("reconnect", new ReconnectTimeout(_ledger.Epoch), TimeSpan.FromSeconds(10));
                 BecomeTraining();
             }
             else BecomeWaiting();
@@ -282,6 +283,7 @@ public sealed class CoordinatorActor : ReceivePersistentActor, IWithTimers
         if (_world == null || _healing != null) return;
         foreach (var s in suspects) _suspects.Add(s);
         Note($"world {_world.Epoch} aborted: {reason}");
+        WorldFence.Raise(_layout.Root, _world.Epoch + 1); // nothing of the abandoned world may be written from now on
         Write(_ledger.CommittedStep, EventKind.WorldAborted, new JsonObject
         {
             ["epoch"] = _world.Epoch, ["reason"] = reason, ["suspects"] = new JsonArray(suspects.Select(s => (JsonNode)s).ToArray()),
@@ -316,13 +318,15 @@ public sealed class CoordinatorActor : ReceivePersistentActor, IWithTimers
             BecomeWaiting();
             return;
         }
-        long epoch = _ledger.Epoch + 1;
+        // Epochs only grow, also across a lost journal: the fence file remembers the newest one.
+        long epoch = Math.Max(_ledger.Epoch, WorldFence.Read(_layout.Root)) + 1;
         var message = new WorldFormed(ControlProtocol.Version, epoch, plan.Members, plan.StartStep, plan.ResumeCheckpoint,
             plan.SourceRank, plan.SourceHash, plan.NeedState);
         var refs = plan.Members.ToDictionary(m => m.TrainerId, m => (IActorRef?)_registered[m.TrainerId].Ref);
         Persist(new EpochStarted(ControlProtocol.Version, epoch, plan.StartStep, plan.Members.Select(m => m.TrainerId).ToList()), e =>
         {
             _ledger = _ledger.Apply(e);
+            WorldFence.Raise(_layout.Root, epoch);
             foreach (var m in plan.Members) _registered[m.TrainerId] = _registered[m.TrainerId] with { Available = false };
             foreach (var r in refs.Values) r!.Tell(message);
             _world = new World(epoch, plan.Members, refs, Announced: false);
@@ -346,7 +350,7 @@ public sealed class CoordinatorActor : ReceivePersistentActor, IWithTimers
     void OnProgress(TrainerProgress p)
     {
         if (_world == null || p.Epoch != _world.Epoch) return;
-        if (_world.Refs.ContainsKey(p.TrainerId) && _world.Refs[p.TrainerId] == null)
+        if (_world.Refs.ContainsKey(p.TrainerId) && _world.Refs[p.TrainerId] == null && !Sender.IsNobody())
         {
             // A restarted coordinator re-learns the members from their reports.
             _world.Refs[p.TrainerId] = Sender;
@@ -359,7 +363,7 @@ public sealed class CoordinatorActor : ReceivePersistentActor, IWithTimers
                 Note($"all {_world.Refs.Count} member(s) of world {_world.Epoch} reconnected; training continues");
             }
         }
-        if (_healing != null && _world.Epoch > _healing.AbortedEpoch)
+        if (_healing != null && _world.Epoch > _healing.AbortedEpoch && !p.IsHeartbeat)
         {
             double seconds = _healing.Clock.Elapsed.TotalSeconds;
             Write(p.Step, EventKind.Recovered, new JsonObject
@@ -369,7 +373,7 @@ public sealed class CoordinatorActor : ReceivePersistentActor, IWithTimers
             Note($"recovered in {seconds:F1} s: world {_world.Epoch} completed step {p.Step}");
             _healing = null;
         }
-        if (p.Rank != 0) return;
+        if (p.Rank != 0 || p.IsHeartbeat) return;
         Persist(new StepCommitted(ControlProtocol.Version, p.Epoch, p.Step), e => _ledger = _ledger.Apply(e));
         if (p.Step % _spec.Cluster.ProgressEvery == 0 || p.Step == p.TotalSteps)
             Note($"step {p.Step}/{p.TotalSteps} | world {_world.Refs.Count} (epoch {p.Epoch}) | {p.ImagesPerSecond:F0} img/s | Loss_D {p.LossD:F4} Loss_G {p.LossG:F4}");

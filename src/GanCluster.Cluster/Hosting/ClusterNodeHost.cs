@@ -28,12 +28,19 @@ public static class ClusterNodeHost
         builder.Services.AddAkka(NodeOptions.SystemName, akka =>
         {
             // Akka's own log is for debugging the cluster: errors only, unless GANCLUSTER_AKKA_LOGLEVEL asks for more.
-            akka.ConfigureLoggers(l => l.LogLevel = Environment.GetEnvironmentVariable("GANCLUSTER_AKKA_LOGLEVEL") switch
+            // A peer that died (the normal case in a fault-tolerance test) is not an error worth a stack trace.
+            akka.ConfigureLoggers(l =>
                 {
-                    "DEBUG" => Akka.Event.LogLevel.DebugLevel,
-                    "INFO" => Akka.Event.LogLevel.InfoLevel,
-                    "WARNING" => Akka.Event.LogLevel.WarningLevel,
-                    _ => Akka.Event.LogLevel.ErrorLevel,
+                    l.LogLevel = Environment.GetEnvironmentVariable("GANCLUSTER_AKKA_LOGLEVEL") switch
+                    {
+                        "DEBUG" => Akka.Event.LogLevel.DebugLevel,
+                        "INFO" => Akka.Event.LogLevel.InfoLevel,
+                        "WARNING" => Akka.Event.LogLevel.WarningLevel,
+                        _ => Akka.Event.LogLevel.ErrorLevel,
+                    };
+                    l.LogFilterBuilder = new Akka.Event.LogFilterBuilder()
+                        .ExcludeSourceContaining("endpointWriter")
+                        .ExcludeMessageContaining("Disassociated");
                 })
                 .WithRemoting(new RemoteOptions
                 {

@@ -75,7 +75,10 @@ public sealed record AbortWorld(int Version, long Epoch, string Reason) : IContr
 /// <summary>A trainer leaves the run for good (its loop failed more often than cluster.max_restarts allows).</summary>
 public sealed record TrainerLeaving(int Version, string TrainerId, string Reason) : IControlMessage;
 
-/// <summary>A trainer's periodic report (every cluster.progress_every steps; off the per-step path).</summary>
+/// <summary>
+/// A trainer's periodic report: every cluster.progress_every steps from the loop, and every few seconds from the
+/// actor as a heartbeat (<paramref name="IsHeartbeat"/>: only the step is meaningful). Off the per-step path.
+/// </summary>
 public sealed record TrainerProgress(
     int Version,
     string TrainerId,
@@ -85,7 +88,8 @@ public sealed record TrainerProgress(
     long TotalSteps,
     double ImagesPerSecond,
     double LossD,
-    double LossG) : IControlMessage;
+    double LossG,
+    bool IsHeartbeat = false) : IControlMessage;
 
 /// <summary>A trainer reached the final step of the run.</summary>
 public sealed record TrainerFinished(int Version, string TrainerId, long Epoch, long Step, string ReplicaHash) : IControlMessage;

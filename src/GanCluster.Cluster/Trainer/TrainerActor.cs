@@ -23,6 +23,7 @@ public sealed class TrainerActor : ReceiveActor, IWithTimers
 {
     readonly TrainerSettings _settings;
     readonly ILoggingAdapter _log = Context.GetLogger();
+    readonly IActorRef _self; // the sender of what the loop thread reports (outside the actor, Sender would be nobody)
     readonly string _specHash;
     GanTrainer? _trainer;
     CancellationTokenSource? _abort;
@@ -30,6 +31,8 @@ public sealed class TrainerActor : ReceiveActor, IWithTimers
     Task? _loopTask;
     long _epoch;
     long _lastEpoch;
+    int _rank;
+    long _latestStep = -1; // written by the loop thread, read by the heartbeat
     int _restarts;
     (long Step, string? Hash) _held = (-1, null);
 
@@ -37,6 +40,7 @@ public sealed class TrainerActor : ReceiveActor, IWithTimers
     sealed record LoopEnded(long Epoch, long Step, string Hash, bool Finished);
     sealed record LoopFailed(long Epoch, long Step, string? Hash, string Reason, FailureKind Kind, int? SuspectRank);
     sealed record RegisterNow;
+    sealed record Heartbeat;
 
     enum FailureKind { World, Trainer, Fatal }
 
@@ -44,6 +48,7 @@ public sealed class TrainerActor : ReceiveActor, IWithTimers
     {
         _settings = settings;
         _specHash = SpecDiff.Hash(settings.Spec);
+        _self = Self;
         OutsideWorld();
     }
 
@@ -57,6 +62,7 @@ public sealed class TrainerActor : ReceiveActor, IWithTimers
     void OutsideWorld()
     {
         Receive<RegisterNow>(_ => Register());
+        Receive<Heartbeat>(_ => { });
         Receive<RegistrationAccepted>(_ => { });
         Receive<RegistrationRefused>(r => Refused(r.Reason));
         Receive<WorldFormed>(StartWorld);
@@ -70,6 +76,14 @@ public sealed class TrainerActor : ReceiveActor, IWithTimers
     void InWorld()
     {
         Receive<RegisterNow>(_ => { });
+        // Every few seconds, whatever the step time: how a restarted coordinator finds the members of a running world.
+        Receive<Heartbeat>(_ =>
+        {
+            long step = Interlocked.Read(ref _latestStep);
+            if (step >= 0)
+                _settings.Coordinator.Tell(new TrainerProgress(ControlProtocol.Version, _settings.TrainerId, _epoch, _rank, step, 0, 0,
+                    double.NaN, double.NaN, IsHeartbeat: true));
+        });
         Receive<RegistrationAccepted>(_ => { });
         Receive<WorldFormed>(w => { if (w.Epoch > _epoch) StartWorld(w); });
         Receive<AbortWorld>(a =>
@@ -124,6 +138,7 @@ public sealed class TrainerActor : ReceiveActor, IWithTimers
 
     void Stopped() => ReceiveAny(_ => { });
 
+
     void StartRegistering(TimeSpan delay)
     {
         Timers.StartPeriodicTimer("register", new RegisterNow(), delay, TimeSpan.FromSeconds(2));
@@ -135,6 +150,7 @@ public sealed class TrainerActor : ReceiveActor, IWithTimers
 
     void LeaveWorld(TimeSpan backoff)
     {
+        Timers.Cancel("heartbeat");
         _loopTask = null;
         Become(OutsideWorld);
         StartRegistering(backoff);
@@ -147,6 +163,8 @@ public sealed class TrainerActor : ReceiveActor, IWithTimers
         Timers.Cancel("register");
         AbortLoop();
         _epoch = _lastEpoch = world.Epoch;
+        _rank = me.Rank;
+        Timers.StartPeriodicTimer("heartbeat", new Heartbeat(), TimeSpan.FromSeconds(2));
         _settings.DataPlane.Fence(world.Epoch);
         var self = Self;
         _abort = new CancellationTokenSource();
@@ -168,13 +186,13 @@ public sealed class TrainerActor : ReceiveActor, IWithTimers
             bool receives = world.NeedState?.Contains(rank) == true;
             _trainer ??= CreateTrainer(receives ? null : world.ResumeCheckpoint);
             SyncState(world, rank, receives, abort);
-            _trainer.BindWorld(collective);
+            _trainer.BindWorld(collective, world.Epoch);
             var state = _trainer.Run(stop, abort);
             self.Tell(new LoopEnded(world.Epoch, state.Step, _trainer.Snapshot().Hash(), Finished: _trainer.Finished));
         }
         catch (Exception e)
         {
-            var kind = abort.IsCancellationRequested || _settings.DataPlane.IsWorldFailure(e) ? FailureKind.World
+            var kind = abort.IsCancellationRequested || _settings.DataPlane.IsWorldFailure(e) || e is WorldFencedException ? FailureKind.World
                 : e is SpecException or DataException or ReplicaMismatchException ? FailureKind.Fatal
                 : FailureKind.Trainer;
             string? hash = null;
@@ -194,16 +212,17 @@ public sealed class TrainerActor : ReceiveActor, IWithTimers
             ResumeCheckpoint = resumeCheckpoint,
             Force = _settings.Force,
             Device = _settings.Device,
-            Events = new ForwardingEventSink(_settings.Coordinator),
+            Events = new ForwardingEventSink(_settings.Coordinator, _self),
             Log = _settings.Log,
         });
         trainer.StepCompleted += report =>
         {
+            Interlocked.Exchange(ref _latestStep, report.Stats.Step);
             // Every progress_every steps, and the first step of each world (the coordinator times recoveries by it).
             if (report.Stats.Step % _settings.Spec.Cluster.ProgressEvery != 0 && report.Stats.Step != report.TotalSteps
                 && report.StepsThisSession != 1) return;
             _settings.Coordinator.Tell(new TrainerProgress(ControlProtocol.Version, _settings.TrainerId, _epoch,
-                trainer.Collective.Rank, report.Stats.Step, report.TotalSteps, report.ImagesPerSecond, report.Stats.LossD, report.Stats.LossG));
+                trainer.Collective.Rank, report.Stats.Step, report.TotalSteps, report.ImagesPerSecond, report.Stats.LossD, report.Stats.LossG), _self);
         };
         return trainer;
     }
@@ -241,7 +260,7 @@ public sealed class TrainerActor : ReceiveActor, IWithTimers
     }
 
     void Forward(string kind, long step, JsonObject details) =>
-        _settings.Coordinator.Tell(new RunEventReport(ControlProtocol.Version, step, kind, details.ToJsonString()));
+        _settings.Coordinator.Tell(new RunEventReport(ControlProtocol.Version, step, kind, details.ToJsonString()), _self);
 
     void Refused(string reason)
     {

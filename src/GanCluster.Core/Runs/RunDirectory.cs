@@ -21,7 +21,7 @@ public static class RunDirectory
             if (committed.Count > 0)
                 throw new SpecException("--out", "a new run directory, or --resume to continue this one",
                     $"'{layout.Root}' holding checkpoints up to {RunLayout.StepName(committed[0].Step)}", "input");
-            foreach (var file in new[] { layout.MetricsFile, layout.EventsFile })
+            foreach (var file in new[] { layout.MetricsFile, layout.EventsFile, Path.Combine(layout.Root, WorldFence.FileName) })
                 if (File.Exists(file)) File.Delete(file);
             foreach (var png in Directory.GetFiles(layout.SamplesDir, "step-*.png")) File.Delete(png);
         }
