@@ -1,0 +1,26 @@
+namespace GanCluster.Telemetry;
+
+/// <summary>What one training step reports to metrics (a plain copy of GanCluster.Training's StepReport).</summary>
+public sealed record StepSample(
+    long Step,
+    double LossD,
+    double LossG,
+    double DReal,
+    double DFake,
+    double RealSign,
+    double GradNormD,
+    double GradNormG,
+    double LrG,
+    double LrD,
+    int Resolution,
+    double Alpha,
+    int PhaseIndex,
+    double ImagesPerSecond,
+    long Images,
+    long SkippedNonFinite,
+    bool DSkippedByPolicy,
+    double Seconds);
+
+/// <summary>One collapse evaluation (rank 0): the fields of a metrics.jsonl row's collapse_* keys.</summary>
+public sealed record CollapseSample(long Step, double Diversity, double DuplicateRate, double? ClassesCovered, double? KlUniform,
+    double Score, bool Suspected);

@@ -1,0 +1,122 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Text.Json.Nodes;
+using GanCluster.Core.Runs;
+using GanCluster.Telemetry;
+
+namespace GanCluster.Telemetry.Tests;
+
+/// <summary>The instruments record what they are given, and /metrics serves it over real HTTP with the identity labels.</summary>
+public class InstrumentTests
+{
+    static StepSample Sample(long step, double lossD = 1.25, long skipped = 0, bool dSkipped = false) =>
+        new(step, lossD, 0.75, 0.6, 0.3, 0.2, 1.5, 2.5, 2e-4, 4e-4, 16, 0.5, 1, 123.5, 16, skipped, dSkipped, 0.04);
+
+    internal static int FreePort()
+    {
+        using var l = new TcpListener(IPAddress.Loopback, 0);
+        l.Start();
+        return ((IPEndPoint)l.LocalEndpoint).Port;
+    }
+
+    [Fact]
+    public async Task Training_gauges_counters_and_the_step_histogram_are_served_on_metrics_over_http()
+    {
+        int port = FreePort();
+        using var node = NodeTelemetry.Start(new TelemetryOptions { Run = "r1", Node = "t0", Role = "trainer", MetricsPort = port, MetricsHost = "127.0.0.1" });
+        var trainer = node.AddTrainer();
+        trainer.SetRank(1);
+        trainer.RecordStep(Sample(1));
+        trainer.RecordStep(Sample(2, lossD: 0.5, skipped: 3, dSkipped: true));
+
+        using var http = new HttpClient();
+        string text = await http.GetStringAsync($"http://127.0.0.1:{port}/metrics");
+        var series = Exposition.Parse(text);
+        string id = "node=\"t0\",rank=\"1\",role=\"trainer\",run=\"r1\"";
+        Assert.Equal(2, series[$"gancluster_step{{{id}}}"]);
+        Assert.Equal(0.5, series[$"gancluster_loss_d{{{id}}}"]);
+        Assert.Equal(0.75, series[$"gancluster_loss_g{{{id}}}"]);
+        Assert.Equal(0.6, series[$"gancluster_d_real{{{id}}}"]);
+        Assert.Equal(0.3, series[$"gancluster_d_fake{{{id}}}"]);
+        Assert.Equal(2.5, series[$"gancluster_grad_norm_g{{{id}}}"]);
+        Assert.Equal(4e-4, series[$"gancluster_lr_d{{{id}}}"]);
+        Assert.Equal(16, series[$"gancluster_resolution_pixels{{{id}}}"]);
+        Assert.Equal(0.5, series[$"gancluster_fade_alpha{{{id}}}"]);
+        Assert.Equal(123.5, series[$"gancluster_images_per_second{{{id}}}"]);
+        Assert.Equal(2, series[$"gancluster_steps_total{{{id}}}"]);
+        Assert.Equal(32, series[$"gancluster_images_total{{{id}}}"]);
+        Assert.Equal(3, series[$"gancluster_nonfinite_steps_skipped_total{{{id}}}"]);
+        Assert.Equal(1, series[$"gancluster_d_updates_skipped_total{{{id}}}"]);
+        Assert.Equal(2, series[$"gancluster_step_duration_seconds_count{{{id}}}"]);
+        Assert.Equal(0.08, series[$"gancluster_step_duration_seconds_sum{{{id}}}"], 6);
+        Assert.Equal(2, series[$"gancluster_step_duration_seconds_bucket{{le=\"0.04\",{id}}}"]);
+        Assert.Contains("# TYPE gancluster_steps_total counter", text);
+        Assert.Contains("# TYPE gancluster_step_duration_seconds histogram", text);
+        Assert.Contains("# TYPE gancluster_loss_d gauge", text);
+        // Identity labels only: every label name on every series is one of these or a closed set (le, kind, status...).
+        foreach (var key in series.Keys)
+            foreach (var label in Exposition.LabelNames(key))
+                Assert.Contains(label, new[] { "run", "node", "rank", "role", "le", "kind", "status", "reason", "direction" });
+    }
+
+    [Fact]
+    public void A_rank_change_moves_the_gauges_to_the_new_rank_label_and_collapse_figures_follow_rank_zero()
+    {
+        using var node = NodeTelemetry.Start(new TelemetryOptions { Run = "r", Node = "n", Role = "trainer" });
+        var trainer = node.AddTrainer();
+        trainer.SetRank(0);
+        trainer.RecordStep(Sample(5));
+        trainer.RecordCollapse(new CollapseSample(5, 0.8, 0.01, 9, 0.05, 0.12, Suspected: false));
+        var before = Exposition.Parse(node.Scrape());
+        Assert.Equal(5, before["gancluster_step{node=\"n\",rank=\"0\",role=\"trainer\",run=\"r\"}"]);
+        Assert.Equal(0.12, before["gancluster_collapse_score{node=\"n\",rank=\"0\",role=\"trainer\",run=\"r\"}"]);
+        Assert.Equal(9, before["gancluster_collapse_classes_covered{node=\"n\",rank=\"0\",role=\"trainer\",run=\"r\"}"]);
+        Assert.Equal(0, before["gancluster_collapse_suspected{node=\"n\",rank=\"0\",role=\"trainer\",run=\"r\"}"]);
+
+        trainer.SetRank(1);
+        var after = Exposition.Parse(node.Scrape());
+        Assert.Equal(5, after["gancluster_step{node=\"n\",rank=\"1\",role=\"trainer\",run=\"r\"}"]);
+        Assert.DoesNotContain("gancluster_step{node=\"n\",rank=\"0\",role=\"trainer\",run=\"r\"}", after.Keys);
+        Assert.DoesNotContain(after.Keys, k => k.StartsWith("gancluster_collapse_score{", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Run_events_drive_the_coordinators_distributed_metrics()
+    {
+        using var node = NodeTelemetry.Start(new TelemetryOptions { Run = "r", Node = "coord", Role = "coordinator" });
+        var c = node.Coordinator(workersWanted: 3, workersMinimum: 2);
+        c.OnEvent(EventKind.WorldFormed, 0, new JsonObject { ["epoch"] = 1, ["world_size"] = 3 });
+        c.OnEvent(EventKind.CheckpointCommitted, 10, new JsonObject { ["bytes"] = 4096, ["seconds"] = 0.25 });
+        c.OnEvent(EventKind.CheckpointFailed, 20, new JsonObject { ["error"] = "disk full" });
+        c.OnEvent(EventKind.WorldAborted, 20, new JsonObject { ["epoch"] = 1 });
+        c.OnEvent(EventKind.StateTransfer, 20, new JsonObject { ["bytes"] = 1000, ["seconds"] = 0.5 });
+        c.OnEvent(EventKind.WorldFormed, 20, new JsonObject { ["epoch"] = 2, ["world_size"] = 2 });
+        c.OnEvent(EventKind.Recovered, 21, new JsonObject { ["epoch"] = 2, ["seconds"] = 3.5 });
+        c.OnEvent(EventKind.LrChanged, 30, new JsonObject());
+        c.OnEvent(EventKind.LrChanged, 40, new JsonObject());
+        c.OnEvent(EventKind.DSkipStarted, 41, new JsonObject());
+        c.OnEvent(EventKind.ReplicaHashMismatch, 50, new JsonObject());
+        c.SetMembers(inWorld: 2, standby: 0, suspect: 1);
+
+        var s = Exposition.Parse(node.Scrape());
+        const string id = "node=\"coord\",role=\"coordinator\",run=\"r\"";
+        Assert.Equal(2, s[$"gancluster_world_size{{{id}}}"]);
+        Assert.Equal(2, s[$"gancluster_world_epoch{{{id}}}"]);
+        Assert.Equal(2, s[$"gancluster_workers_minimum{{{id}}}"]);
+        Assert.Equal(1, s[$"gancluster_recoveries_total{{{id}}}"]);
+        Assert.Equal(1, s[$"gancluster_recovery_duration_seconds_count{{{id}}}"]);
+        Assert.Equal(1, s[$"gancluster_world_aborts_total{{{id}}}"]);
+        Assert.Equal(1, s[$"gancluster_state_transfers_total{{{id}}}"]);
+        Assert.Equal(1000, s[$"gancluster_state_transfer_bytes_total{{{id}}}"]);
+        Assert.Equal(1, s[$"gancluster_checkpoints_total{{{id}}}"]);
+        Assert.Equal(1, s[$"gancluster_checkpoint_failures_total{{{id}}}"]);
+        Assert.Equal(4096, s[$"gancluster_checkpoint_size_bytes{{{id}}}"]);
+        Assert.Equal(0.25, s[$"gancluster_checkpoint_duration_seconds_sum{{{id}}}"]);
+        Assert.Equal(1, s[$"gancluster_replica_hash_mismatches_total{{{id}}}"]);
+        Assert.Equal(2, s[$"gancluster_policy_decisions_total{{kind=\"lr_changed\",{id}}}"]);
+        Assert.Equal(1, s[$"gancluster_policy_decisions_total{{kind=\"d_skip_started\",{id}}}"]);
+        Assert.Equal(2, s[$"gancluster_events_total{{kind=\"world_formed\",{id}}}"]);
+        Assert.Equal(2, s[$"gancluster_members{{{id},status=\"in_world\"}}"]);
+        Assert.Equal(1, s[$"gancluster_members{{{id},status=\"suspect\"}}"]);
+    }
+}
