@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using GanCluster.Core.Diagnostics;
 using System.Net.Sockets;
 using GanCluster.Collective.Internal;
 using GanCluster.Collective.Transport;
@@ -179,6 +180,7 @@ public sealed class RingCollective : ICollective
         try
         {
             if (_lanes.Length == 0 || data.IsEmpty) return;
+            using var span = GanActivities.Source.StartActivity(GanActivities.AllReduce)?.SetTag("gancluster.bytes", (long)data.Length * sizeof(float));
             long start = Stopwatch.GetTimestamp();
             long seq = ++_seq;
             // Lane 0 takes the first half, the mirrored lane the second; each is an independent ring.

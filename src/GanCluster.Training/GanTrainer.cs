@@ -3,6 +3,7 @@ using System.Text.Json.Nodes;
 using GanCluster.Core.Checkpoints;
 using GanCluster.Core.Collapse;
 using GanCluster.Core.Data;
+using GanCluster.Core.Diagnostics;
 using GanCluster.Core.IO;
 using GanCluster.Core.Parallel;
 using GanCluster.Core.Planning;
@@ -112,6 +113,9 @@ public sealed class GanTrainer : IDisposable
 
     /// <summary>Raised after every step on every rank.</summary>
     public event Action<StepReport>? StepCompleted;
+
+    /// <summary>Raised on rank 0 after each metrics.jsonl row is written (it carries the collapse monitor's figures when one finished).</summary>
+    public event Action<JsonObject>? MetricsRowWritten;
 
     public RunSpec Spec => _spec;
 
@@ -232,6 +236,7 @@ public sealed class GanTrainer : IDisposable
             if (_collective.WorldSize == 1 && stop.IsCancellationRequested) { stopped = true; break; }
             var stepClock = Stopwatch.StartNew();
             long step = _state.Step + 1;
+            using var stepSpan = GanActivities.Source.StartActivity(GanActivities.Step)?.SetTag("gancluster.step", step);
             var plan = _plan.Begin();
             if (plan.Step != step) throw new InvalidOperationException($"the plan is for step {plan.Step}, the trainer is at step {step}");
             if (_lrScale != (1, 1))
@@ -260,7 +265,8 @@ public sealed class GanTrainer : IDisposable
             imagesPerSecond = imagesPerSecond == 0 ? rate : 0.9 * imagesPerSecond + 0.1 * rate;
             AfterStep(stats, plan, imagesPerSecond, abort);
             StepCompleted?.Invoke(new StepReport(stats, TotalSteps, imagesPerSecond, plan.LrD, plan.LrG,
-                _state.SkippedNonFinite, clock.Elapsed) { StepsThisSession = step - startStep, Plan = plan, Progressive = _plan.Plan.Schedule.IsProgressive });
+                _state.SkippedNonFinite, clock.Elapsed) { StepsThisSession = step - startStep, Plan = plan, Progressive = _plan.Plan.Schedule.IsProgressive,
+                StepSeconds = stepClock.Elapsed.TotalSeconds, ImagesThisStep = (long)_perRankBatch * _collective.WorldSize });
             if (stats.StopVotes > 0) { stopped = true; break; }
         }
         Finish(stopped);
@@ -311,6 +317,7 @@ public sealed class GanTrainer : IDisposable
         CheckFence();
         var collapse = ObserveCollapse(step, row, checkpointDue);
         _metrics!.Write(row);
+        MetricsRowWritten?.Invoke(row);
         if (_spec.SampleEvery > 0 && step % _spec.SampleEvery == 0) WriteSample(step);
         if (checkpointDue) Checkpoint(background: true);
         if (collapse != null) _collapseResponse?.AfterEvaluation(step, RestoreForRollback);

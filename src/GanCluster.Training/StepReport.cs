@@ -18,4 +18,10 @@ public sealed record StepReport(StepStats Stats, long TotalSteps, double ImagesP
 
     /// <summary>A progressive run (the console shows resolution, phase and alpha).</summary>
     public bool Progressive { get; init; }
+
+    /// <summary>Wall time of this step, from its plan to its metrics row (metrics: gancluster_step_duration_seconds).</summary>
+    public double StepSeconds { get; init; }
+
+    /// <summary>Real images this step trained on, all ranks together.</summary>
+    public long ImagesThisStep { get; init; }
 }

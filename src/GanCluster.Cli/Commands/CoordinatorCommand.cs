@@ -20,8 +20,10 @@ public static class CoordinatorCommand
         var force = new Option<bool>("--force") { Description = "with --resume: accept training-defining spec changes" };
         var workers = new Option<int?>("--workers") { Description = "trainers to wait for (overrides cluster.workers)" };
         var node = NodeCommandOptions.Create(defaultPort: 4053);
+        var metrics = new MetricsOptions();
         var command = new Command("coordinator", "run the coordinator node of a cluster run") { config, set, output, resume, force, workers };
         node.AddTo(command);
+        metrics.AddTo(command);
         command.SetAction(parse =>
         {
             var spec = CommonOptions.LoadSpec(parse.GetValue(config), WithWorkers(parse.GetValue(set), parse.GetValue(workers)));
@@ -30,8 +32,10 @@ public static class CoordinatorCommand
             Directory.CreateDirectory(outDir);
             nodeOptions = nodeOptions with { Journal = JournalOptions.FromEnvironment(outDir) };
             var lifetime = new NodeLifetime();
+            using var telemetry = metrics.Start(parse, outDir, NodeOptions.CoordinatorRole);
             var settings = new CoordinatorSettings
             {
+                Metrics = telemetry.Coordinator(spec.Cluster.Workers, spec.Cluster.MinWorkers),
                 Spec = spec,
                 RunDir = outDir,
                 Resume = parse.GetValue(resume),

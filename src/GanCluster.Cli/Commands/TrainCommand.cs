@@ -16,7 +16,9 @@ public static class TrainCommand
         var device = CommonOptions.Device();
         var resume = new Option<bool>("--resume") { Description = "continue the run in --out from its newest valid checkpoint" };
         var force = new Option<bool>("--force") { Description = "with --resume: accept training-defining spec changes" };
+        var metrics = new MetricsOptions();
         var command = new Command("train", "train a GAN in this process") { config, set, output, device, resume, force };
+        metrics.AddTo(command);
         command.SetAction(parse =>
         {
             var spec = CommonOptions.LoadSpec(parse.GetValue(config), parse.GetValue(set));
@@ -28,6 +30,7 @@ public static class TrainCommand
                 throw new SpecException("--force", "--resume alongside it", "--force alone", "input");
             outDir ??= CommonOptions.DefaultRunDir(parse.GetValue(config));
             using var signal = new ShutdownSignal();
+            using var telemetry = metrics.Start(parse, outDir, "train");
             using var trainer = new GanTrainer(new TrainerOptions
             {
                 Spec = spec,
@@ -37,6 +40,9 @@ public static class TrainCommand
                 Device = parse.GetValue(device) ?? "cpu",
                 Log = line => Console.Error.WriteLine(line),
             });
+            var rankMetrics = telemetry.AddTrainer();
+            rankMetrics.SetRank(0);
+            GanCluster.Cluster.Observability.TrainerTelemetry.Attach(trainer, rankMetrics);
             Console.WriteLine($"run directory: {Path.GetFullPath(outDir)}");
             Console.WriteLine($"data: {trainer.Data.Description}; model: {SpecSchema.FormatScalar(spec.Model.Arch)} {spec.Model.Resolution}px; " +
                                      $"loss: {SpecSchema.FormatScalar(spec.Loss)}; steps: {trainer.State.Step} -> {trainer.TotalSteps}");

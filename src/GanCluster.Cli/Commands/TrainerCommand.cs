@@ -25,8 +25,10 @@ public static class TrainerCommand
         var dataPort = new Option<int>("--data-port") { Description = "first data-plane port (one per device; 0: any free port)", DefaultValueFactory = _ => 0 };
         var force = new Option<bool>("--force") { Description = "accept a resume checkpoint whose training-defining spec fields differ" };
         var node = NodeCommandOptions.Create(defaultPort: 0);
+        var metrics = new MetricsOptions();
         var command = new Command("trainer", $"run a trainer node (the run token comes from ${TokenVariable})") { config, set, output, devices, dataPort, force };
         node.AddTo(command);
+        metrics.AddTo(command);
         command.SetAction(parse =>
         {
             var spec = CommonOptions.LoadSpec(parse.GetValue(config), parse.GetValue(set));
@@ -40,6 +42,7 @@ public static class TrainerCommand
             var planes = deviceList.Select((_, i) => DataPlanes.Open(token, nodeOptions.Host, nodeOptions.PublicHost ?? nodeOptions.Host,
                 firstDataPort == 0 ? 0 : firstDataPort + i, spec.Cluster.Transport)).ToList();
             var lifetime = new NodeLifetime(deviceList.Length);
+            using var telemetry = metrics.Start(parse, outDir, NodeOptions.TrainerRole);
             var trainers = new List<IActorRef>();
             using var host = ClusterNodeHost.Build(nodeOptions, akka => akka
                 .WithSingletonProxy<CoordinatorKey>("coordinator", new ClusterSingletonOptions { Role = NodeOptions.CoordinatorRole })
@@ -59,6 +62,7 @@ public static class TrainerCommand
                             Force = parse.GetValue(force),
                             Log = line => Console.WriteLine(line),
                             Stopped = lifetime.PartStopped,
+                            Metrics = telemetry.AddTrainer(),
                         };
                         trainers.Add(system.ActorOf(TrainerActor.Props(settings), $"trainer-{i}"));
                     }

@@ -3,6 +3,7 @@ using System.Text.Json;
 using GanCluster.Cli.Commands;
 using GanCluster.Cluster.Hosting;
 using GanCluster.Core.IO;
+using GanCluster.Telemetry;
 
 namespace GanCluster.Cli.Local;
 
@@ -27,6 +28,7 @@ public sealed class LocalRun(LocalRunOptions options)
         public string Name { get; } = name;
         public string Role { get; } = role;
         public int Port { get; set; } = port;
+        public int MetricsPort { get; } = int.Parse(args[args.IndexOf("--metrics-port") + 1]);
         public List<string> Args { get; } = args;
         public ChildProcess? Process { get; set; }
         public int Restarts { get; set; }
@@ -41,7 +43,7 @@ public sealed class LocalRun(LocalRunOptions options)
         string seeds = string.Join(",", new[] { coordinatorPort }.Concat(trainerPorts).Select(p => NodeOptions.Address("127.0.0.1", p)));
 
         var coordinatorArgs = new List<string> { "coordinator", "--out", options.RunDir, "--port", coordinatorPort.ToString(),
-            "--seed-nodes", seeds, "--workers", options.Workers.ToString() };
+            "--seed-nodes", seeds, "--workers", options.Workers.ToString(), "--metrics-port", FreePorts.Next().ToString() };
         coordinatorArgs.AddRange(options.SpecArgs);
         if (options.Resume) coordinatorArgs.Add("--resume");
         if (options.Force) coordinatorArgs.Add("--force");
@@ -49,12 +51,13 @@ public sealed class LocalRun(LocalRunOptions options)
         for (int i = 0; i < options.Workers; i++)
         {
             var trainerArgs = new List<string> { "trainer", "--out", options.RunDir, "--port", trainerPorts[i].ToString(),
-                "--seed-nodes", seeds, "--devices", "cpu" };
+                "--seed-nodes", seeds, "--devices", "cpu", "--metrics-port", FreePorts.Next().ToString() };
             trainerArgs.AddRange(options.SpecArgs);
             if (options.ThreadsPerTrainer is { } threads) trainerArgs.AddRange(["--set", $"threads={threads}"]);
             if (options.Force) trainerArgs.Add("--force");
             Add($"t{i}", "trainer", trainerPorts[i], trainerArgs);
         }
+        WriteMetricsPorts();
         foreach (var slot in _slots.Values) Start(slot, env);
 
         using var stopOnSignal = signal.Register(() =>
@@ -134,7 +137,9 @@ public sealed class LocalRun(LocalRunOptions options)
 
     void Start(Slot slot, Dictionary<string, string> env)
     {
-        lock (_lock) slot.Process = ChildProcess.Start(slot.Name, slot.Args, env, Print);
+        // The node label on its metrics: the slot's name, the same across restarts (the metrics port is kept too).
+        var nodeEnv = new Dictionary<string, string>(env) { [TelemetryOptions.NodeNameVariable] = slot.Name };
+        lock (_lock) slot.Process = ChildProcess.Start(slot.Name, slot.Args, nodeEnv, Print);
         WriteProcessList();
     }
 
@@ -150,10 +155,24 @@ public sealed class LocalRun(LocalRunOptions options)
         List<object> list;
         lock (_lock)
             list = _slots.Values.Where(s => s.Process is { HasExited: false })
-                .Select(s => (object)new { name = s.Name, role = s.Role, pid = s.Process!.Pid, port = s.Port, restarts = s.Restarts })
+                .Select(s => (object)new { name = s.Name, role = s.Role, pid = s.Process!.Pid, port = s.Port, metrics_port = s.MetricsPort, restarts = s.Restarts })
                 .ToList();
         DurableFile.WriteAllText(Path.Combine(dir, "processes.json"), JsonSerializer.Serialize(list, new JsonSerializerOptions { WriteIndented = true }));
     }
+
+    /// <summary>
+    /// RUN_DIR/local/metrics-ports.json: every node's /metrics port (kept across restarts and after the run), for a
+    /// Prometheus file_sd config or a human with curl.
+    /// </summary>
+    void WriteMetricsPorts()
+    {
+        string dir = Path.Combine(options.RunDir, "local");
+        Directory.CreateDirectory(dir);
+        var list = _slots.Values.Select(s => new { name = s.Name, role = s.Role, metrics_port = s.MetricsPort, url = $"http://127.0.0.1:{s.MetricsPort}/metrics" });
+        DurableFile.WriteAllText(Path.Combine(dir, MetricsPortsFile), JsonSerializer.Serialize(list, new JsonSerializerOptions { WriteIndented = true }));
+    }
+
+    public const string MetricsPortsFile = "metrics-ports.json";
 
     void Print(string name, string line)
     {

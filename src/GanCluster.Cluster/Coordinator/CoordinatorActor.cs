@@ -119,6 +119,7 @@ public sealed class CoordinatorActor : ReceivePersistentActor, IWithTimers
         }
         // Events after the step we continue from belong to worlds that did not commit them.
         _events = new EventLog(_layout.EventsFile, truncateAfterStep: reconnect ? null : truncate);
+        if (_settings.Metrics is { } metrics) _events.Written += metrics.OnEvent;
         Note($"run {_settings.RunId}: {_spec.Cluster.Workers} trainer(s) wanted (at least {_spec.Cluster.MinWorkers}); run directory {_layout.Root}");
     }
 
@@ -415,7 +416,13 @@ public sealed class CoordinatorActor : ReceivePersistentActor, IWithTimers
         Write(e.Step, e.Kind, details);
     }
 
-    void Write(long step, string kind, JsonObject? details) => _events?.Write(step < 0 ? Math.Max(0, _ledger.CommittedStep) : step, kind, details);
+    void Write(long step, string kind, JsonObject? details)
+    {
+        _events?.Write(step < 0 ? Math.Max(0, _ledger.CommittedStep) : step, kind, details);
+        // Membership changes come with an event: report the counts by status to metrics after each one.
+        _settings.Metrics?.SetMembers(_world?.Members.Count ?? 0,
+            _registered.Values.Count(r => r.Available && !_suspects.Contains(r.TrainerId) && _world?.Refs.ContainsKey(r.TrainerId) != true), _suspects.Count);
+    }
 
     void Finish(int exitCode, string reason, bool failed, long step)
     {

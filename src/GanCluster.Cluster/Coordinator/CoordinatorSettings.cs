@@ -19,6 +19,9 @@ public sealed class CoordinatorSettings
 
     public string SoftwareVersion { get; init; } = SoftwareInfo.Version;
 
+    /// <summary>The run's distributed metrics (null: none); fed every event and each membership change.</summary>
+    public GanCluster.Telemetry.CoordinatorMetrics? Metrics { get; init; }
+
     /// <summary>Console lines for the user.</summary>
     public Action<string> Log { get; init; } = _ => { };
 

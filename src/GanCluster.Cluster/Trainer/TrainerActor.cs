@@ -3,12 +3,14 @@ using System.Text.Json.Nodes;
 using Akka.Actor;
 using Akka.Event;
 using GanCluster.Cluster.Protocol;
+using GanCluster.Core.Diagnostics;
 using GanCluster.Core.Runs;
 using GanCluster.Core.Spec;
 using GanCluster.Training;
 using GanCluster.Training.Checkpointing;
 using GanCluster.Training.Data;
 using GanCluster.Training.Distributed;
+using GanCluster.Cluster.Observability;
 
 namespace GanCluster.Cluster.Trainer;
 
@@ -164,6 +166,7 @@ public sealed class TrainerActor : ReceiveActor, IWithTimers
         AbortLoop();
         _epoch = _lastEpoch = world.Epoch;
         _rank = me.Rank;
+        _settings.Metrics?.SetRank(me.Rank);
         Timers.StartPeriodicTimer("heartbeat", new Heartbeat(), TimeSpan.FromSeconds(2));
         _settings.DataPlane.Fence(world.Epoch);
         var self = Self;
@@ -215,6 +218,7 @@ public sealed class TrainerActor : ReceiveActor, IWithTimers
             Events = new ForwardingEventSink(_settings.Coordinator, _self),
             Log = _settings.Log,
         });
+        if (_settings.Metrics is { } metrics) TrainerTelemetry.Attach(trainer, metrics);
         trainer.StepCompleted += report =>
         {
             Interlocked.Exchange(ref _latestStep, report.Stats.Step);
@@ -233,6 +237,7 @@ public sealed class TrainerActor : ReceiveActor, IWithTimers
         var trainer = _trainer!;
         if (world.SourceRank is int source && world.NeedState is { Count: > 0 } needy)
         {
+            using var span = GanActivities.Source.StartActivity(GanActivities.StateTransfer)?.SetTag("gancluster.epoch", world.Epoch);
             var clock = Stopwatch.StartNew();
             if (rank == source)
             {

@@ -28,6 +28,9 @@ public sealed class TrainerSettings
 
     public Action<string> Log { get; init; } = _ => { };
 
+    /// <summary>This rank's metrics (null: none).</summary>
+    public GanCluster.Telemetry.TrainerMetrics? Metrics { get; init; }
+
     /// <summary>Called once with this trainer's exit code when it stops (0 done, 1 failed, 2 refused / bad input).</summary>
     public Action<int> Stopped { get; init; } = _ => { };
 }

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using GanCluster.Core.Diagnostics;
 using System.Text.Json.Nodes;
 using GanCluster.Core.Checkpoints;
 using GanCluster.Core.Runs;
@@ -38,6 +39,7 @@ public sealed class CheckpointWriter(CheckpointStore store, IEventSink? events) 
 
     void Write(long step, string specHash, TrainerSnapshot snapshot, JsonObject? info)
     {
+        using var span = GanActivities.Source.StartActivity(GanActivities.Checkpoint)?.SetTag("gancluster.step", step);
         var clock = Stopwatch.StartNew();
         try
         {

@@ -1,0 +1,34 @@
+using System.CommandLine;
+using GanCluster.Core.Spec;
+using GanCluster.Telemetry;
+
+namespace GanCluster.Cli.Commands;
+
+/// <summary>--metrics-port: where a node serves Prometheus /metrics (0: off). Tracing follows the OTEL_* environment.</summary>
+public sealed class MetricsOptions
+{
+    readonly Option<int> _port = new("--metrics-port")
+    {
+        Description = "serve Prometheus metrics on http://HOST:PORT/metrics (0: off); traces go to $OTEL_EXPORTER_OTLP_ENDPOINT when set",
+        DefaultValueFactory = _ => 0,
+    };
+
+    public void AddTo(Command command) => command.Options.Add(_port);
+
+    /// <summary>Starts this node's telemetry; a port that cannot be served is a warning, never the end of training.</summary>
+    public NodeTelemetry Start(ParseResult parse, string runDir, string role)
+    {
+        int port = parse.GetValue(_port);
+        if (port is < 0 or > 65535) throw new SpecException("--metrics-port", "a TCP port from 0 to 65535 (0: no metrics endpoint)", port.ToString(), "input");
+        var options = new TelemetryOptions { Run = TelemetryOptions.RunName(runDir), Role = role, MetricsPort = port };
+        try
+        {
+            return NodeTelemetry.Start(options);
+        }
+        catch (Exception e) when (e is System.Net.HttpListenerException or System.Net.Sockets.SocketException)
+        {
+            Console.Error.WriteLine($"warning: cannot serve metrics on port {port} ({e.Message}); training goes on without a /metrics endpoint");
+            return NodeTelemetry.Start(options with { MetricsPort = 0 });
+        }
+    }
+}
