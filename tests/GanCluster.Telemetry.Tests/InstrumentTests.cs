@@ -120,3 +120,16 @@ public class InstrumentTests
         Assert.Equal(1, s[$"gancluster_members{{{id},status=\"suspect\"}}"]);
     }
 }
+
+/// <summary>Bad --metrics-port input is one clear line and exit code 2.</summary>
+public class MetricsPortInputTests
+{
+    [Fact]
+    public void A_metrics_port_out_of_range_is_refused_with_one_line_and_exit_code_2()
+    {
+        string dir = TinyRun.TempDir("gancluster-badport-");
+        var r = CliProcess.Run(dir, TimeSpan.FromMinutes(2), ["train", "--metrics-port", "70000", "--out", "run"]);
+        Assert.Equal(2, r.ExitCode);
+        Assert.Equal("input: --metrics-port: expected a TCP port from 0 to 65535 (0: no metrics endpoint), found 70000", (r.Stdout + r.Stderr).Trim());
+    }
+}
