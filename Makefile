@@ -16,8 +16,9 @@ build: deps
 	$(DOTNET) build GanCluster.sln -c $(CONFIG) --nologo -v quiet -clp:NoSummary
 
 # Unit and integration tests of every project; ends with "N passed, N failed".
-# Debian's `prometheus` brings promtool and the server the monitoring tests run against.
-test: build
+# Debian's `prometheus` brings promtool and the server the monitoring tests run against; helm and kubectl (for the
+# Kubernetes manifest tests) are fetched once into build/tools/k8s.
+test: build k8s-tools
 	@build/scripts/deps.sh prometheus
 	@build/scripts/test-summary.sh $(CONFIG)
 
@@ -25,7 +26,22 @@ test: build
 .PHONY: monitoring-check
 monitoring-check:
 	@build/scripts/deps.sh prometheus
-	cd deploy/monitoring && promtool check rules recording-rules.yaml alert-rules.yaml && promtool test rules rules-tests.yaml
+	cd deploy/monitoring && promtool check rules rules/recording-rules.yaml rules/alert-rules.yaml && promtool test rules rules-tests.yaml
+
+.PHONY: k8s-tools sync-monitoring k8s-base
+k8s-tools:
+	@build/scripts/k8s-tools.sh >/dev/null
+
+# The chart and k8s/base carry copies of deploy/monitoring (helm and kustomize cannot read outside their folder).
+sync-monitoring:
+	rm -rf helm/gancluster/files/monitoring && mkdir -p helm/gancluster/files/monitoring
+	cp -r deploy/monitoring/rules deploy/monitoring/dashboards helm/gancluster/files/monitoring/
+	$(MAKE) k8s-base
+
+# k8s/base is `gancluster k8s render` of the example run (a test checks that it is up to date).
+k8s-base: build
+	rm -rf k8s/base
+	./gancluster k8s render --config examples/mnist-dcgan.yaml --workers 4 --image gancluster:0.1.0-cuda --out k8s/base
 
 # DCGAN on the embedded MNIST (examples/mnist-dcgan.yaml): recognisable digits in a few minutes on 2 CPU cores.
 run: build

@@ -18,7 +18,7 @@ public static class Monitoring
 
     public static string RuleFile(string name) => Path.Combine(Dir, name);
 
-    public static readonly string[] RuleFiles = ["recording-rules.yaml", "alert-rules.yaml"];
+    public static readonly string[] RuleFiles = ["rules/recording-rules.yaml", "rules/alert-rules.yaml"];
 
     /// <summary>The path of a tool `make test` installs (build/scripts/deps.sh prometheus); a clear failure if it is missing.</summary>
     public static string Tool(string name)
@@ -61,7 +61,7 @@ public static class Monitoring
     /// <summary>Every PromQL expression of the dashboard (panel targets, annotations, the metric of each variable's label_values).</summary>
     public static List<(string Where, string Expr)> DashboardExpressions()
     {
-        var dash = JsonNode.Parse(File.ReadAllText(RuleFile("grafana-dashboard.json")))!.AsObject();
+        var dash = JsonNode.Parse(File.ReadAllText(RuleFile("dashboards/gancluster.json")))!.AsObject();
         var list = new List<(string, string)>();
         foreach (var panel in dash["panels"]!.AsArray())
             foreach (var target in panel!["targets"]!.AsArray())

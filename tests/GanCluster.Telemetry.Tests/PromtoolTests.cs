@@ -23,9 +23,9 @@ public class PromtoolTests
     [Fact]
     public void Every_alert_has_a_severity_and_a_runbook_link_into_docs_monitoring()
     {
-        string rules = File.ReadAllText(Monitoring.RuleFile("alert-rules.yaml"));
+        string rules = File.ReadAllText(Monitoring.RuleFile("rules/alert-rules.yaml"));
         string docs = File.ReadAllText(Path.Combine(Monitoring.Dir, "..", "..", "docs", "monitoring.md"));
-        var alerts = Monitoring.RuleExpressions().Where(r => r.Where.StartsWith("alert-rules", StringComparison.Ordinal)).ToList();
+        var alerts = Monitoring.RuleExpressions().Where(r => r.Where.StartsWith("rules/alert-rules", StringComparison.Ordinal)).ToList();
         Assert.Equal(7, alerts.Count);
         Assert.Equal(7, System.Text.RegularExpressions.Regex.Matches(rules, @"severity: (warning|critical)").Count);
         var anchors = System.Text.RegularExpressions.Regex.Matches(rules, @"runbook_url: "".*docs/monitoring\.md#([a-z0-9-]+)""").Select(m => m.Groups[1].Value).ToList();

@@ -10,6 +10,13 @@ public sealed class NodeCommandOptions
     readonly Option<string> _host = new("--host") { Description = "address to bind Akka remoting to", DefaultValueFactory = _ => "127.0.0.1" };
     readonly Option<string?> _publicHost = new("--public-host") { Description = "address other nodes use to reach this one (default: --host)" };
     readonly Option<int> _port;
+    readonly Option<string> _discovery = new("--discovery")
+    {
+        Description = "how the node finds the cluster: seed-nodes (--seed-nodes), or kubernetes (Akka.Management bootstrap; " +
+                      $"reads {KubernetesBootstrapOptions.PodIpVariable}, {KubernetesBootstrapOptions.LabelSelectorVariable}, " +
+                      $"{KubernetesBootstrapOptions.RequiredContactPointsVariable}, {KubernetesBootstrapOptions.ManagementPortVariable} from the pod)",
+        DefaultValueFactory = _ => "seed-nodes",
+    };
     readonly Option<string[]> _seeds = new("--seed-nodes") { Description = "seed node addresses, e.g. akka.tcp://gancluster@127.0.0.1:4053 (repeatable or comma-separated)", Arity = ArgumentArity.ZeroOrMore };
 
     NodeCommandOptions(int defaultPort) =>
@@ -23,6 +30,7 @@ public sealed class NodeCommandOptions
         command.Options.Add(_publicHost);
         command.Options.Add(_port);
         command.Options.Add(_seeds);
+        command.Options.Add(_discovery);
     }
 
     public NodeOptions Read(System.CommandLine.ParseResult parse, string role)
@@ -31,6 +39,21 @@ public sealed class NodeCommandOptions
         string? publicHost = parse.GetValue(_publicHost);
         int port = parse.GetValue(_port);
         if (port is < 0 or > 65535) throw new SpecException("--port", "a TCP port from 0 to 65535", port.ToString(), "input");
+        switch (parse.GetValue(_discovery))
+        {
+            case "seed-nodes" or null: break;
+            case "kubernetes":
+                if ((parse.GetValue(_seeds) ?? []).Length > 0)
+                    throw new SpecException("--seed-nodes", "no seed nodes with --discovery kubernetes (the cluster bootstrap finds the pods)", "seed nodes", "input");
+                var (k8s, podIp) = KubernetesBootstrapOptions.FromEnvironment(Environment.GetEnvironmentVariable);
+                return new NodeOptions
+                {
+                    Role = role, Host = host, PublicHost = publicHost ?? podIp, Port = port,
+                    Discovery = DiscoveryMode.Kubernetes, Kubernetes = k8s,
+                };
+            case var other:
+                throw new SpecException("--discovery", "seed-nodes or kubernetes", $"'{other}'", "input");
+        }
         var seeds = (parse.GetValue(_seeds) ?? []).SelectMany(s => s.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)).ToList();
         foreach (var seed in seeds)
             if (!seed.StartsWith($"akka.tcp://{NodeOptions.SystemName}@", StringComparison.Ordinal))

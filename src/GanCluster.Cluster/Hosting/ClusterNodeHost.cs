@@ -51,7 +51,7 @@ public static class ClusterNodeHost
                 .WithClustering(new ClusterOptions
                 {
                     Roles = [node.Role],
-                    SeedNodes = node.SeedNodes.ToArray(),
+                    SeedNodes = node.Discovery == DiscoveryMode.Kubernetes ? [] : node.SeedNodes.ToArray(),
                     // The side with the oldest node (the coordinator, normally) survives a partition; a lone oldest
                     // node (a crashed coordinator) is downed so the trainers carry on (docs/fault-tolerance.md).
                     SplitBrainResolver = new KeepOldestOption { DownIfAlone = true },
@@ -73,6 +73,8 @@ public static class ClusterNodeHost
                     """, HoconAddMode.Prepend)
                 .WithCustomSerializer("gancluster-control", ControlMessageSerializer.MessageTypes.Concat([typeof(IControlMessage)]),
                     system => new ControlMessageSerializer(system));
+            if (node.Discovery == DiscoveryMode.Kubernetes)
+                KubernetesBootstrap.Apply(akka, node); // Akka.Management + cluster bootstrap instead of seed nodes
             if (node.Journal is { } journal)
                 akka.WithSqlPersistence(journal.ConnectionString, journal.Provider, autoInitialize: true);
             actors(akka);

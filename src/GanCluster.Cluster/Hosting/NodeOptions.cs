@@ -24,6 +24,9 @@ public sealed record NodeOptions
 
     public DiscoveryMode Discovery { get; init; } = DiscoveryMode.SeedNodes;
 
+    /// <summary>Cluster bootstrap settings when <see cref="Discovery"/> is <see cref="DiscoveryMode.Kubernetes"/>.</summary>
+    public KubernetesBootstrapOptions? Kubernetes { get; init; }
+
     /// <summary>The coordinator's event journal (null on trainer nodes, which persist nothing).</summary>
     public JournalOptions? Journal { get; init; }
 
@@ -52,6 +55,9 @@ public enum DiscoveryMode
 {
     /// <summary>Static seed nodes (one machine, or hand-made clusters).</summary>
     SeedNodes,
+
+    /// <summary>Akka.Management cluster bootstrap over the Kubernetes API (no seed nodes; see <see cref="KubernetesBootstrapOptions"/>).</summary>
+    Kubernetes,
 }
 
 /// <summary>Failure detector and split-brain-resolver timings.</summary>
