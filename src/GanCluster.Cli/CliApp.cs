@@ -28,6 +28,7 @@ public static class CliApp
         root.Subcommands.Add(StyleCommand.Create());
         root.Subcommands.Add(ClassifierCommand.Create());
         root.Subcommands.Add(EvaluateCommand.Create());
+        root.Subcommands.Add(ReportCommand.Create());
         return root;
     }
 
