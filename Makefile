@@ -16,15 +16,15 @@ build: deps
 	$(DOTNET) build GanCluster.sln -c $(CONFIG) --nologo -v quiet -clp:NoSummary
 
 # Unit and integration tests of every project; ends with "N passed, N failed".
-# Debian's `prometheus` brings promtool and the server the monitoring tests run against.
+# Debian's `prometheus` brings promtool and the server the monitoring tests run against; `chromium` loads the run report headless.
 test: build
-	@build/scripts/deps.sh prometheus
+	@build/scripts/deps.sh prometheus chromium
 	@build/scripts/test-summary.sh $(CONFIG)
 
 # Alert and recording rules of deploy/monitoring/: promtool check rules + the rule unit tests.
 .PHONY: monitoring-check
 monitoring-check:
-	@build/scripts/deps.sh prometheus
+	@build/scripts/deps.sh prometheus chromium
 	cd deploy/monitoring && promtool check rules recording-rules.yaml alert-rules.yaml && promtool test rules rules-tests.yaml
 
 # DCGAN on the embedded MNIST (examples/mnist-dcgan.yaml): recognisable digits in a few minutes on 2 CPU cores.

@@ -206,7 +206,7 @@ public sealed class RunHistory
         }
         catch (JsonException e)
         {
-            throw new SpecException($"{name}:{number}", "a JSON object", $"{Shorten(line)} ({e.Message.Split(" Path:")[0].TrimEnd('.')})", Source);
+            throw new SpecException($"{name}:{number}", "a JSON object", $"{Shorten(line)} ({e.Message.Split(" Path:")[0].Split(" LineNumber:")[0].TrimEnd('.', ' ')})", Source);
         }
         if (doc.RootElement.ValueKind != JsonValueKind.Object)
         {
