@@ -16,10 +16,10 @@ build: deps
 	$(DOTNET) build GanCluster.sln -c $(CONFIG) --nologo -v quiet -clp:NoSummary
 
 # Unit and integration tests of every project; ends with "N passed, N failed".
-# Debian's `prometheus` brings promtool and the server the monitoring tests run against; helm and kubectl (for the
-# Kubernetes manifest tests) are fetched once into build/tools/k8s.
+# Debian's `prometheus` brings promtool and the server the monitoring tests run against; `chromium` loads the run
+# report headless; helm and kubectl (for the Kubernetes manifest tests) are fetched once into build/tools/k8s.
 test: build k8s-tools
-	@build/scripts/deps.sh prometheus
+	@build/scripts/deps.sh prometheus chromium
 	@build/scripts/test-summary.sh $(CONFIG)
 
 # Alert and recording rules of deploy/monitoring/: promtool check rules + the rule unit tests.

@@ -29,6 +29,7 @@ public static class CliApp
         root.Subcommands.Add(ClassifierCommand.Create());
         root.Subcommands.Add(EvaluateCommand.Create());
         root.Subcommands.Add(K8sCommand.Create());
+        root.Subcommands.Add(ReportCommand.Create());
         return root;
     }
 
