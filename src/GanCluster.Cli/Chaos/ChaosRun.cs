@@ -41,6 +41,11 @@ public sealed class ChaosRun(ChaosOptions options)
         {
             long step = await WaitForStepAsync(runDir, action.AtStep, local, cancel);
             if (local.HasExited) break;
+            // One failure at a time: the cluster heals from the previous one first (else a small model can run
+            // through several planned steps in the second the previous victim needs to restart).
+            if (_injections.Count > 0) await WaitForRecoveryAsync(runDir, _injections[^1], local, cancel);
+            if (local.HasExited) break;
+            step = JsonlWriter.LastStep(Path.Combine(runDir, "metrics.jsonl"));
             if (action.DuringCheckpoint) step = await WaitForStepAsync(runDir, NextCheckpointStep(step), local, cancel);
             else await Task.Delay(action.JitterMs, cancel);
             await InjectAsync(action, runDir, step, cancel);
@@ -66,9 +71,22 @@ public sealed class ChaosRun(ChaosOptions options)
         return every <= 0 ? step : (step / every + 1) * every;
     }
 
+    /// <summary>Waits (at most two minutes) until the events show the cluster healed from an injected failure.</summary>
+    static async Task WaitForRecoveryAsync(string runDir, Injection previous, ChildProcess local, CancellationToken cancel)
+    {
+        string kind = previous.Action.Kind == ChaosKind.KillCoordinator ? EventKind.CoordinatorRecovered : EventKind.Recovered;
+        var deadline = DateTimeOffset.UtcNow.AddMinutes(2);
+        while (!local.HasExited && DateTimeOffset.UtcNow < deadline)
+        {
+            if (JsonlWriter.ReadAll(Path.Combine(runDir, "events.jsonl")).Any(e => (string?)e["kind"] == kind && Time(e) > previous.At)) return;
+            await Task.Delay(200, cancel);
+        }
+    }
+
     async Task InjectAsync(ChaosAction action, string runDir, long step, CancellationToken cancel)
     {
-        var processes = ReadProcesses(runDir);
+        // Only processes that are alive now (a victim of the previous failure may still be restarting).
+        var processes = ReadProcesses(runDir).Where(p => PosixSignals.Send(p.Pid, 0)).ToList();
         switch (action.Kind)
         {
             case ChaosKind.KillCoordinator:

@@ -9,11 +9,11 @@ namespace GanCluster.Cli.Local;
 
 /// <summary>
 /// `gancluster local`: a coordinator and N trainer processes on loopback, as Kubernetes would run them, with
-/// their output prefixed ([coord], [t0], ...). A restarted node comes back at its old address with the live nodes
-/// as its seeds: Akka admits the new incarnation only once the failure detector and the split-brain resolver have
-/// removed the dead one, so the cluster never sees two unreachable incarnations of a node at once (with a fresh
-/// port, a slow-starting incarnation could be judged unreachable next to its dead predecessor, and keep-oldest
-/// would then down the healthy side). Like a Kubernetes controller, the launcher restarts a process
+/// their output prefixed ([coord], [t0], ...). A restarted node joins through the live nodes as its seeds. A trainer
+/// comes back on a fresh port, so it rejoins at once; the coordinator comes back at its old address, which Akka admits
+/// only once the failure detector and the split-brain resolver have removed the dead incarnation: the oldest node is
+/// never unreachable twice at once (a slow-starting new coordinator judged unreachable next to its dead
+/// predecessor would make keep-oldest down the healthy trainers). Like a Kubernetes controller, the launcher restarts a process
 /// that dies while the run goes on (a killed trainer comes back as a new member and receives the state from a
 /// live peer; a killed coordinator recovers from its journal). A signal is passed on to every child (each stops
 /// cleanly: the current step finishes and rank 0 checkpoints); whatever has not exited a minute later is killed.
@@ -30,7 +30,7 @@ public sealed class LocalRun(LocalRunOptions options)
     {
         public string Name { get; } = name;
         public string Role { get; } = role;
-        public int Port { get; } = port;
+        public int Port { get; set; } = port;
         public int MetricsPort { get; } = int.Parse(args[args.IndexOf("--metrics-port") + 1]);
         public List<string> Args { get; } = args;
         public ChildProcess? Process { get; set; }
@@ -84,7 +84,15 @@ public sealed class LocalRun(LocalRunOptions options)
             if (ShouldRestart(slot, child.ExitCode))
             {
                 slot.Restarts++;
-                Print("local", $"{slot.Name} exited with code {child.ExitCode}; restarting it (restart {slot.Restarts})");
+                if (slot.Role == "trainer")
+                {
+                    // A fresh address: the new member can join at once, without waiting for the cluster to remove
+                    // its dead predecessor (the oldest node, the coordinator, stays reachable, so keep-oldest only
+                    // ever downs the unreachable trainers).
+                    slot.Port = FreePorts.Next();
+                    slot.Args[slot.Args.IndexOf("--port") + 1] = slot.Port.ToString();
+                }
+                Print("local", $"{slot.Name} exited with code {child.ExitCode}; restarting it on port {slot.Port} (restart {slot.Restarts})");
                 slot.Args[slot.Args.IndexOf("--seed-nodes") + 1] = RejoinSeeds(slot);
                 await Task.Delay(TimeSpan.FromSeconds(1));
                 Start(slot, env);

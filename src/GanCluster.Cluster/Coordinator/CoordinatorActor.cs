@@ -143,8 +143,8 @@ public sealed class CoordinatorActor : ReceivePersistentActor, IWithTimers
                 if (!Register(r)) return;
                 if (_world!.Refs.ContainsKey(r.TrainerId) && r.LastEpoch == _world.Epoch)
                     BeginRecovery($"trainer {r.TrainerId} left world {_world.Epoch}", []); // it is outside the world: the world is broken
-                else if (_world.Members.Count > 0 && _world.Members.Count < _spec.Cluster.Workers)
-                    BeginRecovery($"trainer {r.TrainerId} can join (world {_world.Members.Count} of {_spec.Cluster.Workers})", []);
+                else if (_world.Refs.Values.All(a => a != null) && _world.Refs.Count < _spec.Cluster.Workers)
+                    BeginRecovery($"trainer {r.TrainerId} can join (world {_world.Refs.Count} of {_spec.Cluster.Workers})", []);
             });
             Command<TrainerProgress>(OnProgress);
             Command<TrainerFinished>(OnFinished);
@@ -351,19 +351,7 @@ public sealed class CoordinatorActor : ReceivePersistentActor, IWithTimers
     void OnProgress(TrainerProgress p)
     {
         if (_world == null || p.Epoch != _world.Epoch) return;
-        if (_world.Refs.ContainsKey(p.TrainerId) && _world.Refs[p.TrainerId] == null && !Sender.IsNobody())
-        {
-            // A restarted coordinator re-learns the members from their reports.
-            _world.Refs[p.TrainerId] = Sender;
-            _registered[p.TrainerId] = new Registration(p.TrainerId, Sender,
-                new RegisterTrainer(ControlProtocol.Version, p.TrainerId, "", "", 0, _specHash, _settings.SoftwareVersion), _registrationCounter++, false);
-            Context.Watch(Sender);
-            if (_world.Members.Count == 0 && _world.Refs.Values.All(r => r != null))
-            {
-                Timers.Cancel("reconnect");
-                Note($"all {_world.Refs.Count} member(s) of world {_world.Epoch} reconnected; training continues");
-            }
-        }
+        Relearn(p.TrainerId);
         if (_healing != null && _world.Epoch > _healing.AbortedEpoch && !p.IsHeartbeat)
         {
             double seconds = _healing.Clock.Elapsed.TotalSeconds;
@@ -380,9 +368,29 @@ public sealed class CoordinatorActor : ReceivePersistentActor, IWithTimers
             Note($"step {p.Step}/{p.TotalSteps} | world {_world.Refs.Count} (epoch {p.Epoch}) | {p.ImagesPerSecond:F0} img/s | Loss_D {p.LossD:F4} Loss_G {p.LossG:F4}");
     }
 
+    /// <summary>A restarted coordinator re-learns the members of the running world from their reports.</summary>
+    void Relearn(string trainerId)
+    {
+        if (_world == null || !_world.Refs.TryGetValue(trainerId, out var known) || known != null || Sender.IsNobody()) return;
+        _world.Refs[trainerId] = Sender;
+        _registered[trainerId] = new Registration(trainerId, Sender,
+            new RegisterTrainer(ControlProtocol.Version, trainerId, "", "", 0, _specHash, _settings.SoftwareVersion), _registrationCounter++, false);
+        Context.Watch(Sender);
+        if (_world.Members.Count == 0 && _world.Refs.Values.All(r => r != null))
+        {
+            Timers.Cancel("reconnect");
+            Note($"all {_world.Refs.Count} member(s) of world {_world.Epoch} reconnected; training continues");
+            // Trainers that registered while the members reconnected were held back: grow the world now.
+            var standby = _registered.Values.Where(r => r.Available && !_world.Refs.ContainsKey(r.TrainerId)).Select(r => r.TrainerId).FirstOrDefault();
+            if (standby != null && _world.Refs.Count < _spec.Cluster.Workers && _ledger is { Ended: false })
+                BeginRecovery($"trainer {standby} can join (world {_world.Refs.Count} of {_spec.Cluster.Workers})", []);
+        }
+    }
+
     void OnFinished(TrainerFinished f)
     {
         if (!IsCurrent(f.Epoch)) return;
+        Relearn(f.TrainerId); // trainers repeat their report until the run ends: it may have reached a dead coordinator
         _finishedHashes[f.TrainerId] = f.ReplicaHash;
         if (_finishedHashes.Count < _world!.Refs.Count) return;
         bool identical = _finishedHashes.Values.Distinct().Count() == 1;

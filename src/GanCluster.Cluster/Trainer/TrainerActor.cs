@@ -35,6 +35,7 @@ public sealed class TrainerActor : ReceiveActor, IWithTimers
     long _lastEpoch;
     int _rank;
     long _latestStep = -1; // written by the loop thread, read by the heartbeat
+    TrainerFinished? _finished; // this world's end report, repeated with every heartbeat (a coordinator may die meanwhile)
     int _restarts;
     (long Step, string? Hash) _held = (-1, null);
 
@@ -81,6 +82,7 @@ public sealed class TrainerActor : ReceiveActor, IWithTimers
         // Every few seconds, whatever the step time: how a restarted coordinator finds the members of a running world.
         Receive<Heartbeat>(_ =>
         {
+            if (_finished is { } done) { _settings.Coordinator.Tell(done); return; } // until the coordinator ends the run
             long step = Interlocked.Read(ref _latestStep);
             if (step >= 0)
                 _settings.Coordinator.Tell(new TrainerProgress(ControlProtocol.Version, _settings.TrainerId, _epoch, _rank, step, 0, 0,
@@ -99,7 +101,10 @@ public sealed class TrainerActor : ReceiveActor, IWithTimers
             if (e.Epoch != _epoch) return;
             _held = (e.Step, e.Hash);
             if (e.Finished)
-                _settings.Coordinator.Tell(new TrainerFinished(ControlProtocol.Version, _settings.TrainerId, e.Epoch, e.Step, e.Hash));
+            {
+                _finished = new TrainerFinished(ControlProtocol.Version, _settings.TrainerId, e.Epoch, e.Step, e.Hash);
+                _settings.Coordinator.Tell(_finished);
+            }
             else LeaveWorld(TimeSpan.Zero); // stopped on request before the end
         });
         Receive<LoopFailed>(f =>
@@ -164,6 +169,7 @@ public sealed class TrainerActor : ReceiveActor, IWithTimers
         if (me == null) return; // not part of this world: stay a standby
         Timers.Cancel("register");
         AbortLoop();
+        _finished = null;
         _epoch = _lastEpoch = world.Epoch;
         _rank = me.Rank;
         _settings.Metrics?.SetRank(me.Rank);
