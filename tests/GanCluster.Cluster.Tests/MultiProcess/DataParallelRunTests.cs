@@ -89,4 +89,50 @@ public class DataParallelRunTests
         Assert.Equal(Hash(first), Hash(second));
         Assert.Equal(Metrics(first).Select(m => (double)m["loss_d"]!), Metrics(second).Select(m => (double)m["loss_d"]!));
     }
+    [Fact]
+    public void A_learning_rate_change_in_a_two_worker_run_takes_effect_at_its_stamped_step_on_both_replicas()
+    {
+        // plateau on loss_d in mode min with threshold 1: "improved" would need loss_d < 0, which BCE never gives,
+        // so after the first step (the baseline) every 4 observed steps cut both rates in half: the first cut is
+        // decided after step 5 and takes effect at step 6, then 10, 14, ... until min_lr.
+        File.WriteAllText(Path.Combine(_dir, "policy.yaml"), """
+            policy:
+              - { kind: plateau, metric: loss_d, mode: min, threshold: 1.0, factor: 0.5, patience: 4, smoothing: 0, min_lr: 1.0e-5 }
+            """);
+        string run = LocalRun(2, "run", "--config", Path.Combine(_dir, "policy.yaml"));
+        var events = Events(run);
+        var metrics = Metrics(run);
+        Assert.Equal(Enumerable.Range(1, Steps).Select(s => (long)s), metrics.Select(m => (long)m["step"]!));
+
+        var changes = events.Where(e => (string)e["kind"]! == EventKind.LrChanged).ToList();
+        Assert.NotEmpty(changes);
+        // One event per decision and network (written once, not once per rank).
+        var keys = changes.Select(e => ((long)e["step"]!, (string)e["details"]!["network"]!)).ToList();
+        Assert.Equal(keys.Distinct().Count(), keys.Count);
+        Assert.Equal(6L, changes.Min(e => (long)e["step"]!));
+        Assert.Equal([6L, 10, 14, 18, 22], changes.Select(e => (long)e["step"]!).Distinct().Order());
+
+        // Replaying the events over the first row's rates predicts every row: the new rate appears exactly at the
+        // stamped step (the old one up to the step before), on the row rank 0 wrote for the whole world.
+        var lr = new Dictionary<string, double> { ["g"] = (double)metrics[0]["lr_g"]!, ["d"] = (double)metrics[0]["lr_d"]! };
+        foreach (var row in metrics)
+        {
+            long step = (long)row["step"]!;
+            foreach (var change in changes.Where(e => (long)e["step"]! == step))
+            {
+                string network = (string)change["details"]!["network"]!;
+                Assert.Equal((double)change["details"]!["old"]!, lr[network]);
+                Assert.Equal("plateau", (string)change["details"]!["source"]!);
+                lr[network] = (double)change["details"]!["new"]!;
+            }
+            Assert.Equal(lr["g"], (double)row["lr_g"]!);
+            Assert.Equal(lr["d"], (double)row["lr_d"]!);
+        }
+        Assert.True(lr["g"] < (double)metrics[0]["lr_g"]! && lr["d"] < (double)metrics[0]["lr_d"]!);
+
+        // Both replicas applied every change at the same step: hashes agreed on the check steps and at the end.
+        Assert.All(metrics.Where(m => (long)m["step"]! % HashEvery == 0), m => Assert.True((bool)m["replica_hash_ok"]!));
+        var complete = Assert.Single(events, e => (string)e["kind"]! == EventKind.RunComplete);
+        Assert.True((bool)complete["details"]!["replicas_identical"]!, complete.ToJsonString());
+    }
 }
