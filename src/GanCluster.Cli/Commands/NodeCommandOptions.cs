@@ -19,6 +19,16 @@ public sealed class NodeCommandOptions
     };
     readonly Option<string[]> _seeds = new("--seed-nodes") { Description = "seed node addresses, e.g. akka.tcp://gancluster@127.0.0.1:4053 (repeatable or comma-separated)", Arity = ArgumentArity.ZeroOrMore };
 
+    readonly Option<string?> _tlsCertificate = new("--tls-certificate")
+    {
+        Description = "TLS on Akka remoting: a PKCS#12 (.pfx/.p12) cluster certificate that every node presents and accepts (docs/security.md)",
+    };
+    readonly Option<string> _tlsPasswordEnv = new("--tls-password-env")
+    {
+        Description = "environment variable holding the --tls-certificate password (unset or empty: no password)",
+        DefaultValueFactory = _ => "GANCLUSTER_TLS_PASSWORD",
+    };
+
     NodeCommandOptions(int defaultPort) =>
         _port = new Option<int>("--port") { Description = "Akka remoting port (0: any free port)", DefaultValueFactory = _ => defaultPort };
 
@@ -31,9 +41,20 @@ public sealed class NodeCommandOptions
         command.Options.Add(_port);
         command.Options.Add(_seeds);
         command.Options.Add(_discovery);
+        command.Options.Add(_tlsCertificate);
+        command.Options.Add(_tlsPasswordEnv);
     }
 
-    public NodeOptions Read(System.CommandLine.ParseResult parse, string role)
+    public NodeOptions Read(System.CommandLine.ParseResult parse, string role) => ReadNode(parse, role) with { Tls = ReadTls(parse) };
+
+    RemotingTls? ReadTls(System.CommandLine.ParseResult parse)
+    {
+        if (parse.GetValue(_tlsCertificate) is not { Length: > 0 } path) return null;
+        string variable = parse.GetValue(_tlsPasswordEnv) ?? "GANCLUSTER_TLS_PASSWORD";
+        return RemotingTls.Load(path, Environment.GetEnvironmentVariable(variable) is { Length: > 0 } password ? password : null);
+    }
+
+    NodeOptions ReadNode(System.CommandLine.ParseResult parse, string role)
     {
         string host = parse.GetValue(_host) ?? "127.0.0.1";
         string? publicHost = parse.GetValue(_publicHost);
@@ -56,7 +77,8 @@ public sealed class NodeCommandOptions
         }
         var seeds = (parse.GetValue(_seeds) ?? []).SelectMany(s => s.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)).ToList();
         foreach (var seed in seeds)
-            if (!seed.StartsWith($"akka.tcp://{NodeOptions.SystemName}@", StringComparison.Ordinal))
+            if (!seed.StartsWith($"akka.tcp://{NodeOptions.SystemName}@", StringComparison.Ordinal) &&
+                !seed.StartsWith($"akka.ssl.tcp://{NodeOptions.SystemName}@", StringComparison.Ordinal))
                 throw new SpecException("--seed-nodes", $"addresses like akka.tcp://{NodeOptions.SystemName}@host:port", $"'{seed}'", "input");
         if (seeds.Count == 0)
         {

@@ -42,16 +42,11 @@ public static class ClusterNodeHost
                         .ExcludeSourceContaining("endpointWriter")
                         .ExcludeMessageContaining("Disassociated");
                 })
-                .WithRemoting(new RemoteOptions
-                {
-                    HostName = node.Host,
-                    PublicHostName = node.PublicHost ?? node.Host,
-                    Port = node.Port,
-                })
+                .WithRemoting(Remoting(node))
                 .WithClustering(new ClusterOptions
                 {
                     Roles = [node.Role],
-                    SeedNodes = node.Discovery == DiscoveryMode.Kubernetes ? [] : node.SeedNodes.ToArray(),
+                    SeedNodes = node.Discovery == DiscoveryMode.Kubernetes ? [] : node.SeedNodes.Select(a => NodeOptions.ForTransport(a, node.Tls != null)).ToArray(),
                     // The side with the oldest node (the coordinator, normally) survives a partition; a lone oldest
                     // node (a crashed coordinator) is downed so the trainers carry on (docs/fault-tolerance.md).
                     SplitBrainResolver = new KeepOldestOption { DownIfAlone = true },
@@ -80,6 +75,24 @@ public static class ClusterNodeHost
             actors(akka);
         });
         return builder.Build();
+    }
+
+    static RemoteOptions Remoting(NodeOptions node)
+    {
+        var remote = new RemoteOptions { HostName = node.Host, PublicHostName = node.PublicHost ?? node.Host, Port = node.Port };
+        if (node.Tls is { } tls)
+        {
+            remote.EnableSsl = true;
+            remote.Ssl = new SslOptions
+            {
+                X509Certificate = tls.Certificate,
+                SuppressValidation = false,
+                RequireMutualAuthentication = true,
+                // Only peers presenting the cluster certificate itself (a self-signed one is in no trust store).
+                CustomValidator = Akka.Remote.Transport.DotNetty.CertificateValidation.PinnedCertificate(tls.Certificate.Thumbprint),
+            };
+        }
+        return remote;
     }
 
     /// <summary>Exit code of a node whose actor system ended without being asked (downed by the split-brain resolver).</summary>

@@ -33,7 +33,22 @@ public sealed record NodeOptions
     /// <summary>Failure detection and downing, tuned for seconds rather than Akka's 45 s defaults (docs/fault-tolerance.md).</summary>
     public FailureTiming Timing { get; init; } = FailureTiming.Default;
 
+    /// <summary>TLS on Akka remoting with a cluster certificate (null: plaintext, the default). docs/security.md.</summary>
+    public RemotingTls? Tls { get; init; }
+
     public static string Address(string host, int port) => $"akka.tcp://{SystemName}@{host}:{port}";
+
+    /// <summary>
+    /// A seed address in the scheme this node's transport speaks: Akka.NET names the TLS transport akka.ssl.tcp, so a
+    /// seed given as akka.tcp://... (as `local` and the docs write them) is rewritten for a TLS node, and vice versa.
+    /// </summary>
+    public static string ForTransport(string address, bool tls)
+    {
+        const string plain = "akka.tcp://", secure = "akka.ssl.tcp://";
+        if (tls && address.StartsWith(plain, StringComparison.Ordinal)) return secure + address[plain.Length..];
+        if (!tls && address.StartsWith(secure, StringComparison.Ordinal)) return plain + address[secure.Length..];
+        return address;
+    }
 }
 
 /// <summary>Where the coordinator's journal lives: a SQLite file (single machine) or PostgreSQL (Kubernetes).</summary>
