@@ -73,7 +73,7 @@ public static class TrainerCommand
                 return ClusterNodeHost.RunAsync(host, lifetime, signal.Token, onSignal: () =>
                 {
                     foreach (var t in trainers) t.Tell(new StopTraining(ControlProtocol.Version, "signal", Failed: false));
-                }).GetAwaiter().GetResult();
+                }, CoordinatorWatchdog.DefaultLimit).GetAwaiter().GetResult();
             }
             finally
             {

@@ -119,15 +119,18 @@ public sealed class LocalRun(LocalRunOptions options)
     }
 
     /// <summary>
-    /// Seeds for a restarted node: the current addresses of the other live nodes, never itself, so it joins the
-    /// running cluster (Akka only lets a node form a new cluster when it is the first seed), even when every
-    /// first-generation node has since been replaced at another port.
+    /// Seeds for a restarted node. A trainer: the coordinator's address (fixed for the whole run) and the other live
+    /// nodes, never itself, so it joins the running cluster and never forms one of its own. The coordinator: itself
+    /// first, then the live trainers; if none of them answers within the seed-node timeout (they are all being
+    /// restarted too), it starts a new cluster, which the restarted trainers then join through its address.
     /// </summary>
     private string RejoinSeeds(Slot restarted)
     {
-        var others = _slots.Values.Where(s => s != restarted && s.Process is { HasExited: false }).Select(s => s.Port).ToList();
-        if (others.Count == 0) others.Add(restarted.Port);
-        return string.Join(",", others.Select(p => NodeOptions.Address("127.0.0.1", p)));
+        var live = _slots.Values.Where(s => s != restarted && s.Process is { HasExited: false }).Select(s => s.Port);
+        var seeds = restarted.Role == "trainer"
+            ? _slots.Values.Where(s => s.Role != "trainer").Select(s => s.Port).Concat(live).Distinct()
+            : new[] { restarted.Port }.Concat(live);
+        return string.Join(",", seeds.Select(p => NodeOptions.Address("127.0.0.1", p)));
     }
 
     /// <summary>

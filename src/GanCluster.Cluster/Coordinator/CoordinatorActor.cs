@@ -72,6 +72,13 @@ public sealed class CoordinatorActor : ReceivePersistentActor, IWithTimers
     {
         try
         {
+            if (_ledger.Ended && !_settings.Resume)
+            {
+                // The journal says this run is over: a coordinator restarted after the end has nothing to do.
+                Note($"the run already ended at step {_ledger.CommittedStep} (journal {JournalId}); nothing to do");
+                _settings.Finished(0);
+                return;
+            }
             bool reconnect = _ledger.InFlight && !_settings.Resume;
             OpenRun(reconnect);
             Akka.Cluster.Cluster.Get(Context.System).Subscribe(Self, ClusterEvent.SubscriptionInitialStateMode.InitialStateAsEvents,
@@ -292,7 +299,7 @@ public sealed class CoordinatorActor : ReceivePersistentActor, IWithTimers
         foreach (var (id, actor) in _world.Refs)
         {
             if (_registered.TryGetValue(id, out var r)) _registered[id] = r with { Available = false }; // until it re-registers
-            (actor ?? _registered.GetValueOrDefault(id)?.Ref)?.Tell(new AbortWorld(ControlProtocol.Version, _world.Epoch, reason));
+            (actor ?? _registered.GetValueOrDefault(id)?.Ref)?.Tell(new AbortWorld(ControlProtocol.Version, _world.Epoch, reason, Fenced: suspects.Contains(id)));
         }
         var previous = _world.Members.Count > 0 ? _world.Members
             : _world.Refs.Keys.Select((id, i) => new WorldMember(i, id, "", 0)).ToList();

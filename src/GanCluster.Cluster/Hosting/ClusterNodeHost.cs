@@ -58,9 +58,12 @@ public static class ClusterNodeHost
                 })
                 .AddHocon($$"""
                     akka.cluster.split-brain-resolver.stable-after = {{(int)node.Timing.StableAfter.TotalMilliseconds}}ms
+                    # A trainer waking from a pause sees every other node unreachable for a moment; "unstable" must not
+                    # mean "down everyone" (the default), which turned one gray failure into a whole-cluster restart.
+                    akka.cluster.split-brain-resolver.down-all-when-unstable = off
                     akka.cluster.down-removal-margin = {{(int)node.Timing.StableAfter.TotalMilliseconds}}ms
                     akka.cluster.singleton-proxy.log-singleton-identification-failure = off
-                    akka.cluster.seed-node-timeout = 2s
+                    akka.cluster.seed-node-timeout = 5s
                     akka.remote.log-remote-lifecycle-events = off
                     akka.remote.retry-gate-closed-for = 1s
                     akka.coordinated-shutdown.exit-clr = off
@@ -99,19 +102,29 @@ public static class ClusterNodeHost
     public const int RemovedFromClusterExitCode = 3;
 
     /// <summary>Runs a node until its lifetime reports an exit code, or a signal asks it to stop.</summary>
-    public static async Task<int> RunAsync(IHost host, NodeLifetime lifetime, CancellationToken signal, Action onSignal)
+    /// <param name="coordinatorWatchdog">trainer nodes: leave (exit 3) after this long in a cluster without a coordinator.</param>
+    public static async Task<int> RunAsync(IHost host, NodeLifetime lifetime, CancellationToken signal, Action onSignal,
+        TimeSpan? coordinatorWatchdog = null)
     {
         await host.StartAsync();
         var system = host.Services.GetRequiredService<ActorSystem>();
         var stop = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         using var registration = signal.Register(() => stop.TrySetResult());
-        var first = await Task.WhenAny(lifetime.ExitCode, stop.Task, system.WhenTerminated);
+        using var watchdogStop = new CancellationTokenSource();
+        var orphaned = coordinatorWatchdog is { } limit
+            ? CoordinatorWatchdog.WaitForLossAsync(system, limit, watchdogStop.Token)
+            : Task.Delay(Timeout.Infinite, watchdogStop.Token);
+        var first = await Task.WhenAny(lifetime.ExitCode, stop.Task, system.WhenTerminated, orphaned);
+        watchdogStop.Cancel();
         int code;
-        if (first == system.WhenTerminated)
+        if (first == system.WhenTerminated || first == orphaned)
         {
-            // This node was removed from the cluster (e.g. it was paused past the failure detector and downed).
-            // It cannot rejoin with the same actor system: exit, and let the supervisor start a new member.
-            Console.Error.WriteLine("this node was removed from the cluster; exiting so that it can rejoin as a new member");
+            // This node was removed from the cluster (e.g. it was paused past the failure detector and downed), or
+            // its cluster has had no coordinator for too long. It cannot rejoin with the same actor system: exit,
+            // and let the supervisor start a new member.
+            Console.Error.WriteLine(first == orphaned
+                ? $"no coordinator in this cluster for {coordinatorWatchdog!.Value.TotalSeconds:F0} s; exiting so that a new member can rejoin"
+                : "this node was removed from the cluster; exiting so that it can rejoin as a new member");
             await host.StopAsync();
             return RemovedFromClusterExitCode;
         }

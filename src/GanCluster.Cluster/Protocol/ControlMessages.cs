@@ -70,7 +70,11 @@ public sealed record WorldFormed(
 /// Abandon world <paramref name="Epoch"/> now: abort the collective in flight (the step is undone), fence the
 /// epoch, and re-register with the state held.
 /// </summary>
-public sealed record AbortWorld(int Version, long Epoch, string Reason) : IControlMessage;
+/// <remarks>
+/// <c>Fenced</c>: the coordinator counted the receiver as lost (unreachable: paused or partitioned) and fenced it out;
+/// a receiver that is alive after all leaves the cluster and comes back as a new member (gray failure).
+/// </remarks>
+public sealed record AbortWorld(int Version, long Epoch, string Reason, bool Fenced = false) : IControlMessage;
 
 /// <summary>A trainer leaves the run for good (its loop failed more often than cluster.max_restarts allows).</summary>
 public sealed record TrainerLeaving(int Version, string TrainerId, string Reason) : IControlMessage;

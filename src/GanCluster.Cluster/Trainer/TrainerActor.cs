@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Text.Json.Nodes;
 using Akka.Actor;
 using Akka.Event;
+using GanCluster.Cluster.Hosting;
 using GanCluster.Cluster.Protocol;
 using GanCluster.Core.Diagnostics;
 using GanCluster.Core.Runs;
@@ -93,6 +94,18 @@ public sealed class TrainerActor : ReceiveActor, IWithTimers
         Receive<AbortWorld>(a =>
         {
             if (a.Epoch != _epoch) return;
+            if (a.Fenced)
+            {
+                // The cluster gave this trainer up (it was paused or cut off) and moved on without it: its state is
+                // stale and its membership suspect. Leave, and let the supervisor start a new member, which gets
+                // the state from a live peer.
+                Note($"fenced out of world {a.Epoch} ({a.Reason}); leaving to rejoin as a new member");
+                _abort?.Cancel();
+                Timers.Cancel("heartbeat");
+                Become(Stopped);
+                _settings.Stopped(ClusterNodeHost.RemovedFromClusterExitCode);
+                return;
+            }
             Note($"world {a.Epoch} aborted: {a.Reason}");
             _abort?.Cancel(); // the loop undoes the step in flight and ends with LoopFailed(World)
         });
