@@ -43,9 +43,19 @@ k8s-base: build
 	rm -rf k8s/base
 	./gancluster k8s render --config examples/mnist-dcgan.yaml --workers 4 --image gancluster:0.1.0-cuda --out k8s/base
 
-# DCGAN on the embedded MNIST (examples/mnist-dcgan.yaml): recognisable digits in a few minutes on 2 CPU cores.
+# DCGAN on the embedded MNIST (examples/mnist-dcgan.yaml), data-parallel over 2 trainer processes on loopback
+# (`gancluster local`: a coordinator and 2 trainers): recognisable digits in a few minutes on 2 CPU cores.
 run: build
-	./gancluster train --config examples/mnist-dcgan.yaml
+	./gancluster local --workers 2 --config examples/mnist-dcgan.yaml --set threads=1
+
+# Fault injection on real processes (docs/fault-tolerance.md): 3 trainers, 2 trainer kills (one during a checkpoint
+# write), 1 SIGSTOP/SIGCONT pause, 1 coordinator kill; checks every step once, identical replicas, every failure
+# recovered, and prints recovery p50/max. A few minutes on 2 cores. The short version runs in `make test`.
+.PHONY: chaos
+chaos: build
+	./gancluster chaos --workers 3 --kills 2 --pauses 1 --coordinator-kills 1 --out runs/chaos-$$(date +%Y%m%d-%H%M%S) \
+		--set steps=3000 --set batch_size=32 --set model.ngf=16 --set model.ndf=16 --set checkpoint.every=100 \
+		--set sample_every=0 --set log_every=500 --set threads=1
 
 # The trainer's step vs a bare TorchSharp loop of the same model, and RSS after 50 vs 500 steps.
 bench-step: build
