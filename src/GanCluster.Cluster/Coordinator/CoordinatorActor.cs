@@ -177,6 +177,13 @@ public sealed class CoordinatorActor : ReceivePersistentActor, IWithTimers
         });
     }
 
+    /// <summary>Every member of the aborted world has re-registered or is suspected dead: no need to wait out the window.</summary>
+    void FormNextWorldIfAllReported()
+    {
+        if (_healing != null && _healing.Previous.All(m => _suspects.Contains(m.TrainerId) || IsAvailable(m.TrainerId)))
+            FormNextWorld();
+    }
+
     // ---- Recovering: the world was aborted; survivors re-register with their state, then the next world forms.
     void BecomeRecovering()
     {
@@ -185,11 +192,23 @@ public sealed class CoordinatorActor : ReceivePersistentActor, IWithTimers
             Command<RegisterTrainer>(r =>
             {
                 if (!Register(r)) return;
-                if (_healing != null && _healing.Previous.All(m => _suspects.Contains(m.TrainerId) || IsAvailable(m.TrainerId)))
-                    FormNextWorld(); // every survivor has reported: no need to wait out the window
+                FormNextWorldIfAllReported();
             });
             Command<WindowClosed>(w => { if (_healing?.AbortedEpoch == w.AbortedEpoch) FormNextWorld(); });
-            Command<TrainerFailed>(_ => { });
+            Command<TrainerFailed>(f =>
+            {
+                // Every survivor's data plane names the peer it lost. The first report already made a suspect; the
+                // others add theirs (a dead rank has two ring neighbours, and the first to speak may have seen the
+                // abort cascade rather than the death), unless that rank has re-registered since: it is alive.
+                if (_healing == null || f.Epoch != _healing.AbortedEpoch || f.SuspectRank is not int rank) return;
+                string? suspect = _healing.Previous.FirstOrDefault(m => m.Rank == rank)?.TrainerId;
+                if (suspect == null || IsAvailable(suspect)) return;
+                _suspects.Add(suspect);
+                // Everyone else has reported: shorten the window to half a second, time enough for a wrongly
+                // suspected (alive, just slower) member to register and be part of the next world after all.
+                if (_healing.Previous.All(m => _suspects.Contains(m.TrainerId) || IsAvailable(m.TrainerId)))
+                    Timers.StartSingleTimer("window", new WindowClosed(_healing.AbortedEpoch), TimeSpan.FromMilliseconds(500));
+            });
             Command<TrainerProgress>(_ => { });
             CommonHandlers();
         });
