@@ -26,7 +26,7 @@ public sealed class DcganDiscriminator : Module<Tensor, Tensor>, IFeatureDiscrim
         {
             long next = DcganShapes.Width(spec.Ndf, i);
             layers.Add(($"conv{i}", Conv2d(width, next, 4, 2, 1, bias: false)));
-            if (spec.Norm == NormKind.Batch) layers.Add(($"bn{i}", BatchNorm2d(next)));
+            if (spec.Norm == NormKind.Batch) layers.Add(($"bn{i}", new SafeBatchNorm2d(next)));
             layers.Add(($"lrelu{i}", new SafeLeakyReLU(0.2)));
             width = next;
         }

@@ -40,7 +40,7 @@ public sealed class DcganGenerator : Module<Tensor, Tensor>
 
     static void AddNormAndActivation(List<(string, Module<Tensor, Tensor>)> layers, int i, long width, NormKind norm)
     {
-        if (norm == NormKind.Batch) layers.Add(($"bn{i}", BatchNorm2d(width)));
+        if (norm == NormKind.Batch) layers.Add(($"bn{i}", new SafeBatchNorm2d(width)));
         layers.Add(($"relu{i}", ReLU()));
     }
 

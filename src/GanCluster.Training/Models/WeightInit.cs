@@ -25,7 +25,7 @@ public static class WeightInit
                         else nn.init.zeros_(p);
                     }
                     break;
-                case BatchNorm2d:
+                case SafeBatchNorm2d or BatchNorm2d:
                     foreach (var (name, p) in m.named_parameters(recurse: false))
                     {
                         if (name == "weight") p.normal_(1.0, 0.02, generator);
