@@ -6,9 +6,11 @@ using Akka.Event;
 using Akka.Persistence;
 using GanCluster.Cluster.Protocol;
 using GanCluster.Core.Checkpoints;
+using GanCluster.Core.Collapse;
 using GanCluster.Core.Runs;
 using GanCluster.Core.Spec;
 using GanCluster.Training.Checkpointing;
+using GanCluster.Training.Collapse;
 
 namespace GanCluster.Cluster.Coordinator;
 
@@ -37,6 +39,9 @@ public sealed class CoordinatorActor : ReceivePersistentActor, IWithTimers
     World? _world;
     int _registrationCounter;
     Healing? _healing;
+    CollapseResponder? _collapse; // collapse.response: the run's response; its state survives restarts (journal, events)
+    (CollapseAction.RollBack Action, CollapseFlagState Flag)? _rollback; // decided; carried out when the next world forms
+    bool _collapseStopped;
 
     /// <summary>A trainer known to the coordinator; <see cref="Available"/> when it is outside any world and alive.</summary>
     sealed record Registration(string TrainerId, IActorRef Ref, RegisterTrainer Message, int Order, bool Available);
@@ -81,6 +86,7 @@ public sealed class CoordinatorActor : ReceivePersistentActor, IWithTimers
             }
             bool reconnect = _ledger.InFlight && !_settings.Resume;
             OpenRun(reconnect);
+            if (_spec.Collapse is { Enabled: true, Response.Enabled: true }) _collapse = CreateCollapseResponder();
             Akka.Cluster.Cluster.Get(Context.System).Subscribe(Self, ClusterEvent.SubscriptionInitialStateMode.InitialStateAsEvents,
                 typeof(ClusterEvent.UnreachableMember));
             if (reconnect)
@@ -155,6 +161,7 @@ public sealed class CoordinatorActor : ReceivePersistentActor, IWithTimers
             });
             Command<TrainerProgress>(OnProgress);
             Command<TrainerFinished>(OnFinished);
+            Command<CollapseReport>(OnCollapseReport);
             Command<TrainerFailed>(f =>
             {
                 if (!IsCurrent(f.Epoch)) return;
@@ -219,7 +226,13 @@ public sealed class CoordinatorActor : ReceivePersistentActor, IWithTimers
         Become(() =>
         {
             Command<RegisterTrainer>(_ => Sender.Tell(new StopTraining(ControlProtocol.Version, "the run is over", false)));
-            Command<RunEventReport>(WriteReported);
+            Command<RunEventReport>(e =>
+            {
+                // The collapse response ended the run with collapse_stopped: the trainers' stop is part of it.
+                if (_collapseStopped && e.Kind == EventKind.RunInterrupted) return;
+                WriteReported(e);
+            });
+            Command<CollapseReport>(r => Sender.Tell(new CollapseDecision(ControlProtocol.Version, r.Epoch, r.Step, CollapseDecision.Continue)));
             CommandAny(_ => { });
         });
     }
@@ -227,6 +240,7 @@ public sealed class CoordinatorActor : ReceivePersistentActor, IWithTimers
     void CommonHandlers()
     {
         Command<RunEventReport>(WriteReported);
+        Command<CollapseReport>(r => Sender.Tell(new CollapseDecision(ControlProtocol.Version, r.Epoch, r.Step, CollapseDecision.Continue)));
         Command<TrainerLeaving>(l =>
         {
             Write(-1, EventKind.TrainerLeft, new JsonObject { ["trainer"] = l.TrainerId, ["reason"] = l.Reason });
@@ -336,7 +350,9 @@ public sealed class CoordinatorActor : ReceivePersistentActor, IWithTimers
                 previousRanks.GetValueOrDefault(r.TrainerId, -1), r.Order))
             .ToList();
         int minimum = _ledger.Epoch == 0 ? _spec.Cluster.Workers : _spec.Cluster.MinWorkers;
-        var plan = WorldPlanner.Plan(candidates, _spec.Cluster.Workers, minimum, NewestCheckpoint(verbose: false));
+        var rollback = _rollback;
+        var rollbackTo = rollback is { } rb ? new CheckpointRef(rb.Action.ToStep, _layout.CheckpointDir(rb.Action.ToStep)) : null;
+        var plan = WorldPlanner.Plan(candidates, _spec.Cluster.Workers, minimum, NewestCheckpoint(verbose: false), rollbackTo);
         if (plan == null)
         {
             Note($"{candidates.Count} trainer(s) available, {minimum} needed: waiting for replacements");
@@ -347,16 +363,29 @@ public sealed class CoordinatorActor : ReceivePersistentActor, IWithTimers
         }
         // Epochs only grow, also across a lost journal: the fence file remembers the newest one.
         long epoch = Math.Max(_ledger.Epoch, WorldFence.Read(_layout.Root)) + 1;
+        // A collapse rollback: before anyone trains from the checkpoint (rank 0 drops metrics rows past its start
+        // step when it opens the log), move what the abandoned steps wrote to rollbacks/N/ and drop newer checkpoints.
+        JsonObject? rollbackDetails = null;
+        if (rollback is { } back)
+        {
+            var dropped = new CheckpointStore(_layout.CheckpointsDir, _spec.Checkpoint.Keep).DropAfter(back.Action.ToStep);
+            using (var metrics = new JsonlWriter(_layout.MetricsFile))
+                rollbackDetails = CollapseResponse.Archive(back.Action, back.Flag, _collapse!.State, dropped, _layout, metrics, _events!);
+            _rollback = null;
+        }
+        string? collapseState = _collapse?.State.ToJson().ToJsonString();
         var message = new WorldFormed(ControlProtocol.Version, epoch, plan.Members, plan.StartStep, plan.ResumeCheckpoint,
-            plan.SourceRank, plan.SourceHash, plan.NeedState);
+            plan.SourceRank, plan.SourceHash, plan.NeedState, collapseState);
         var refs = plan.Members.ToDictionary(m => m.TrainerId, m => (IActorRef?)_registered[m.TrainerId].Ref);
-        Persist(new EpochStarted(ControlProtocol.Version, epoch, plan.StartStep, plan.Members.Select(m => m.TrainerId).ToList()), e =>
+        Persist(new EpochStarted(ControlProtocol.Version, epoch, plan.StartStep, plan.Members.Select(m => m.TrainerId).ToList(),
+            Rollback: rollbackDetails != null, CollapseStateJson: collapseState), e =>
         {
             _ledger = _ledger.Apply(e);
             WorldFence.Raise(_layout.Root, epoch);
             foreach (var m in plan.Members) _registered[m.TrainerId] = _registered[m.TrainerId] with { Available = false };
             foreach (var r in refs.Values) r!.Tell(message);
             _world = new World(epoch, plan.Members, refs, Announced: false);
+            if (rollbackDetails != null) Write(plan.StartStep, EventKind.CollapseRollback, rollbackDetails);
             Write(plan.StartStep, EventKind.WorldFormed, new JsonObject
             {
                 ["epoch"] = epoch,
@@ -434,6 +463,63 @@ public sealed class CoordinatorActor : ReceivePersistentActor, IWithTimers
     }
 
     bool IsCurrent(long epoch) => _world != null && epoch == _world.Epoch;
+
+    // ---- The collapse response (collapse.response.enabled): rank 0 reports while collapse_suspected is set.
+
+    /// <summary>
+    /// The responder, with the newest response state among the journal's, the newest checkpoint's and the last
+    /// collapse_rollback event's: a restarted or resumed coordinator keeps the rollback count and the scales.
+    /// </summary>
+    CollapseResponder CreateCollapseResponder()
+    {
+        var state = CollapseResponseState.FromJson(_ledger.CollapseStateJson is { } json ? JsonNode.Parse(json) : null);
+        CheckpointManifest? manifest = null;
+        if (NewestCheckpoint(verbose: false) is { } newest) CheckpointStore.Verify(newest.Path, out manifest);
+        state = CollapseResponseState.Latest(state, CollapseResponse.ResumeState(manifest, _layout.EventsFile));
+        if (state.Rollbacks > 0) Note($"collapse response: {state.Rollbacks} rollback(s) so far, lr scales {state.LrGScale:G4}/{state.LrDScale:G4}");
+        return new CollapseResponder(_spec.Collapse.Response, state);
+    }
+
+    /// <summary>
+    /// Decides (<see cref="CollapseResponder"/>, the same pure logic as a single process) and answers rank 0. A
+    /// rollback aborts the world; the next world forms from the chosen checkpoint with the new learning-rate scales
+    /// (<see cref="FormNextWorld"/> archives the abandoned logs). A stop ends the run with collapse_stopped, exit code 1.
+    /// </summary>
+    void OnCollapseReport(CollapseReport r)
+    {
+        var reply = new CollapseDecision(ControlProtocol.Version, r.Epoch, r.Step, CollapseDecision.Continue);
+        if (_collapse == null || !IsCurrent(r.Epoch) || _healing != null || _rollback != null || _ledger.Ended)
+        {
+            Sender.Tell(reply);
+            return;
+        }
+        var flag = CollapseFlagState.FromJson(JsonNode.Parse(r.FlagJson));
+        var candidates = CollapseResponse.Candidates(new CheckpointStore(_layout.CheckpointsDir, _spec.Checkpoint.Keep));
+        switch (_collapse.Decide(r.Step, flag, candidates))
+        {
+            case CollapseAction.RollBack back:
+                Sender.Tell(reply with { Action = CollapseDecision.RollBack, Reason = back.Reason });
+                Note("collapse response: " + back.Reason);
+                _rollback = (back, flag);
+                BeginRecovery($"collapse rollback {back.Number} to step {back.ToStep}", []);
+                break;
+            case CollapseAction.Stop stop:
+                Sender.Tell(reply with { Action = CollapseDecision.Stop, Reason = stop.Reason });
+                Note("collapse response: " + stop.Reason);
+                Write(r.Step, EventKind.CollapseStopped, new JsonObject
+                {
+                    ["reason"] = stop.Reason,
+                    ["rollbacks"] = _collapse.State.Rollbacks,
+                    ["collapse"] = new JsonObject { ["flag"] = flag.ToJson() },
+                });
+                _collapseStopped = true;
+                Finish(exitCode: 1, reason: "collapse response: " + stop.Reason, failed: true, step: r.Step);
+                break;
+            default:
+                Sender.Tell(reply);
+                break;
+        }
+    }
 
     CheckpointRef? NewestCheckpoint(bool verbose)
     {
