@@ -41,7 +41,7 @@ public sealed class CoordinatorActor : ReceivePersistentActor, IWithTimers
     Healing? _healing;
     CollapseResponder? _collapse; // collapse.response: the run's response; its state survives restarts (journal, events)
     (CollapseAction.RollBack Action, CollapseFlagState Flag)? _rollback; // decided; carried out when the next world forms
-    bool _collapseStopped;
+    (CollapseAction.Stop Action, CollapseFlagState Flag)? _collapseStop; // decided; the run ends once rank 0 has stopped
 
     /// <summary>A trainer known to the coordinator; <see cref="Available"/> when it is outside any world and alive.</summary>
     sealed record Registration(string TrainerId, IActorRef Ref, RegisterTrainer Message, int Order, bool Available);
@@ -53,6 +53,7 @@ public sealed class CoordinatorActor : ReceivePersistentActor, IWithTimers
 
     sealed record WindowClosed(long AbortedEpoch);
     sealed record ReconnectTimeout(long Epoch);
+    sealed record CollapseStopTimeout;
 
     public CoordinatorActor(CoordinatorSettings settings)
     {
@@ -226,12 +227,7 @@ public sealed class CoordinatorActor : ReceivePersistentActor, IWithTimers
         Become(() =>
         {
             Command<RegisterTrainer>(_ => Sender.Tell(new StopTraining(ControlProtocol.Version, "the run is over", false)));
-            Command<RunEventReport>(e =>
-            {
-                // The collapse response ended the run with collapse_stopped: the trainers' stop is part of it.
-                if (_collapseStopped && e.Kind == EventKind.RunInterrupted) return;
-                WriteReported(e);
-            });
+            Command<RunEventReport>(WriteReported);
             Command<CollapseReport>(r => Sender.Tell(new CollapseDecision(ControlProtocol.Version, r.Epoch, r.Step, CollapseDecision.Continue)));
             CommandAny(_ => { });
         });
@@ -464,6 +460,48 @@ public sealed class CoordinatorActor : ReceivePersistentActor, IWithTimers
 
     bool IsCurrent(long epoch) => _world != null && epoch == _world.Epoch;
 
+    /// <summary>
+    /// The collapse response stops the run: the trainers stop together (a voted stop after the next step; rank 0 then
+    /// writes the final checkpoint and reports the end), and the coordinator ends events.jsonl with collapse_stopped
+    /// (rank 0's end-of-run details plus the reason) instead of run_interrupted, then exits 1. Should rank 0 not
+    /// report within a minute, the run ends all the same.
+    /// </summary>
+    void BeginCollapseStop(CollapseAction.Stop stop, CollapseFlagState flag)
+    {
+        _collapseStop = (stop, flag);
+        var message = new StopTraining(ControlProtocol.Version, "collapse response: " + stop.Reason, true);
+        foreach (var r in _registered.Values) r.Ref.Tell(message);
+        foreach (var r in _world!.Refs.Values) r?.Tell(message);
+        Timers.StartSingleTimer("collapse-stop", new CollapseStopTimeout(), TimeSpan.FromSeconds(60));
+        Become(() =>
+        {
+            Command<RunEventReport>(e =>
+            {
+                if (e.Kind != EventKind.RunInterrupted) { WriteReported(e); return; }
+                JsonObject? details = null;
+                try { details = JsonNode.Parse(e.DetailsJson) as JsonObject; }
+                catch (System.Text.Json.JsonException) { }
+                EndCollapseStop(e.Step, details);
+            });
+            Command<CollapseStopTimeout>(_ => EndCollapseStop(Math.Max(stop.EffectiveStep, _ledger.CommittedStep), null));
+            Command<CollapseReport>(r => Sender.Tell(new CollapseDecision(ControlProtocol.Version, r.Epoch, r.Step, CollapseDecision.Stop, stop.Reason)));
+            Command<RegisterTrainer>(_ => Sender.Tell(message));
+            CommandAny(_ => { });
+        });
+    }
+
+    void EndCollapseStop(long step, JsonObject? details)
+    {
+        Timers.Cancel("collapse-stop");
+        var (stop, flag) = _collapseStop!.Value;
+        details ??= new JsonObject { ["collapse"] = new JsonObject { ["flag"] = flag.ToJson() } };
+        details["reason"] = stop.Reason;
+        details["rollbacks"] = _collapse!.State.Rollbacks;
+        details["decided_at"] = stop.EffectiveStep;
+        Write(step, EventKind.CollapseStopped, details);
+        Finish(exitCode: 1, reason: "collapse response: " + stop.Reason, failed: true, step: step);
+    }
+
     // ---- The collapse response (collapse.response.enabled): rank 0 reports while collapse_suspected is set.
 
     /// <summary>
@@ -501,19 +539,17 @@ public sealed class CoordinatorActor : ReceivePersistentActor, IWithTimers
                 Sender.Tell(reply with { Action = CollapseDecision.RollBack, Reason = back.Reason });
                 Note("collapse response: " + back.Reason);
                 _rollback = (back, flag);
-                BeginRecovery($"collapse rollback {back.Number} to step {back.ToStep}", []);
+                // Rank 0 completed the step it reports (and waits): the abort and what follows belong after it.
+                Persist(new StepCommitted(ControlProtocol.Version, r.Epoch, r.Step), e =>
+                {
+                    _ledger = _ledger.Apply(e);
+                    BeginRecovery($"collapse rollback {back.Number} to step {back.ToStep}", []);
+                });
                 break;
             case CollapseAction.Stop stop:
                 Sender.Tell(reply with { Action = CollapseDecision.Stop, Reason = stop.Reason });
                 Note("collapse response: " + stop.Reason);
-                Write(r.Step, EventKind.CollapseStopped, new JsonObject
-                {
-                    ["reason"] = stop.Reason,
-                    ["rollbacks"] = _collapse.State.Rollbacks,
-                    ["collapse"] = new JsonObject { ["flag"] = flag.ToJson() },
-                });
-                _collapseStopped = true;
-                Finish(exitCode: 1, reason: "collapse response: " + stop.Reason, failed: true, step: r.Step);
+                BeginCollapseStop(stop, flag);
                 break;
             default:
                 Sender.Tell(reply);

@@ -59,6 +59,9 @@ public class CollapseResponseTests
         Assert.Equal(EventKind.CollapseStopped, Kind(last));
         Assert.Contains("max_rollbacks", (string)last["details"]!["reason"]!);
         Assert.Equal(1, (int)last["details"]!["rollbacks"]!);
+        Assert.Equal(4L, (long)last["details"]!["decided_at"]!); // the flag rose again at step 4 of the second timeline
+        Assert.NotNull(last["details"]!["replica_hash"]); // rank 0's end-of-run details: it stopped and checkpointed
+        Assert.True(Directory.Exists(layout.CheckpointDir((long)last["step"]!)));
         Assert.DoesNotContain(events, e => Kind(e) is EventKind.RunComplete or EventKind.RunInterrupted or EventKind.ReplicaHashMismatch);
 
         // metrics.jsonl keeps strictly increasing steps; what the rollback undid is under rollbacks/1/.
