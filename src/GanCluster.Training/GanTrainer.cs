@@ -76,6 +76,7 @@ public sealed class GanTrainer : IDisposable
     JsonObject? _lastRow; // the last step's metrics row, kept on every rank for whoever is rank 0 next
     CheckpointManifest? _resumedManifest; // carries the collapse state of the checkpoint we resumed from
     (double G, double D) _lrScale = (1, 1); // compounded by collapse rollbacks, on top of the plan's learning rates
+    CollapseResponseState? _clusterCollapse; // in a cluster: the coordinator's response state, given with each world
 
     public GanTrainer(TrainerOptions options)
     {
@@ -145,6 +146,38 @@ public sealed class GanTrainer : IDisposable
 
     /// <summary>Why the collapse response stopped the run (null when it did not): the CLI prints it and exits 1.</summary>
     public string? StopReason => _collapseResponse?.StopReason;
+
+    /// <summary>
+    /// In a cluster (the coordinator owns the collapse response): called on rank 0's training thread after a step whose
+    /// collected evaluation left collapse_suspected set, once the step's checkpoint is committed. It reports the flag
+    /// to the coordinator and waits for its decision (a rollback or a stop ends this world: the call then waits for
+    /// the abort or stop to arrive, so the world does not run ahead).
+    /// </summary>
+    public Action<long, CollapseFlagState>? CollapseSuspected { get; set; }
+
+    /// <summary>
+    /// In a cluster: the coordinator's collapse response state for the world about to start. Its learning-rate
+    /// scales apply from the world's first step on every replica, and rank 0 records it in checkpoint manifests.
+    /// </summary>
+    public void SetCollapseState(CollapseResponseState state)
+    {
+        _clusterCollapse = state;
+        _lrScale = (state.LrGScale, state.LrDScale);
+    }
+
+    /// <summary>
+    /// Loads a checkpoint folder into this replica (a world formed from a checkpoint, e.g. a collapse rollback); a
+    /// collapse monitor takes the checkpoint's flag state.
+    /// </summary>
+    public void RestoreCheckpoint(string path)
+    {
+        Restore(TrainerSnapshot.ReadFrom(path));
+        if (CheckpointStore.Verify(path, out var manifest) == null && manifest != null)
+        {
+            _resumedManifest = manifest;
+            _collapse?.Reset(CollapseCheckpointInfo.Flag(manifest));
+        }
+    }
 
     /// <summary>The collapse monitor (rank 0 with collapse.enabled), for telemetry to subscribe to.</summary>
     public CollapseMonitor? CollapseMonitor => _collapse;
@@ -321,6 +354,11 @@ public sealed class GanTrainer : IDisposable
         if (_spec.SampleEvery > 0 && step % _spec.SampleEvery == 0) WriteSample(step);
         if (checkpointDue) Checkpoint(background: true);
         if (collapse != null) _collapseResponse?.AfterEvaluation(step, RestoreForRollback);
+        if (collapse != null && _collapseResponse == null && _collapse!.Flag.Suspected && CollapseSuspected is { } report)
+        {
+            _checkpoints!.Flush(); // the coordinator chooses among committed checkpoints
+            report(step, _collapse.Flag);
+        }
     }
 
     /// <summary>
@@ -408,7 +446,7 @@ public sealed class GanTrainer : IDisposable
         var snapshot = Snapshot();
         var info = new JsonObject { ["replica_hash"] = snapshot.Hash(), ["world_size"] = _collective.WorldSize };
         if (_collapse != null)
-            info[CollapseCheckpointInfo.Key] = CollapseCheckpointInfo.ToJson(_collapse.Flag, _collapseResponse?.State ?? CollapseResponseState.Initial);
+            info[CollapseCheckpointInfo.Key] = CollapseCheckpointInfo.ToJson(_collapse.Flag, _collapseResponse?.State ?? _clusterCollapse ?? CollapseResponseState.Initial);
         if (background) _checkpoints!.Submit(_state.Step, _specHash, snapshot, info);
         else _checkpoints!.WriteNow(_state.Step, _specHash, snapshot, info);
     }
@@ -482,9 +520,10 @@ public sealed class GanTrainer : IDisposable
             return g;
         }, _device, classifier, _events, _options.Log, resumed == null ? null : CollapseCheckpointInfo.Flag(resumed));
         if (!spec.Response.Enabled) return (monitor, null);
-        if (_collective.WorldSize > 1 || _ownEventLog == null)
+        if (_ownEventLog == null) return (monitor, null); // a cluster: the coordinator responds (see CollapseSuspected)
+        if (_collective.WorldSize > 1)
         {
-            _options.Log?.Invoke("warning: collapse.response: in a cluster the coordinator owns the response; this trainer only monitors");
+            _options.Log?.Invoke("warning: collapse.response: several ranks without a coordinator; this trainer only monitors");
             return (monitor, null);
         }
         var responder = new CollapseResponder(spec.Response, CollapseResponse.ResumeState(resumed, _layout.EventsFile));

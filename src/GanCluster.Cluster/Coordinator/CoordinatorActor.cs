@@ -6,9 +6,11 @@ using Akka.Event;
 using Akka.Persistence;
 using GanCluster.Cluster.Protocol;
 using GanCluster.Core.Checkpoints;
+using GanCluster.Core.Collapse;
 using GanCluster.Core.Runs;
 using GanCluster.Core.Spec;
 using GanCluster.Training.Checkpointing;
+using GanCluster.Training.Collapse;
 
 namespace GanCluster.Cluster.Coordinator;
 
@@ -37,6 +39,9 @@ public sealed class CoordinatorActor : ReceivePersistentActor, IWithTimers
     World? _world;
     int _registrationCounter;
     Healing? _healing;
+    CollapseResponder? _collapse; // collapse.response: the run's response; its state survives restarts (journal, events)
+    (CollapseAction.RollBack Action, CollapseFlagState Flag)? _rollback; // decided; carried out when the next world forms
+    (CollapseAction.Stop Action, CollapseFlagState Flag)? _collapseStop; // decided; the run ends once rank 0 has stopped
 
     /// <summary>A trainer known to the coordinator; <see cref="Available"/> when it is outside any world and alive.</summary>
     sealed record Registration(string TrainerId, IActorRef Ref, RegisterTrainer Message, int Order, bool Available);
@@ -48,6 +53,7 @@ public sealed class CoordinatorActor : ReceivePersistentActor, IWithTimers
 
     sealed record WindowClosed(long AbortedEpoch);
     sealed record ReconnectTimeout(long Epoch);
+    sealed record CollapseStopTimeout;
 
     public CoordinatorActor(CoordinatorSettings settings)
     {
@@ -81,6 +87,7 @@ public sealed class CoordinatorActor : ReceivePersistentActor, IWithTimers
             }
             bool reconnect = _ledger.InFlight && !_settings.Resume;
             OpenRun(reconnect);
+            if (_spec.Collapse is { Enabled: true, Response.Enabled: true }) _collapse = CreateCollapseResponder();
             Akka.Cluster.Cluster.Get(Context.System).Subscribe(Self, ClusterEvent.SubscriptionInitialStateMode.InitialStateAsEvents,
                 typeof(ClusterEvent.UnreachableMember));
             if (reconnect)
@@ -155,6 +162,7 @@ public sealed class CoordinatorActor : ReceivePersistentActor, IWithTimers
             });
             Command<TrainerProgress>(OnProgress);
             Command<TrainerFinished>(OnFinished);
+            Command<CollapseReport>(OnCollapseReport);
             Command<TrainerFailed>(f =>
             {
                 if (!IsCurrent(f.Epoch)) return;
@@ -220,6 +228,7 @@ public sealed class CoordinatorActor : ReceivePersistentActor, IWithTimers
         {
             Command<RegisterTrainer>(_ => Sender.Tell(new StopTraining(ControlProtocol.Version, "the run is over", false)));
             Command<RunEventReport>(WriteReported);
+            Command<CollapseReport>(r => Sender.Tell(new CollapseDecision(ControlProtocol.Version, r.Epoch, r.Step, CollapseDecision.Continue)));
             CommandAny(_ => { });
         });
     }
@@ -227,6 +236,7 @@ public sealed class CoordinatorActor : ReceivePersistentActor, IWithTimers
     void CommonHandlers()
     {
         Command<RunEventReport>(WriteReported);
+        Command<CollapseReport>(r => Sender.Tell(new CollapseDecision(ControlProtocol.Version, r.Epoch, r.Step, CollapseDecision.Continue)));
         Command<TrainerLeaving>(l =>
         {
             Write(-1, EventKind.TrainerLeft, new JsonObject { ["trainer"] = l.TrainerId, ["reason"] = l.Reason });
@@ -336,7 +346,9 @@ public sealed class CoordinatorActor : ReceivePersistentActor, IWithTimers
                 previousRanks.GetValueOrDefault(r.TrainerId, -1), r.Order))
             .ToList();
         int minimum = _ledger.Epoch == 0 ? _spec.Cluster.Workers : _spec.Cluster.MinWorkers;
-        var plan = WorldPlanner.Plan(candidates, _spec.Cluster.Workers, minimum, NewestCheckpoint(verbose: false));
+        var rollback = _rollback;
+        var rollbackTo = rollback is { } rb ? new CheckpointRef(rb.Action.ToStep, _layout.CheckpointDir(rb.Action.ToStep)) : null;
+        var plan = WorldPlanner.Plan(candidates, _spec.Cluster.Workers, minimum, NewestCheckpoint(verbose: false), rollbackTo);
         if (plan == null)
         {
             Note($"{candidates.Count} trainer(s) available, {minimum} needed: waiting for replacements");
@@ -347,16 +359,29 @@ public sealed class CoordinatorActor : ReceivePersistentActor, IWithTimers
         }
         // Epochs only grow, also across a lost journal: the fence file remembers the newest one.
         long epoch = Math.Max(_ledger.Epoch, WorldFence.Read(_layout.Root)) + 1;
+        // A collapse rollback: before anyone trains from the checkpoint (rank 0 drops metrics rows past its start
+        // step when it opens the log), move what the abandoned steps wrote to rollbacks/N/ and drop newer checkpoints.
+        JsonObject? rollbackDetails = null;
+        if (rollback is { } back)
+        {
+            var dropped = new CheckpointStore(_layout.CheckpointsDir, _spec.Checkpoint.Keep).DropAfter(back.Action.ToStep);
+            using (var metrics = new JsonlWriter(_layout.MetricsFile))
+                rollbackDetails = CollapseResponse.Archive(back.Action, back.Flag, _collapse!.State, dropped, _layout, metrics, _events!);
+            _rollback = null;
+        }
+        string? collapseState = _collapse?.State.ToJson().ToJsonString();
         var message = new WorldFormed(ControlProtocol.Version, epoch, plan.Members, plan.StartStep, plan.ResumeCheckpoint,
-            plan.SourceRank, plan.SourceHash, plan.NeedState);
+            plan.SourceRank, plan.SourceHash, plan.NeedState, collapseState);
         var refs = plan.Members.ToDictionary(m => m.TrainerId, m => (IActorRef?)_registered[m.TrainerId].Ref);
-        Persist(new EpochStarted(ControlProtocol.Version, epoch, plan.StartStep, plan.Members.Select(m => m.TrainerId).ToList()), e =>
+        Persist(new EpochStarted(ControlProtocol.Version, epoch, plan.StartStep, plan.Members.Select(m => m.TrainerId).ToList(),
+            Rollback: rollbackDetails != null, CollapseStateJson: collapseState), e =>
         {
             _ledger = _ledger.Apply(e);
             WorldFence.Raise(_layout.Root, epoch);
             foreach (var m in plan.Members) _registered[m.TrainerId] = _registered[m.TrainerId] with { Available = false };
             foreach (var r in refs.Values) r!.Tell(message);
             _world = new World(epoch, plan.Members, refs, Announced: false);
+            if (rollbackDetails != null) Write(plan.StartStep, EventKind.CollapseRollback, rollbackDetails);
             Write(plan.StartStep, EventKind.WorldFormed, new JsonObject
             {
                 ["epoch"] = epoch,
@@ -434,6 +459,103 @@ public sealed class CoordinatorActor : ReceivePersistentActor, IWithTimers
     }
 
     bool IsCurrent(long epoch) => _world != null && epoch == _world.Epoch;
+
+    /// <summary>
+    /// The collapse response stops the run: the trainers stop together (a voted stop after the next step; rank 0 then
+    /// writes the final checkpoint and reports the end), and the coordinator ends events.jsonl with collapse_stopped
+    /// (rank 0's end-of-run details plus the reason) instead of run_interrupted, then exits 1. Should rank 0 not
+    /// report within a minute, the run ends all the same.
+    /// </summary>
+    void BeginCollapseStop(CollapseAction.Stop stop, CollapseFlagState flag)
+    {
+        _collapseStop = (stop, flag);
+        var message = new StopTraining(ControlProtocol.Version, "collapse response: " + stop.Reason, true);
+        foreach (var r in _registered.Values) r.Ref.Tell(message);
+        foreach (var r in _world!.Refs.Values) r?.Tell(message);
+        Timers.StartSingleTimer("collapse-stop", new CollapseStopTimeout(), TimeSpan.FromSeconds(60));
+        Become(() =>
+        {
+            Command<RunEventReport>(e =>
+            {
+                if (e.Kind != EventKind.RunInterrupted) { WriteReported(e); return; }
+                JsonObject? details = null;
+                try { details = JsonNode.Parse(e.DetailsJson) as JsonObject; }
+                catch (System.Text.Json.JsonException) { }
+                EndCollapseStop(e.Step, details);
+            });
+            Command<CollapseStopTimeout>(_ => EndCollapseStop(Math.Max(stop.EffectiveStep, _ledger.CommittedStep), null));
+            Command<CollapseReport>(r => Sender.Tell(new CollapseDecision(ControlProtocol.Version, r.Epoch, r.Step, CollapseDecision.Stop, stop.Reason)));
+            Command<RegisterTrainer>(_ => Sender.Tell(message));
+            CommandAny(_ => { });
+        });
+    }
+
+    void EndCollapseStop(long step, JsonObject? details)
+    {
+        Timers.Cancel("collapse-stop");
+        var (stop, flag) = _collapseStop!.Value;
+        details ??= new JsonObject { ["collapse"] = new JsonObject { ["flag"] = flag.ToJson() } };
+        details["reason"] = stop.Reason;
+        details["rollbacks"] = _collapse!.State.Rollbacks;
+        details["decided_at"] = stop.EffectiveStep;
+        Write(step, EventKind.CollapseStopped, details);
+        Finish(exitCode: 1, reason: "collapse response: " + stop.Reason, failed: true, step: step);
+    }
+
+    // ---- The collapse response (collapse.response.enabled): rank 0 reports while collapse_suspected is set.
+
+    /// <summary>
+    /// The responder, with the newest response state among the journal's, the newest checkpoint's and the last
+    /// collapse_rollback event's: a restarted or resumed coordinator keeps the rollback count and the scales.
+    /// </summary>
+    CollapseResponder CreateCollapseResponder()
+    {
+        var state = CollapseResponseState.FromJson(_ledger.CollapseStateJson is { } json ? JsonNode.Parse(json) : null);
+        CheckpointManifest? manifest = null;
+        if (NewestCheckpoint(verbose: false) is { } newest) CheckpointStore.Verify(newest.Path, out manifest);
+        state = CollapseResponseState.Latest(state, CollapseResponse.ResumeState(manifest, _layout.EventsFile));
+        if (state.Rollbacks > 0) Note($"collapse response: {state.Rollbacks} rollback(s) so far, lr scales {state.LrGScale:G4}/{state.LrDScale:G4}");
+        return new CollapseResponder(_spec.Collapse.Response, state);
+    }
+
+    /// <summary>
+    /// Decides (<see cref="CollapseResponder"/>, the same pure logic as a single process) and answers rank 0. A
+    /// rollback aborts the world; the next world forms from the chosen checkpoint with the new learning-rate scales
+    /// (<see cref="FormNextWorld"/> archives the abandoned logs). A stop ends the run with collapse_stopped, exit code 1.
+    /// </summary>
+    void OnCollapseReport(CollapseReport r)
+    {
+        var reply = new CollapseDecision(ControlProtocol.Version, r.Epoch, r.Step, CollapseDecision.Continue);
+        if (_collapse == null || !IsCurrent(r.Epoch) || _healing != null || _rollback != null || _ledger.Ended)
+        {
+            Sender.Tell(reply);
+            return;
+        }
+        var flag = CollapseFlagState.FromJson(JsonNode.Parse(r.FlagJson));
+        var candidates = CollapseResponse.Candidates(new CheckpointStore(_layout.CheckpointsDir, _spec.Checkpoint.Keep));
+        switch (_collapse.Decide(r.Step, flag, candidates))
+        {
+            case CollapseAction.RollBack back:
+                Sender.Tell(reply with { Action = CollapseDecision.RollBack, Reason = back.Reason });
+                Note("collapse response: " + back.Reason);
+                _rollback = (back, flag);
+                // Rank 0 completed the step it reports (and waits): the abort and what follows belong after it.
+                Persist(new StepCommitted(ControlProtocol.Version, r.Epoch, r.Step), e =>
+                {
+                    _ledger = _ledger.Apply(e);
+                    BeginRecovery($"collapse rollback {back.Number} to step {back.ToStep}", []);
+                });
+                break;
+            case CollapseAction.Stop stop:
+                Sender.Tell(reply with { Action = CollapseDecision.Stop, Reason = stop.Reason });
+                Note("collapse response: " + stop.Reason);
+                BeginCollapseStop(stop, flag);
+                break;
+            default:
+                Sender.Tell(reply);
+                break;
+        }
+    }
 
     CheckpointRef? NewestCheckpoint(bool verbose)
     {

@@ -7,7 +7,10 @@ namespace GanCluster.Cluster.Coordinator;
 // ControlMessageSerializer like the control messages.
 
 /// <summary>A world was formed.</summary>
-public sealed record EpochStarted(int Version, long Epoch, long StartStep, IReadOnlyList<string> Members) : IControlMessage;
+/// <param name="Rollback">the world starts from a collapse rollback: the committed step goes back to its start step</param>
+/// <param name="CollapseStateJson">the collapse response state (rollbacks so far, learning-rate scales) the world starts with</param>
+public sealed record EpochStarted(int Version, long Epoch, long StartStep, IReadOnlyList<string> Members,
+    bool Rollback = false, string? CollapseStateJson = null) : IControlMessage;
 
 /// <summary>Every member of the current world completed this step (from rank 0's reports; ranks move in lockstep).</summary>
 public sealed record StepCommitted(int Version, long Epoch, long Step) : IControlMessage;
@@ -16,13 +19,20 @@ public sealed record StepCommitted(int Version, long Epoch, long Step) : IContro
 public sealed record RunEnded(int Version, int ExitCode, long Step) : IControlMessage;
 
 /// <summary>The coordinator's durable state, rebuilt by replaying the journal.</summary>
-public sealed record CoordinatorLedger(long Epoch, long StartStep, IReadOnlyList<string> Members, long CommittedStep, bool Ended)
+/// <param name="CollapseStateJson">the collapse response state of the newest world (null: none recorded)</param>
+public sealed record CoordinatorLedger(long Epoch, long StartStep, IReadOnlyList<string> Members, long CommittedStep, bool Ended,
+    string? CollapseStateJson = null)
 {
     public static readonly CoordinatorLedger Empty = new(0, 0, [], -1, false);
 
     public CoordinatorLedger Apply(object e) => e switch
     {
-        EpochStarted s => this with { Epoch = s.Epoch, StartStep = s.StartStep, Members = s.Members, CommittedStep = Math.Max(CommittedStep, s.StartStep), Ended = false },
+        EpochStarted s => this with
+        {
+            Epoch = s.Epoch, StartStep = s.StartStep, Members = s.Members, Ended = false,
+            CommittedStep = s.Rollback ? s.StartStep : Math.Max(CommittedStep, s.StartStep),
+            CollapseStateJson = s.CollapseStateJson ?? CollapseStateJson,
+        },
         StepCommitted c when c.Epoch == Epoch => this with { CommittedStep = Math.Max(CommittedStep, c.Step) },
         RunEnded => this with { Ended = true },
         _ => this,

@@ -31,7 +31,9 @@ public sealed record WorldPlan(
 /// </summary>
 public static class WorldPlanner
 {
-    public static WorldPlan? Plan(IEnumerable<Candidate> available, int target, int minimum, CheckpointRef? newestCheckpoint)
+    /// <param name="rollbackTo">a collapse rollback: every member loads this checkpoint, whatever it holds</param>
+    public static WorldPlan? Plan(IEnumerable<Candidate> available, int target, int minimum, CheckpointRef? newestCheckpoint,
+        CheckpointRef? rollbackTo = null)
     {
         var chosen = available
             .OrderBy(c => c.PreviousRank < 0 ? int.MaxValue : c.PreviousRank)
@@ -40,6 +42,9 @@ public static class WorldPlanner
             .ToList();
         if (chosen.Count < minimum || chosen.Count == 0) return null;
         var members = chosen.Select((c, rank) => new WorldMember(rank, c.TrainerId, c.DataHost, c.DataPort)).ToList();
+
+        if (rollbackTo is { } back)
+            return new WorldPlan(members, back.Step, back.Path, null, null, Enumerable.Range(0, members.Count).ToList());
 
         int sourceIndex = -1;
         for (int i = 0; i < chosen.Count; i++)

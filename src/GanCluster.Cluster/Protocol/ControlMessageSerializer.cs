@@ -18,7 +18,7 @@ public sealed class ControlMessageSerializer(ExtendedActorSystem system) : Seria
     [
         typeof(RegisterTrainer), typeof(RegistrationAccepted), typeof(RegistrationRefused), typeof(WorldFormed),
         typeof(TrainerProgress), typeof(TrainerFinished), typeof(TrainerFailed), typeof(RunEventReport), typeof(StopTraining),
-        typeof(AbortWorld), typeof(TrainerLeaving),
+        typeof(AbortWorld), typeof(TrainerLeaving), typeof(CollapseReport), typeof(CollapseDecision),
         // the coordinator's journal
         typeof(Coordinator.EpochStarted), typeof(Coordinator.StepCommitted), typeof(Coordinator.RunEnded),
     ];

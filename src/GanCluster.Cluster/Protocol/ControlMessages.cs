@@ -56,6 +56,8 @@ public sealed record WorldMember(int Rank, string TrainerId, string DataHost, in
 /// or the seed)</param>
 /// <param name="SourceHash">the hash of the source's state; members holding exactly it need no transfer</param>
 /// <param name="NeedState">ranks that receive the source's state over the data plane before the first step</param>
+/// <param name="CollapseStateJson">the coordinator's collapse response state (<c>CollapseResponseState</c> as JSON:
+/// rollbacks so far, learning-rate scales); every replica applies its scales from the world's first step</param>
 public sealed record WorldFormed(
     int Version,
     long Epoch,
@@ -64,7 +66,8 @@ public sealed record WorldFormed(
     string? ResumeCheckpoint,
     int? SourceRank = null,
     string? SourceHash = null,
-    IReadOnlyList<int>? NeedState = null) : IControlMessage;
+    IReadOnlyList<int>? NeedState = null,
+    string? CollapseStateJson = null) : IControlMessage;
 
 /// <summary>
 /// Abandon world <paramref name="Epoch"/> now: abort the collective in flight (the step is undone), fence the
@@ -106,6 +109,22 @@ public sealed record TrainerFailed(int Version, string TrainerId, long Epoch, lo
 
 /// <summary>An event from rank 0's trainer for events.jsonl, which the coordinator alone writes.</summary>
 public sealed record RunEventReport(int Version, long Step, string Kind, string DetailsJson) : IControlMessage;
+
+/// <summary>
+/// Rank 0's collapse monitor left collapse_suspected set after the evaluation collected at <paramref name="Step"/>
+/// (<paramref name="FlagJson"/>: <c>CollapseFlagState</c> as JSON). Sent with Ask: rank 0 waits for the
+/// <see cref="CollapseDecision"/>, so that the world does not run ahead of a rollback.
+/// </summary>
+public sealed record CollapseReport(int Version, string TrainerId, long Epoch, long Step, string FlagJson) : IControlMessage;
+
+/// <summary>
+/// The coordinator's answer to a <see cref="CollapseReport"/>: <paramref name="Action"/> is "continue", "rollback"
+/// (the world is being aborted and re-formed from a checkpoint) or "stop" (the run is being stopped).
+/// </summary>
+public sealed record CollapseDecision(int Version, long Epoch, long Step, string Action, string? Reason = null) : IControlMessage
+{
+    public const string Continue = "continue", RollBack = "rollback", Stop = "stop";
+}
 
 /// <summary>The coordinator ends the run (done, or failed): trainers stop and their processes exit.</summary>
 public sealed record StopTraining(int Version, string Reason, bool Failed) : IControlMessage;

@@ -4,6 +4,7 @@ using Akka.Actor;
 using Akka.Event;
 using GanCluster.Cluster.Hosting;
 using GanCluster.Cluster.Protocol;
+using GanCluster.Core.Collapse;
 using GanCluster.Core.Diagnostics;
 using GanCluster.Core.Runs;
 using GanCluster.Core.Spec;
@@ -209,6 +210,10 @@ public sealed class TrainerActor : ReceiveActor, IWithTimers
             _trainer ??= CreateTrainer(receives ? null : world.ResumeCheckpoint);
             SyncState(world, rank, receives, abort);
             _trainer.BindWorld(collective, world.Epoch);
+            // The coordinator owns the collapse response: its state (learning-rate scales) holds from this world's
+            // first step on every replica, and rank 0 asks it what to do while collapse is suspected.
+            _trainer.SetCollapseState(CollapseResponseState.FromJson(world.CollapseStateJson is { } json ? JsonNode.Parse(json) : null));
+            _trainer.CollapseSuspected = (step, flag) => AskCollapse(world.Epoch, step, flag, stop, abort);
             var state = _trainer.Run(stop, abort);
             self.Tell(new LoopEnded(world.Epoch, state.Step, _trainer.Snapshot().Hash(), Finished: _trainer.Finished));
         }
@@ -275,12 +280,36 @@ public sealed class TrainerActor : ReceiveActor, IWithTimers
                 });
             }
         }
-        else if (world.ResumeCheckpoint != null && trainer.State.Step != world.StartStep)
+        else if (world.ResumeCheckpoint != null && (trainer.State.Step != world.StartStep || receives))
         {
-            trainer.Restore(TrainerSnapshot.ReadFrom(world.ResumeCheckpoint));
+            trainer.RestoreCheckpoint(world.ResumeCheckpoint); // also a collapse rollback: every rank is told to load it
         }
         if (trainer.State.Step != world.StartStep)
             throw new InvalidOperationException($"replica holds step {trainer.State.Step}, the world starts at {world.StartStep}");
+    }
+
+    /// <summary>
+    /// Rank 0's collapse flag is set: report it and wait for the coordinator's decision. A rollback or stop ends this
+    /// world; wait for the abort or stop to arrive so that no further step (or checkpoint) is taken meanwhile.
+    /// </summary>
+    void AskCollapse(long epoch, long step, CollapseFlagState flag, CancellationToken stop, CancellationToken abort)
+    {
+        CollapseDecision decision;
+        try
+        {
+            decision = _settings.Coordinator.Ask<CollapseDecision>(
+                new CollapseReport(ControlProtocol.Version, _settings.TrainerId, epoch, step, flag.ToJson().ToJsonString()),
+                TimeSpan.FromSeconds(30), abort).GetAwaiter().GetResult();
+        }
+        catch (Exception e) when (e is AskTimeoutException or TaskCanceledException)
+        {
+            if (abort.IsCancellationRequested) return; // the loop's next abort check ends the world
+            Note($"warning: no collapse decision from the coordinator for step {step}; training on");
+            return;
+        }
+        if (decision.Action == CollapseDecision.Continue) return;
+        Note($"collapse response at step {step}: {decision.Action} ({decision.Reason})");
+        WaitHandle.WaitAny([abort.WaitHandle, stop.WaitHandle], TimeSpan.FromSeconds(30));
     }
 
     void Forward(string kind, long step, JsonObject details) =>

@@ -50,11 +50,13 @@ public sealed class CollapseResponse(
         return action;
     }
 
-    /// <summary>The committed checkpoints that verify, as rollback candidates.</summary>
-    IReadOnlyList<CollapseCheckpoint> Candidates()
+    IReadOnlyList<CollapseCheckpoint> Candidates() => Candidates(checkpoints.Store);
+
+    /// <summary>The committed checkpoints that verify, as rollback candidates (also the cluster coordinator's).</summary>
+    public static IReadOnlyList<CollapseCheckpoint> Candidates(CheckpointStore store)
     {
         var result = new List<CollapseCheckpoint>();
-        foreach (var (_, path) in checkpoints.Store.List())
+        foreach (var (_, path) in store.List())
             if (CheckpointStore.Verify(path, out var manifest) == null && manifest != null)
                 result.Add(CollapseCheckpointInfo.Candidate(manifest));
         return result;
@@ -67,12 +69,25 @@ public sealed class CollapseResponse(
         var snapshot = TrainerSnapshot.ReadFrom(dir);
         restore(snapshot, action);
         var dropped = checkpoints.DropAfter(action.ToStep);
+        var flag = monitor.Flag;
+        monitor.Reset(manifest == null ? CollapseFlagState.Initial : CollapseCheckpointInfo.Flag(manifest));
+        events.Write(action.ToStep, EventKind.CollapseRollback, Archive(action, flag, State, dropped, layout, metrics, events));
+        log?.Invoke("collapse response: " + action.Reason);
+    }
+
+    /// <summary>
+    /// The bookkeeping of a rollback, shared by the single-process response and the cluster coordinator: moves the
+    /// metrics and events lines after the checkpoint to rollbacks/N/ and returns the collapse_rollback event's details.
+    /// </summary>
+    /// <param name="flag">the flag state that led to the decision</param>
+    /// <param name="dropped">the checkpoints removed (newer than the one rolled back to)</param>
+    public static JsonObject Archive(CollapseAction.RollBack action, CollapseFlagState flag, CollapseResponseState state,
+        IReadOnlyList<long> dropped, RunLayout layout, JsonlWriter metrics, EventLog events)
+    {
         string archive = layout.RollbackArchiveDir(action.Number);
         int metricRows = metrics.Rewind(action.ToStep, Path.Combine(archive, "metrics.jsonl"));
         int eventRows = events.Rewind(action.ToStep, Path.Combine(archive, "events.jsonl"));
-        var flag = monitor.Flag;
-        monitor.Reset(manifest == null ? CollapseFlagState.Initial : CollapseCheckpointInfo.Flag(manifest));
-        events.Write(action.ToStep, EventKind.CollapseRollback, new JsonObject
+        return new JsonObject
         {
             ["from_step"] = action.EffectiveStep,
             ["to_step"] = action.ToStep,
@@ -84,7 +99,7 @@ public sealed class CollapseResponse(
             ["mitigation"] = new JsonArray(action.Mitigation.Select(m => (JsonNode?)JsonNode.Parse(SpecJson(m))).ToArray()),
             ["lr_g_scale"] = action.LrGScale,
             ["lr_d_scale"] = action.LrDScale,
-            ["state"] = State.ToJson(),
+            ["state"] = state.ToJson(),
             ["dropped_checkpoints"] = new JsonArray(dropped.Select(s => (JsonNode?)JsonValue.Create(s)).ToArray()),
             ["archived"] = new JsonObject
             {
@@ -92,8 +107,7 @@ public sealed class CollapseResponse(
                 ["metrics_rows"] = metricRows,
                 ["events"] = eventRows,
             },
-        });
-        log?.Invoke("collapse response: " + action.Reason);
+        };
     }
 
     /// <summary>A mitigation as JSON in its spec form (kind plus fields), e.g. {"kind":"scale_lr","lr_g":0.5,"lr_d":0.5}.</summary>

@@ -78,4 +78,16 @@ public class WorldPlannerTests
         var plan = WorldPlanner.Plan(Enumerable.Range(0, 5).Select(i => C($"t{i}", order: i)), target: 3, minimum: 1, null)!;
         Assert.Equal(3, plan.Members.Count);
     }
+
+    [Fact]
+    public void A_collapse_rollback_makes_every_member_load_the_chosen_checkpoint_even_with_newer_live_state()
+    {
+        var plan = WorldPlanner.Plan([C("a", 40, "h40", previousRank: 0), C("b", 40, "h40", previousRank: 1, order: 1)], target: 2, minimum: 2,
+            new CheckpointRef(40, "/ck/step-000040"), rollbackTo: new CheckpointRef(20, "/ck/step-000020"))!;
+        Assert.Equal(["a", "b"], plan.Members.Select(m => m.TrainerId));
+        Assert.Equal(20, plan.StartStep);
+        Assert.Equal("/ck/step-000020", plan.ResumeCheckpoint);
+        Assert.Null(plan.SourceRank);
+        Assert.Equal([0, 1], plan.NeedState);
+    }
 }

@@ -19,6 +19,11 @@ public class ControlMessageSerializerTests : IDisposable
         [new TrainerFailed(1, "a", 2, 7, "peer 1 reset", false)],
         [new RunEventReport(1, 3, "checkpoint_committed", "{\"bytes\":12}")],
         [new StopTraining(1, "done", false)],
+        [new CollapseReport(1, "a", 2, 40, "{\"suspected\":true,\"suspected_evaluations\":1}")],
+        [new CollapseDecision(1, 2, 40, CollapseDecision.RollBack, "collapse suspected since step 40")],
+        [new WorldFormed(1, 5, [new WorldMember(0, "a", "h", 1)], 20, "/runs/x/checkpoints/step-000020", NeedState: [0],
+            CollapseStateJson: "{\"rollbacks\":1,\"lr_g_scale\":0.5,\"lr_d_scale\":0.5}")],
+        [new GanCluster.Cluster.Coordinator.EpochStarted(1, 5, 20, ["a"], Rollback: true, CollapseStateJson: "{\"rollbacks\":1}")],
     ];
 
     [Theory]
