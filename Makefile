@@ -61,6 +61,12 @@ chaos: build
 bench-step: build
 	$(DOTNET) run --project bench/GanCluster.Bench -c $(CONFIG) --no-build -- step
 
+# images/s of `gancluster local --workers 1` vs `--workers 2` (one torch thread each) and the share of the 2-worker
+# step spent outside compute (docs/BENCHMARKS.md). A few minutes on 2 cores.
+.PHONY: bench-scale
+bench-scale: build
+	$(DOTNET) run --project bench/GanCluster.Bench -c $(CONFIG) --no-build -- scale
+
 clean:
 	$(DOTNET) clean GanCluster.sln -c $(CONFIG) --nologo -v quiet
 

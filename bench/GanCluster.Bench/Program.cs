@@ -5,6 +5,7 @@ return args.Length == 0 ? Usage() : args[0] switch
 {
     "allreduce" => AllReduceBench.Run(args[1..]),
     "step" => StepBench.Run(args[1..]),
+    "scale" => ScaleBench.Run(args[1..]),
     AllReduceWorker.Command => AllReduceWorker.Run(args[1..]),
     _ => Usage(),
 };
@@ -17,6 +18,8 @@ static int Usage()
                     ring all-reduce between local processes vs PyTorch Gloo and raw loopback TCP
           step [--rounds R] [--steps N] [--memory-steps M] [--threads T]
                     the trainer's step vs a bare TorchSharp loop (ms/step, ratio), and RSS after 50 vs M steps
+          scale [--rounds R] [--steps N] [--cli ./gancluster]
+                    images/s of `local --workers 1` vs `--workers 2` (one torch thread each), share outside compute
         """);
     return 2;
 }
