@@ -42,6 +42,7 @@ public static class TrainerCommand
             var planes = deviceList.Select((_, i) => DataPlanes.Open(token, nodeOptions.Host, nodeOptions.PublicHost ?? nodeOptions.Host,
                 firstDataPort == 0 ? 0 : firstDataPort + i, spec.Cluster.Transport)).ToList();
             var lifetime = new NodeLifetime(deviceList.Length);
+            var rankHints = deviceList.Select((_, i) => PodRank.Hint(Environment.GetEnvironmentVariable(PodRank.OrdinalVariable), deviceList.Length, i)).ToArray();
             using var telemetry = metrics.Start(parse, outDir, NodeOptions.TrainerRole);
             var trainers = new List<IActorRef>();
             using var host = ClusterNodeHost.Build(nodeOptions, akka => akka
@@ -57,6 +58,7 @@ public static class TrainerCommand
                             RunDir = outDir,
                             Device = deviceList[i],
                             TrainerId = $"{Environment.MachineName}:{Environment.ProcessId}/{i}",
+                            RankHint = rankHints[i],
                             DataPlane = planes[i],
                             Coordinator = coordinator,
                             Force = parse.GetValue(force),

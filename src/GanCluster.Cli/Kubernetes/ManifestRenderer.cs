@@ -131,7 +131,7 @@ public static class ManifestRenderer
         };
         if (trainer)
         {
-            env.Add(FieldEnv("GANCLUSTER_POD_ORDINAL", "metadata.labels['apps.kubernetes.io/pod-index']"));
+            env.Add(FieldEnv(PodRank.OrdinalVariable, "metadata.labels['apps.kubernetes.io/pod-index']"));
             env.Add(new V1EnvVar { Name = "GANCLUSTER_RUN_TOKEN", ValueFrom = new V1EnvVarSource { SecretKeyRef = new V1SecretKeySelector { Name = $"{o.Name}-token", Key = "token" } } });
         }
         else

@@ -343,7 +343,7 @@ public sealed class CoordinatorActor : ReceivePersistentActor, IWithTimers
         var previousRanks = (_healing?.Previous ?? _world?.Members ?? []).ToDictionary(m => m.TrainerId, m => m.Rank);
         var candidates = _registered.Values.Where(r => r.Available && !_suspects.Contains(r.TrainerId))
             .Select(r => new Candidate(r.TrainerId, r.Message.DataHost, r.Message.DataPort, r.Message.Step, r.Message.StateHash,
-                previousRanks.GetValueOrDefault(r.TrainerId, -1), r.Order))
+                previousRanks.GetValueOrDefault(r.TrainerId, -1), Candidate.OrderOf(r.Message.RankHint, r.Order)))
             .ToList();
         int minimum = _ledger.Epoch == 0 ? _spec.Cluster.Workers : _spec.Cluster.MinWorkers;
         var rollback = _rollback;

@@ -6,7 +6,14 @@ namespace GanCluster.Cluster.Coordinator;
 /// <param name="Step">completed steps of its in-memory replica (-1: none)</param>
 /// <param name="PreviousRank">its rank in the world just aborted (-1: it was not in it)</param>
 /// <param name="Order">registration order (earlier first)</param>
-public sealed record Candidate(string TrainerId, string DataHost, int DataPort, long Step, string? Hash, int PreviousRank, int Order);
+public sealed record Candidate(string TrainerId, string DataHost, int DataPort, long Step, string? Hash, int PreviousRank, int Order)
+{
+    /// <summary>
+    /// A newcomer's place: its rank hint (a StatefulSet pod's ordinal: trainer-0 is rank 0) when it has one, else
+    /// its registration order after every hinted trainer. Survivors keep their previous ranks regardless.
+    /// </summary>
+    public static int OrderOf(int rankHint, int registrationOrder) => rankHint >= 0 ? rankHint : 1_000_000 + registrationOrder;
+}
 
 /// <summary>The newest valid checkpoint on disk.</summary>
 public sealed record CheckpointRef(long Step, string Path);

@@ -37,7 +37,8 @@ public sealed record RegisterTrainer(
     long Step = -1,
     string? StateHash = null,
     long LastEpoch = 0,
-    int Restarts = 0) : IControlMessage;
+    int Restarts = 0,
+    int RankHint = -1) : IControlMessage;
 
 /// <summary>The coordinator accepted the trainer; it waits for a world.</summary>
 public sealed record RegistrationAccepted(int Version, string RunId, int WorkersExpected) : IControlMessage;

@@ -167,7 +167,7 @@ public sealed class TrainerActor : ReceiveActor, IWithTimers
 
     void Register() => _settings.Coordinator.Tell(new RegisterTrainer(ControlProtocol.Version, _settings.TrainerId,
         _settings.Device, _settings.DataPlane.Host, _settings.DataPlane.Port, _specHash, _settings.SoftwareVersion,
-        _held.Step, _held.Hash, _lastEpoch, _restarts));
+        _held.Step, _held.Hash, _lastEpoch, _restarts, _settings.RankHint));
 
     void LeaveWorld(TimeSpan backoff)
     {

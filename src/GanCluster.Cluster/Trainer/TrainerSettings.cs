@@ -16,6 +16,9 @@ public sealed class TrainerSettings
     /// <summary>Unique per process incarnation and device, e.g. host:pid/0.</summary>
     public required string TrainerId { get; init; }
 
+    /// <summary>The rank this trainer should get in the first world (Kubernetes: pod ordinal x devices + device index); -1: none.</summary>
+    public int RankHint { get; init; } = -1;
+
     public required IDataPlane DataPlane { get; init; }
 
     /// <summary>The coordinator singleton's proxy.</summary>

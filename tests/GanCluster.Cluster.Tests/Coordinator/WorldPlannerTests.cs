@@ -1,4 +1,5 @@
 using GanCluster.Cluster.Coordinator;
+using GanCluster.Cluster.Hosting;
 
 namespace GanCluster.Cluster.Tests.Coordinator;
 
@@ -15,6 +16,23 @@ public class WorldPlannerTests
         Assert.Equal(0, plan.StartStep);
         Assert.Null(plan.SourceRank);
         Assert.Empty(plan.NeedState);
+    }
+
+    [Fact]
+    public void Pod_ordinals_decide_the_first_worlds_ranks_whatever_the_registration_order()
+    {
+        // Pods trainer-2, trainer-0 (2 devices each: hints 4, 0, 1) and an unhinted node registered in this order.
+        var plan = WorldPlanner.Plan(
+        [
+            C("pod2/0", order: Candidate.OrderOf(4, 0)), C("pod0/0", order: Candidate.OrderOf(0, 1)),
+            C("pod0/1", order: Candidate.OrderOf(1, 2)), C("bare", order: Candidate.OrderOf(-1, 3)),
+        ], target: 4, minimum: 4, null)!;
+        Assert.Equal(["pod0/0", "pod0/1", "pod2/0", "bare"], plan.Members.Select(m => m.TrainerId));
+        Assert.Equal(0, PodRank.Hint("0", devices: 2, deviceIndex: 0));
+        Assert.Equal(5, PodRank.Hint("2", devices: 2, deviceIndex: 1));
+        Assert.Equal(-1, PodRank.Hint(null, devices: 1, deviceIndex: 0));
+        var bad = Assert.Throws<GanCluster.Core.Spec.SpecException>(() => PodRank.Hint("x", 1, 0));
+        Assert.Contains(PodRank.OrdinalVariable, bad.Message + string.Join(' ', bad.Problems.Select(p => p.Path)));
     }
 
     [Fact]
