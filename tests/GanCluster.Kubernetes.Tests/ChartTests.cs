@@ -36,6 +36,29 @@ public class ChartTests
     }
 
     [Fact]
+    public void A_tls_secret_gives_every_pod_the_certificate_its_password_and_the_tls_arguments()
+    {
+        var all = Manifests.Parse(Tools.HelmTemplate("--set", "tls.secretName=gc-tls"));
+        Policy.Check(all, "gancluster", trainerPods: 4, gpusPerPod: 1);
+        foreach (var name in new[] { "gancluster-coordinator", "gancluster-trainer" })
+        {
+            var pod = all.One<k8s.Models.V1StatefulSet>(name).Spec.Template.Spec;
+            var container = pod.Containers[0];
+            string certificate = container.Args[container.Args.IndexOf("--tls-certificate") + 1];
+            var mount = container.VolumeMounts.Single(m => m.Name == "tls");
+            Assert.StartsWith(mount.MountPath + "/", certificate);
+            Assert.True(mount.ReadOnlyProperty);
+            Assert.Equal("gc-tls", pod.Volumes.Single(v => v.Name == "tls").Secret.SecretName);
+            string variable = container.Args[container.Args.IndexOf("--tls-password-env") + 1];
+            var password = container.Env.Single(e => e.Name == variable).ValueFrom.SecretKeyRef;
+            Assert.Equal(("gc-tls", "password", true), (password.Name, password.Key, password.Optional ?? false));
+        }
+        // Off by default: no certificate, no TLS arguments.
+        var plain = Manifests.Parse(Tools.HelmTemplate());
+        Assert.DoesNotContain("--tls-certificate", plain.One<k8s.Models.V1StatefulSet>("gancluster-trainer").Spec.Template.Spec.Containers[0].Args);
+    }
+
+    [Fact]
     public void Cpu_values_render_cpu_trainers_without_monitoring_objects()
     {
         var all = Manifests.Parse(Tools.HelmTemplate("-f", Path.Combine(Tools.Chart, "ci/cpu-values.yaml")));

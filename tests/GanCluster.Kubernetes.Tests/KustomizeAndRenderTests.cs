@@ -52,16 +52,18 @@ public class KustomizeAndRenderTests
     [InlineData(4, 1)]
     [InlineData(16, 8)]
     [InlineData(3, 0)]
-    public void Render_and_helm_template_give_the_same_objects(int workers, int gpus)
+    [InlineData(4, 1, true)]
+    public void Render_and_helm_template_give_the_same_objects(int workers, int gpus, bool tls = false)
     {
         var dir = Directory.CreateTempSubdirectory("k8s-render-").FullName;
         try
         {
-            var r = CliProcess.Run(Tools.Root, "k8s", "render", "--config", "examples/mnist-dcgan.yaml", "--workers", workers.ToString(),
-                "--gpus-per-node", gpus.ToString(), "--out", dir);
+            string[] renderTls = tls ? ["--tls-secret", "gc-tls"] : [], helmTls = tls ? ["--set", "tls.secretName=gc-tls"] : [];
+            var r = CliProcess.Run(Tools.Root, ["k8s", "render", "--config", "examples/mnist-dcgan.yaml", "--workers", workers.ToString(),
+                "--gpus-per-node", gpus.ToString(), "--out", dir, .. renderTls]);
             Assert.True(r.ExitCode == 0, r.ToString());
             var rendered = Manifests.Parse(Kustomize(dir));
-            var helm = Manifests.Parse(Tools.HelmTemplate("--set", $"workers={workers}", "--set", $"gpusPerNode={gpus}"));
+            var helm = Manifests.Parse(Tools.HelmTemplate(["--set", $"workers={workers}", "--set", $"gpusPerNode={gpus}", .. helmTls]));
             int pods = gpus == 0 ? workers : workers / gpus;
             Policy.Check(rendered, "gancluster", pods, gpus);
             Policy.Check(helm, "gancluster", pods, gpus);
@@ -74,7 +76,9 @@ public class KustomizeAndRenderTests
                 Assert.Equal(set.Spec.Replicas, other.Spec.Replicas);
                 var (a, b) = (set.Spec.Template.Spec.Containers[0], other.Spec.Template.Spec.Containers[0]);
                 Assert.Equal(a.Args, b.Args);
-                Assert.Equal(a.Env.Select(e => (e.Name, e.Value)), b.Env.Select(e => (e.Name, e.Value)));
+                Assert.Equal(a.Env.Select(e => (e.Name, e.Value, e.ValueFrom?.SecretKeyRef?.Name)), b.Env.Select(e => (e.Name, e.Value, e.ValueFrom?.SecretKeyRef?.Name)));
+                Assert.Equal(a.VolumeMounts.Select(m => (m.Name, m.MountPath)), b.VolumeMounts.Select(m => (m.Name, m.MountPath)));
+                Assert.Equal(tls, a.Args.Contains("--tls-certificate"));
                 Assert.Equal(a.Ports.Select(p => (p.Name, p.ContainerPort)), b.Ports.Select(p => (p.Name, p.ContainerPort)));
                 Assert.Equal(a.Resources.Limits.Keys.Order(), b.Resources.Limits.Keys.Order());
                 Assert.Equal(set.Spec.Template.Spec.TerminationGracePeriodSeconds, other.Spec.Template.Spec.TerminationGracePeriodSeconds);

@@ -18,7 +18,8 @@ public static partial class K8sCommand
         var image = new Option<string>("--image") { Description = "container image", DefaultValueFactory = _ => "gancluster:latest" };
         var name = new Option<string>("--name") { Description = "object name prefix and app.kubernetes.io/instance", DefaultValueFactory = _ => "gancluster" };
         var monitoring = new Option<string>("--monitoring") { Description = "folder with rules/*.yaml and dashboards/*.json (skipped if absent)", DefaultValueFactory = _ => "deploy/monitoring" };
-        var render = new Command("render", "write the Kubernetes manifests of a run spec") { config, set, output, workers, gpus, image, name, monitoring };
+        var tls = new Option<string?>("--tls-secret") { Description = "Secret with the Akka remoting certificate (keys cluster.pfx and optional password; docs/security.md)" };
+        var render = new Command("render", "write the Kubernetes manifests of a run spec") { config, set, output, workers, gpus, image, name, monitoring, tls };
         render.SetAction(parse =>
         {
             var sets = parse.GetValue(set) ?? [];
@@ -34,12 +35,14 @@ public static partial class K8sCommand
             if (!DnsLabel().IsMatch(runName)) problems.Add(new SpecProblem("--name", "a DNS label of at most 40 characters (a-z, 0-9, '-')", $"'{runName}'"));
             string img = parse.GetValue(image) ?? "";
             if (img.Length == 0 || img.Any(char.IsWhiteSpace)) problems.Add(new SpecProblem("--image", "an image reference", $"'{img}'"));
+            if (parse.GetValue(tls) is { } secret && !DnsLabel().IsMatch(secret))
+                problems.Add(new SpecProblem("--tls-secret", "a Secret name (a DNS label)", $"'{secret}'"));
             if (problems.Count > 0) throw new SpecException(problems, "input");
 
             var options = new RenderOptions
             {
                 Name = runName, Image = img, Workers = spec.Cluster.Workers, GpusPerNode = gpusPerNode,
-                SpecYaml = SpecEmitter.ToYaml(spec), MonitoringDir = parse.GetValue(monitoring),
+                SpecYaml = SpecEmitter.ToYaml(spec), MonitoringDir = parse.GetValue(monitoring), TlsSecret = parse.GetValue(tls),
             };
             Directory.CreateDirectory(outDir);
             var objects = ManifestRenderer.Render(options);

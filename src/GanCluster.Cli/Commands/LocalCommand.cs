@@ -1,6 +1,7 @@
 using System.CommandLine;
 using GanCluster.Cli.Local;
 using GanCluster.Cli.Terminal;
+using GanCluster.Cluster.Hosting;
 using GanCluster.Core.Spec;
 
 namespace GanCluster.Cli.Commands;
@@ -16,7 +17,17 @@ public static class LocalCommand
         var workers = new Option<int>("--workers", "-n") { Description = "trainer processes (ranks)", DefaultValueFactory = _ => 2 };
         var resume = new Option<bool>("--resume") { Description = "continue the run in --out from its newest valid checkpoint" };
         var force = new Option<bool>("--force") { Description = "with --resume: accept training-defining spec changes" };
-        var command = new Command("local", "run a coordinator and N trainer processes on this machine") { config, set, output, workers, resume, force };
+        var tlsCertificate = new Option<string?>("--tls-certificate")
+        {
+            Description = "TLS on Akka remoting for every process: a PKCS#12 cluster certificate (docs/security.md)",
+        };
+        var tlsPasswordEnv = new Option<string>("--tls-password-env")
+        {
+            Description = "environment variable holding the certificate's password (the processes inherit it)",
+            DefaultValueFactory = _ => "GANCLUSTER_TLS_PASSWORD",
+        };
+        var command = new Command("local", "run a coordinator and N trainer processes on this machine")
+            { config, set, output, workers, resume, force, tlsCertificate, tlsPasswordEnv };
         command.SetAction(parse =>
         {
             int n = parse.GetValue(workers);
@@ -28,6 +39,14 @@ public static class LocalCommand
             string? outDir = parse.GetValue(output);
             if (isResume && outDir == null) throw new SpecException("--out", "the run directory to resume (with --resume)", "nothing", "input");
             outDir = Path.GetFullPath(outDir ?? CommonOptions.DefaultRunDir(configFile));
+            var nodeArgs = new List<string>();
+            if (parse.GetValue(tlsCertificate) is { Length: > 0 } certificate)
+            {
+                // Checked here, before any process starts: a bad file or password is one line and exit 2.
+                string variable = parse.GetValue(tlsPasswordEnv)!;
+                RemotingTls.Load(certificate, Environment.GetEnvironmentVariable(variable) is { Length: > 0 } password ? password : null);
+                nodeArgs.AddRange(["--tls-certificate", Path.GetFullPath(certificate), "--tls-password-env", variable]);
+            }
             var specArgs = new List<string>();
             if (configFile != null) specArgs.AddRange(["--config", Path.GetFullPath(configFile)]);
             foreach (var s in sets) specArgs.AddRange(["--set", s]);
@@ -39,6 +58,7 @@ public static class LocalCommand
                 RunDir = outDir,
                 Workers = n,
                 SpecArgs = specArgs,
+                NodeArgs = nodeArgs,
                 Resume = isResume,
                 Force = parse.GetValue(force),
                 // One process per rank on one machine: share the cores instead of oversubscribing them.

@@ -106,6 +106,9 @@ public static class ManifestRenderer
         };
     }
 
+    const string TlsMount = "/etc/gancluster/tls";
+    const string TlsPasswordVariable = "GANCLUSTER_TLS_PASSWORD";
+
     static V1StatefulSet StatefulSet(RenderOptions o, string component)
     {
         bool trainer = component == "trainer";
@@ -113,6 +116,7 @@ public static class ManifestRenderer
         string runDir = $"{o.CheckpointsMountPath.TrimEnd('/')}/{o.Name}";
         var args = new List<string> { component, "--config", $"{SpecMount}/run.yaml", "--out", runDir, "--discovery", "kubernetes",
             "--host", "0.0.0.0", "--port", AkkaPort.ToString(), "--metrics-port", MetricsPort.ToString() };
+        if (o.TlsSecret != null) args.AddRange(["--tls-certificate", $"{TlsMount}/cluster.pfx", "--tls-password-env", TlsPasswordVariable]);
         if (trainer)
         {
             string devices = gpus == 0 ? "cpu" : string.Join(",", Enumerable.Range(0, gpus).Select(i => $"cuda:{i}"));
@@ -120,7 +124,14 @@ public static class ManifestRenderer
         }
         else args.AddRange(["--workers", o.Workers.ToString()]);
 
-        var env = new List<V1EnvVar>
+        var env = new List<V1EnvVar>();
+        if (o.TlsSecret != null)
+            env.Add(new V1EnvVar
+            {
+                Name = TlsPasswordVariable,
+                ValueFrom = new V1EnvVarSource { SecretKeyRef = new V1SecretKeySelector { Name = o.TlsSecret, Key = "password", Optional = true } },
+            });
+        env.AddRange(new List<V1EnvVar>
         {
             FieldEnv(GanCluster.Telemetry.TelemetryOptions.NodeNameVariable, "metadata.name"), // the `node` label of its metrics
             FieldEnv(KubernetesBootstrapOptions.PodNamespaceVariable, "metadata.namespace"),
@@ -128,7 +139,7 @@ public static class ManifestRenderer
             new() { Name = KubernetesBootstrapOptions.LabelSelectorVariable, Value = DiscoverySelector(o.Name) },
             new() { Name = KubernetesBootstrapOptions.RequiredContactPointsVariable, Value = (o.TrainerPods + 1).ToString() },
             new() { Name = KubernetesBootstrapOptions.ManagementPortVariable, Value = ManagementPort.ToString() },
-        };
+        });
         if (trainer)
         {
             env.Add(FieldEnv(PodRank.OrdinalVariable, "metadata.labels['apps.kubernetes.io/pod-index']"));
@@ -172,6 +183,7 @@ public static class ManifestRenderer
                 new() { Name = "dshm", MountPath = "/dev/shm" },
             ],
         };
+        if (o.TlsSecret != null) container.VolumeMounts.Insert(3, new V1VolumeMount { Name = "tls", MountPath = TlsMount, ReadOnlyProperty = true });
         var pod = new V1PodSpec
         {
             ServiceAccountName = o.Name,
@@ -190,6 +202,7 @@ public static class ManifestRenderer
                 new() { Name = "dshm", EmptyDir = new V1EmptyDirVolumeSource { Medium = "Memory" } },
             ],
         };
+        if (o.TlsSecret != null) pod.Volumes.Insert(3, new V1Volume { Name = "tls", Secret = new V1SecretVolumeSource { SecretName = o.TlsSecret } });
         return new V1StatefulSet
         {
             ApiVersion = "apps/v1", Kind = "StatefulSet", Metadata = Meta(o, $"{o.Name}-{component}", component),

@@ -17,5 +17,8 @@ public sealed record RenderOptions
     /// <summary>Folder with rules/*.yaml and dashboards/*.json (deploy/monitoring); null: no monitoring objects.</summary>
     public string? MonitoringDir { get; init; }
 
+    /// <summary>A Secret with the Akka remoting certificate (`cluster.pfx`, optional `password`); null: no TLS.</summary>
+    public string? TlsSecret { get; init; }
+
     public int TrainerPods => GpusPerNode == 0 ? Workers : Workers / GpusPerNode;
 }

@@ -48,6 +48,7 @@ public sealed class LocalRun(LocalRunOptions options)
         var coordinatorArgs = new List<string> { "coordinator", "--out", options.RunDir, "--port", coordinatorPort.ToString(),
             "--seed-nodes", seeds, "--workers", options.Workers.ToString(), "--metrics-port", FreePorts.Next().ToString() };
         coordinatorArgs.AddRange(options.SpecArgs);
+        coordinatorArgs.AddRange(options.NodeArgs);
         if (options.Resume) coordinatorArgs.Add("--resume");
         if (options.Force) coordinatorArgs.Add("--force");
         var coordinator = Add("coord", "coordinator", coordinatorPort, coordinatorArgs);
@@ -56,6 +57,7 @@ public sealed class LocalRun(LocalRunOptions options)
             var trainerArgs = new List<string> { "trainer", "--out", options.RunDir, "--port", trainerPorts[i].ToString(),
                 "--seed-nodes", seeds, "--devices", "cpu", "--metrics-port", FreePorts.Next().ToString() };
             trainerArgs.AddRange(options.SpecArgs);
+            trainerArgs.AddRange(options.NodeArgs);
             if (options.ThreadsPerTrainer is { } threads) trainerArgs.AddRange(["--set", $"threads={threads}"]);
             if (options.Force) trainerArgs.Add("--force");
             Add($"t{i}", "trainer", trainerPorts[i], trainerArgs);
@@ -196,6 +198,9 @@ public sealed class LocalRunOptions
     public required string RunDir { get; init; }
 
     public required int Workers { get; init; }
+
+    /// <summary>Node options passed to every child (TLS on Akka remoting).</summary>
+    public IReadOnlyList<string> NodeArgs { get; init; } = [];
 
     /// <summary>--config/--set arguments passed to every child, so they all resolve the same spec.</summary>
     public required IReadOnlyList<string> SpecArgs { get; init; }

@@ -158,6 +158,25 @@ public class RemotingTlsTests
         Assert.DoesNotContain("   at ", r.Stdout + r.Stderr);
     }
 
+    [Fact]
+    public void A_local_run_over_tls_trains_with_two_workers_and_a_bad_certificate_is_refused_before_any_process_starts()
+    {
+        WriteCertificate(Path.Combine(_dir, "cluster.pfx"));
+        var r = CliProcess.Run(_dir, TimeSpan.FromMinutes(6),
+            ["local", "--workers", "2", "--out", "run", "--set", "steps=4", .. TinyRun.Args, .. TlsArgs.Split(' ')], Environment);
+        Assert.True(r.ExitCode == 0, r.ToString());
+        Assert.DoesNotContain("TLS handshake failure", r.Stdout + r.Stderr);
+        var complete = Assert.Single(JsonlWriter.ReadAll(Path.Combine(_dir, "run", "events.jsonl")), e => (string)e["kind"]! == EventKind.RunComplete);
+        Assert.Equal(2, (int)complete["details"]!["world_size"]!);
+        Assert.True((bool)complete["details"]!["replicas_identical"]!);
+
+        var bad = CliProcess.Run(_dir, TimeSpan.FromMinutes(2),
+            ["local", "--workers", "2", "--out", "run2", "--set", "steps=4", .. TinyRun.Args, "--tls-certificate", "missing.pfx"], Environment);
+        Assert.True(bad.ExitCode == 2, bad.ToString());
+        Assert.Contains("--tls-certificate", bad.Stdout + bad.Stderr);
+        Assert.False(Directory.Exists(Path.Combine(_dir, "run2", "local")), "no process may start with a bad certificate");
+    }
+
     [Theory]
     [InlineData("akka.tcp://gancluster@10.0.0.1:4053", true, "akka.ssl.tcp://gancluster@10.0.0.1:4053")]
     [InlineData("akka.ssl.tcp://gancluster@10.0.0.1:4053", true, "akka.ssl.tcp://gancluster@10.0.0.1:4053")]
