@@ -261,7 +261,6 @@ public sealed class TrainerActor : ReceiveActor, IWithTimers
         var trainer = _trainer!;
         if (world.SourceRank is int source && world.NeedState is { Count: > 0 } needy)
         {
-            using var span = GanActivities.Source.StartActivity(GanActivities.StateTransfer)?.SetTag("gancluster.epoch", world.Epoch);
             var clock = Stopwatch.StartNew();
             if (rank == source)
             {
