@@ -186,7 +186,7 @@ public sealed class TrainerActor : ReceiveActor, IWithTimers
         _finished = null;
         _epoch = _lastEpoch = world.Epoch;
         _rank = me.Rank;
-        _settings.Metrics?.SetRank(me.Rank);
+        _settings.Metrics?.SetRank(me.Rank, world.Members.Count, world.Epoch);
         Timers.StartPeriodicTimer("heartbeat", new Heartbeat(), TimeSpan.FromSeconds(2));
         _settings.DataPlane.Fence(world.Epoch);
         var self = Self;
