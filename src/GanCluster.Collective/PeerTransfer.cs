@@ -3,6 +3,7 @@ using System.Buffers.Binary;
 using System.Net.Sockets;
 using System.Security.Cryptography;
 using GanCluster.Collective.Internal;
+using GanCluster.Core.Diagnostics;
 
 namespace GanCluster.Collective;
 
@@ -15,6 +16,7 @@ namespace GanCluster.Collective;
 /// completes only once the receiver has verified the bytes. Both sides give up with
 /// <see cref="CollectiveAbortedException"/> when no byte moves for <see cref="RingOptions.TransferStallTimeout"/>,
 /// when the peer disappears, or on cancellation.</para>
+/// <para>Each side is a <see cref="GanActivities.StateTransfer"/> span (epoch, ranks, direction; bytes once done).</para>
 /// </summary>
 public static class PeerTransfer
 {
@@ -29,11 +31,13 @@ public static class PeerTransfer
         options ??= RingOptions.Default;
         options.Validate();
         CheckRanks(world, fromRank, toRank);
+        using var span = StartSpan(world, fromRank, toRank, "send");
         var socket = await Handshake.ConnectAsync(world, fromRank, toRank, ChannelKind.Transfer, tag, options, cancel).ConfigureAwait(false);
         await Task.Factory.StartNew(() => Guarded(socket, world, toRank, options, cancel, () =>
         {
             long total = SendFrames(socket, source);
             stats?.TransferSent(total);
+            span?.SetTag("gancluster.bytes", total);
         }), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default).ConfigureAwait(false);
     }
 
@@ -55,6 +59,7 @@ public static class PeerTransfer
         CheckRanks(world, fromRank, toRank);
         if (!listener.Token.Equals(world.Token)) throw new ArgumentException("the listener was started with another run token", nameof(listener));
         listener.Fence(world.Epoch);
+        using var span = StartSpan(world, fromRank, toRank, "receive");
         var socket = await listener.ClaimAsync(ChannelKind.Transfer, world.Epoch, fromRank, toRank, tag, options.ConnectTimeout, cancel)
             .ConfigureAwait(false);
         long total = 0;
@@ -63,6 +68,7 @@ public static class PeerTransfer
             total = ReceiveFrames(socket, destination, world, fromRank);
             listener.Stats.TransferReceived(total);
         }), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default).ConfigureAwait(false);
+        span?.SetTag("gancluster.bytes", total);
         return total;
     }
 
@@ -74,6 +80,11 @@ public static class PeerTransfer
         await ReceiveAsync(world, toRank, fromRank, listener, buffer, tag, options, cancel).ConfigureAwait(false);
         return buffer.ToArray();
     }
+
+    static System.Diagnostics.Activity? StartSpan(WorldDescriptor world, int fromRank, int toRank, string direction) =>
+        GanActivities.Source.StartActivity(GanActivities.StateTransfer)?
+            .SetTag("gancluster.epoch", world.Epoch).SetTag("gancluster.from_rank", fromRank).SetTag("gancluster.to_rank", toRank)
+            .SetTag("gancluster.direction", direction);
 
     static void CheckRanks(WorldDescriptor world, int fromRank, int toRank)
     {

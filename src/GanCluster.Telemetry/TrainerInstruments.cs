@@ -40,6 +40,10 @@ internal sealed class TrainerInstruments
         Gauge(meter, MetricNames.PhaseIndex, "Index of the progressive schedule's phase", (s, _) => s.PhaseIndex);
         Gauge(meter, MetricNames.ImagesPerSecond, "Images per second, all ranks together (moving average)", (s, _) => s.ImagesPerSecond);
 
+        // The coordinator's gauges of the same names carry role="coordinator" and no rank (a process is one or the other).
+        WorldGauge(meter, MetricNames.WorldSize, "Ranks in the world this trainer joined last", w => w.Size);
+        WorldGauge(meter, MetricNames.WorldEpoch, "Epoch of the world this trainer joined last", w => w.Epoch);
+
         CollapseGauge(meter, MetricNames.CollapseDiversity, "Generated-set diversity relative to the real data (1: as diverse)", c => c.Diversity);
         CollapseGauge(meter, MetricNames.CollapseDuplicateRate, "Fraction of generated pairs closer than real duplicates", c => c.DuplicateRate);
         CollapseGauge(meter, MetricNames.CollapseClassesCovered, "Classes the classifier finds in the generated set", c => c.ClassesCovered);
@@ -70,6 +74,18 @@ internal sealed class TrainerInstruments
                 if (step == null) continue;
                 double x = value(step, time);
                 if (double.IsFinite(x)) list.Add(new Measurement<double>(x, new KeyValuePair<string, object?>("rank", rank)));
+            }
+            return list;
+        }, null, help);
+
+    void WorldGauge(Meter meter, string name, string help, Func<(int Size, long Epoch, string Rank), long> value) =>
+        meter.CreateObservableGauge(name, () =>
+        {
+            var list = new List<Measurement<long>>();
+            foreach (var t in Trainers())
+            {
+                var world = t.World();
+                if (world.Size > 0) list.Add(new Measurement<long>(value(world), new KeyValuePair<string, object?>("rank", world.Rank)));
             }
             return list;
         }, null, help);

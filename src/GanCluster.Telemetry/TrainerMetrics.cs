@@ -4,8 +4,8 @@ namespace GanCluster.Telemetry;
 
 /// <summary>
 /// One rank's training metrics. The trainer calls <see cref="RecordStep"/> after every step (from the loop thread)
-/// and <see cref="SetRank"/> when it joins a world; gauges report the newest step at each scrape, labelled with
-/// the rank held then.
+/// and <see cref="SetRank"/> when it joins a world (its rank, the world's size and epoch); gauges report the newest
+/// step and the world joined last at each scrape, labelled with the rank held then.
 /// </summary>
 public sealed class TrainerMetrics
 {
@@ -16,17 +16,25 @@ public sealed class TrainerMetrics
     CollapseSample? _collapse;
     long _skippedSeen;
     string _rank = "";
+    int _worldSize;
+    long _worldEpoch;
 
     internal TrainerMetrics(TrainerInstruments instruments) => _i = instruments;
 
     /// <summary>The rank label ("" outside a world).</summary>
     public string Rank { get { lock (_lock) return _rank; } }
 
-    public void SetRank(int? rank)
+    /// <summary>
+    /// The rank this trainer holds in a world of <paramref name="worldSize"/> ranks and epoch <paramref name="epoch"/>
+    /// (gancluster_world_size and gancluster_world_epoch with role="trainer"; not reported while the size is 0).
+    /// </summary>
+    public void SetRank(int? rank, int worldSize = 0, long epoch = 0)
     {
         lock (_lock)
         {
             _rank = rank?.ToString() ?? "";
+            _worldSize = rank == null ? 0 : worldSize;
+            _worldEpoch = epoch;
             if (rank != 0) _collapse = null; // only rank 0 evaluates collapse
         }
     }
@@ -56,6 +64,12 @@ public sealed class TrainerMetrics
     {
         lock (_lock) _collapse = c;
         _i.CollapseEvaluations.Add(1, new KeyValuePair<string, object?>("rank", Rank));
+    }
+
+    /// <summary>The world joined last (size 0: none) with the rank label to report it under.</summary>
+    internal (int Size, long Epoch, string Rank) World()
+    {
+        lock (_lock) return (_worldSize, _worldEpoch, _rank);
     }
 
     /// <summary>The newest step and collapse evaluation with the rank label to report them under (null: nothing yet).</summary>

@@ -60,6 +60,37 @@ public class InstrumentTests
     }
 
     [Fact]
+    public async Task A_trainer_serves_the_size_and_epoch_of_the_world_it_joined_under_its_rank_over_http()
+    {
+        int port = FreePort();
+        using var node = NodeTelemetry.Start(new TelemetryOptions { Run = "r1", Node = "t0", Role = "trainer", MetricsPort = port, MetricsHost = "127.0.0.1" });
+        var trainer = node.AddTrainer();
+        using var http = new HttpClient();
+        async Task<Dictionary<string, double>> Scrape() => Exposition.Parse(await http.GetStringAsync($"http://127.0.0.1:{port}/metrics"));
+        static string Id(string rank) => $"node=\"t0\",rank=\"{rank}\",role=\"trainer\",run=\"r1\"";
+
+        var outside = await Scrape(); // registered, in no world yet
+        Assert.DoesNotContain(outside.Keys, k => k.StartsWith("gancluster_world_size{", StringComparison.Ordinal));
+        Assert.DoesNotContain(outside.Keys, k => k.StartsWith("gancluster_world_epoch{", StringComparison.Ordinal));
+
+        trainer.SetRank(1, worldSize: 3, epoch: 4); // as TrainerActor.StartWorld
+        var first = await Scrape();
+        Assert.Equal(3, first[$"gancluster_world_size{{{Id("1")}}}"]);
+        Assert.Equal(4, first[$"gancluster_world_epoch{{{Id("1")}}}"]);
+
+        trainer.SetRank(0, worldSize: 2, epoch: 5); // a re-formed world, where this trainer is rank 0
+        var second = await Scrape();
+        Assert.Equal(2, second[$"gancluster_world_size{{{Id("0")}}}"]);
+        Assert.Equal(5, second[$"gancluster_world_epoch{{{Id("0")}}}"]);
+        Assert.DoesNotContain($"gancluster_world_size{{{Id("1")}}}", second.Keys);
+        Assert.Single(second.Keys, k => k.StartsWith("gancluster_world_epoch{", StringComparison.Ordinal));
+
+        trainer.SetRank(null);
+        var left = await Scrape();
+        Assert.DoesNotContain(left.Keys, k => k.StartsWith("gancluster_world_size{", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void A_rank_change_moves_the_gauges_to_the_new_rank_label_and_collapse_figures_follow_rank_zero()
     {
         using var node = NodeTelemetry.Start(new TelemetryOptions { Run = "r", Node = "n", Role = "trainer" });

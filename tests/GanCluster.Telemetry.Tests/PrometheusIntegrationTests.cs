@@ -57,7 +57,10 @@ public sealed class PrometheusIntegrationTests : IDisposable
 
         string run = "run";
         Assert.Equal([2.0], await Values($"gancluster_world_size{{run=\"{run}\",role=\"coordinator\"}}"));
-        Assert.Equal([1.0], await Values($"gancluster_world_epoch{{run=\"{run}\"}}"));
+        Assert.Equal([1.0], await Values($"gancluster_world_epoch{{run=\"{run}\",role=\"coordinator\"}}"));
+        // Each trainer exports the world it joined, under its rank.
+        Assert.Equal([2.0, 2.0], await Values($"gancluster_world_size{{run=\"{run}\",role=\"trainer\"}}"));
+        Assert.Equal([1.0, 1.0], await Values($"gancluster_world_epoch{{run=\"{run}\",role=\"trainer\"}}"));
         Assert.Equal([2.0], await Values($"gancluster_members{{run=\"{run}\",status=\"in_world\"}}"));
         var ranks = await Query($"gancluster_step{{run=\"{run}\"}}");
         Assert.Equal(["0", "1"], ranks.Select(r => (string)r["metric"]!["rank"]!).Order().ToArray());

@@ -41,7 +41,7 @@ public static class TrainCommand
                 Log = line => Console.Error.WriteLine(line),
             });
             var rankMetrics = telemetry.AddTrainer();
-            rankMetrics.SetRank(0);
+            rankMetrics.SetRank(0, worldSize: 1, epoch: 0); // one process: a world of 1 that never changes
             GanCluster.Cluster.Observability.TrainerTelemetry.Attach(trainer, rankMetrics);
             Console.WriteLine($"run directory: {Path.GetFullPath(outDir)}");
             Console.WriteLine($"data: {trainer.Data.Description}; model: {SpecSchema.FormatScalar(spec.Model.Arch)} {spec.Model.Resolution}px; " +

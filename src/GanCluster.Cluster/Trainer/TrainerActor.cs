@@ -186,7 +186,7 @@ public sealed class TrainerActor : ReceiveActor, IWithTimers
         _finished = null;
         _epoch = _lastEpoch = world.Epoch;
         _rank = me.Rank;
-        _settings.Metrics?.SetRank(me.Rank);
+        _settings.Metrics?.SetRank(me.Rank, world.Members.Count, world.Epoch);
         Timers.StartPeriodicTimer("heartbeat", new Heartbeat(), TimeSpan.FromSeconds(2));
         _settings.DataPlane.Fence(world.Epoch);
         var self = Self;
@@ -261,7 +261,6 @@ public sealed class TrainerActor : ReceiveActor, IWithTimers
         var trainer = _trainer!;
         if (world.SourceRank is int source && world.NeedState is { Count: > 0 } needy)
         {
-            using var span = GanActivities.Source.StartActivity(GanActivities.StateTransfer)?.SetTag("gancluster.epoch", world.Epoch);
             var clock = Stopwatch.StartNew();
             if (rank == source)
             {

@@ -39,7 +39,8 @@ public sealed class CheckpointWriter(CheckpointStore store, IEventSink? events) 
 
     void Write(long step, string specHash, TrainerSnapshot snapshot, JsonObject? info)
     {
-        using var span = GanActivities.Source.StartActivity(GanActivities.Checkpoint)?.SetTag("gancluster.step", step);
+        using var span = GanActivities.Source.StartActivity(GanActivities.Checkpoint)?.SetTag("gancluster.step", step)
+            .SetTag("gancluster.bytes", snapshot.Bytes);
         var clock = Stopwatch.StartNew();
         try
         {
@@ -57,6 +58,7 @@ public sealed class CheckpointWriter(CheckpointStore store, IEventSink? events) 
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             Failures++;
+            span?.SetStatus(ActivityStatusCode.Error, e.Message);
             events?.Write(step, EventKind.CheckpointFailed, new JsonObject { ["error"] = e.Message });
         }
     }
