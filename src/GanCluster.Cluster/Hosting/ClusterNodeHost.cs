@@ -47,9 +47,9 @@ public static class ClusterNodeHost
                 {
                     Roles = [node.Role],
                     SeedNodes = node.Discovery == DiscoveryMode.Kubernetes ? [] : node.SeedNodes.Select(a => NodeOptions.ForTransport(a, node.Tls != null)).ToArray(),
-                    // The side with the oldest node (the coordinator, normally) survives a partition; a lone oldest
-                    // node (a crashed coordinator) is downed so the trainers carry on (docs/fault-tolerance.md).
-                    SplitBrainResolver = new KeepOldestOption { DownIfAlone = true },
+                    // The side with the oldest node (the oldest trainer in runs of 2+ trainers) survives a partition;
+                    // a lone oldest node is downed so the rest carry on (docs/fault-tolerance.md).
+                    SplitBrainResolver = new KeepOldestOption { DownIfAlone = true, Role = node.KeepOldestRole },
                     FailureDetector = new Akka.Remote.Hosting.PhiAccrualFailureDetectorOptions
                     {
                         HeartbeatInterval = node.Timing.HeartbeatInterval,

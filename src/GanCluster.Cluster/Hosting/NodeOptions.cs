@@ -33,6 +33,14 @@ public sealed record NodeOptions
     /// <summary>Failure detection and downing, tuned for seconds rather than Akka's 45 s defaults (docs/fault-tolerance.md).</summary>
     public FailureTiming Timing { get; init; } = FailureTiming.Default;
 
+    /// <summary>
+    /// The role whose oldest member the split-brain resolver keeps (keep-oldest, down-if-alone); null: all members.
+    /// The trainer role, so the coordinator's crash never weighs in the decision: counting all members, a
+    /// coordinator that died while any other node looked unreachable made the healthy trainers down themselves
+    /// (docs/fault-tolerance.md). Every node of a cluster must use the same value.
+    /// </summary>
+    public string? KeepOldestRole { get; init; } = TrainerRole;
+
     /// <summary>TLS on Akka remoting with a cluster certificate (null: plaintext, the default). docs/security.md.</summary>
     public RemotingTls? Tls { get; init; }
 
