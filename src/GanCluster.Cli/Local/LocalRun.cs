@@ -10,10 +10,9 @@ namespace GanCluster.Cli.Local;
 /// <summary>
 /// `gancluster local`: a coordinator and N trainer processes on loopback, as Kubernetes would run them, with
 /// their output prefixed ([coord], [t0], ...). A restarted node joins through the live nodes as its seeds. A trainer
-/// comes back on a fresh port, so it rejoins at once; the coordinator comes back at its old address, which Akka admits
-/// only once the failure detector and the split-brain resolver have removed the dead incarnation: the oldest node is
-/// never unreachable twice at once (a slow-starting new coordinator judged unreachable next to its dead
-/// predecessor would make keep-oldest down the healthy trainers). Like a Kubernetes controller, the launcher restarts a process
+/// comes back on a fresh port, so it rejoins at once; the coordinator comes back at its old address (the trainers'
+/// seeds name it), which Akka admits only once the failure detector and the split-brain resolver have removed the
+/// dead incarnation, so the cluster never holds two coordinator incarnations. Like a Kubernetes controller, the launcher restarts a process
 /// that dies while the run goes on (a killed trainer comes back as a new member and receives the state from a
 /// live peer; a killed coordinator recovers from its journal). A signal is passed on to every child (each stops
 /// cleanly: the current step finishes and rank 0 checkpoints); whatever has not exited a minute later is killed.
@@ -89,8 +88,7 @@ public sealed class LocalRun(LocalRunOptions options)
                 if (slot.Role == "trainer")
                 {
                     // A fresh address: the new member can join at once, without waiting for the cluster to remove
-                    // its dead predecessor (the oldest node, the coordinator, stays reachable, so keep-oldest only
-                    // ever downs the unreachable trainers).
+                    // its dead predecessor.
                     slot.Port = FreePorts.Next();
                     slot.Args[slot.Args.IndexOf("--port") + 1] = slot.Port.ToString();
                 }

@@ -157,8 +157,7 @@ public sealed class CoordinatorActor : ReceivePersistentActor, IWithTimers
                 if (!Register(r)) return;
                 if (_world!.Refs.ContainsKey(r.TrainerId) && r.LastEpoch == _world.Epoch)
                     BeginRecovery($"trainer {r.TrainerId} left world {_world.Epoch}", []); // it is outside the world: the world is broken
-                else if (_world.Refs.Values.All(a => a != null) && _world.Refs.Count < _spec.Cluster.Workers)
-                    BeginRecovery($"trainer {r.TrainerId} can join (world {_world.Refs.Count} of {_spec.Cluster.Workers})", []);
+                else GrowWorld(r.TrainerId);
             });
             Command<TrainerProgress>(OnProgress);
             Command<TrainerFinished>(OnFinished);
@@ -185,12 +184,8 @@ public sealed class CoordinatorActor : ReceivePersistentActor, IWithTimers
         });
     }
 
-    /// <summary>Every member of the aborted world has re-registered or is suspected dead: no need to wait out the window.</summary>
-    void FormNextWorldIfAllReported()
-    {
-        if (_healing != null && _healing.Previous.All(m => _suspects.Contains(m.TrainerId) || IsAvailable(m.TrainerId)))
-            FormNextWorld();
-    }
+    /// <summary>Every member of the aborted world has re-registered or is suspected dead.</summary>
+    bool AllReported() => _healing != null && _healing.Previous.All(m => _suspects.Contains(m.TrainerId) || IsAvailable(m.TrainerId));
 
     // ---- Recovering: the world was aborted; survivors re-register with their state, then the next world forms.
     void BecomeRecovering()
@@ -200,7 +195,7 @@ public sealed class CoordinatorActor : ReceivePersistentActor, IWithTimers
             Command<RegisterTrainer>(r =>
             {
                 if (!Register(r)) return;
-                FormNextWorldIfAllReported();
+                if (AllReported()) FormNextWorld(); // every survivor has reported: no need to wait out the window
             });
             Command<WindowClosed>(w => { if (_healing?.AbortedEpoch == w.AbortedEpoch) FormNextWorld(); });
             Command<TrainerFailed>(f =>
@@ -214,7 +209,7 @@ public sealed class CoordinatorActor : ReceivePersistentActor, IWithTimers
                 _suspects.Add(suspect);
                 // Everyone else has reported: shorten the window to half a second, time enough for a wrongly
                 // suspected (alive, just slower) member to register and be part of the next world after all.
-                if (_healing.Previous.All(m => _suspects.Contains(m.TrainerId) || IsAvailable(m.TrainerId)))
+                if (AllReported())
                     Timers.StartSingleTimer("window", new WindowClosed(_healing.AbortedEpoch), TimeSpan.FromMilliseconds(500));
             });
             Command<TrainerProgress>(_ => { });
@@ -228,7 +223,7 @@ public sealed class CoordinatorActor : ReceivePersistentActor, IWithTimers
         {
             Command<RegisterTrainer>(_ => Sender.Tell(new StopTraining(ControlProtocol.Version, "the run is over", false)));
             Command<RunEventReport>(WriteReported);
-            Command<CollapseReport>(r => Sender.Tell(new CollapseDecision(ControlProtocol.Version, r.Epoch, r.Step, CollapseDecision.Continue)));
+            Command<CollapseReport>(Continue);
             CommandAny(_ => { });
         });
     }
@@ -236,7 +231,7 @@ public sealed class CoordinatorActor : ReceivePersistentActor, IWithTimers
     void CommonHandlers()
     {
         Command<RunEventReport>(WriteReported);
-        Command<CollapseReport>(r => Sender.Tell(new CollapseDecision(ControlProtocol.Version, r.Epoch, r.Step, CollapseDecision.Continue)));
+        Command<CollapseReport>(Continue);
         Command<TrainerLeaving>(l =>
         {
             Write(-1, EventKind.TrainerLeft, new JsonObject { ["trainer"] = l.TrainerId, ["reason"] = l.Reason });
@@ -419,6 +414,16 @@ public sealed class CoordinatorActor : ReceivePersistentActor, IWithTimers
             Note($"step {p.Step}/{p.TotalSteps} | world {_world.Refs.Count} (epoch {p.Epoch}) | {p.ImagesPerSecond:F0} img/s | Loss_D {p.LossD:F4} Loss_G {p.LossG:F4}");
     }
 
+    /// <summary>
+    /// A trainer outside the running world can join it: when every member is known (a restarted coordinator may still
+    /// be re-learning them) and the world is below cluster.workers, abort it so the next world includes the newcomer.
+    /// </summary>
+    void GrowWorld(string standby)
+    {
+        if (_world!.Refs.Values.All(a => a != null) && _world.Refs.Count < _spec.Cluster.Workers && _ledger is { Ended: false })
+            BeginRecovery($"trainer {standby} can join (world {_world.Refs.Count} of {_spec.Cluster.Workers})", []);
+    }
+
     /// <summary>A restarted coordinator re-learns the members of the running world from their reports.</summary>
     void Relearn(string trainerId)
     {
@@ -433,8 +438,7 @@ public sealed class CoordinatorActor : ReceivePersistentActor, IWithTimers
             Note($"all {_world.Refs.Count} member(s) of world {_world.Epoch} reconnected; training continues");
             // Trainers that registered while the members reconnected were held back: grow the world now.
             var standby = _registered.Values.Where(r => r.Available && !_world.Refs.ContainsKey(r.TrainerId)).Select(r => r.TrainerId).FirstOrDefault();
-            if (standby != null && _world.Refs.Count < _spec.Cluster.Workers && _ledger is { Ended: false })
-                BeginRecovery($"trainer {standby} can join (world {_world.Refs.Count} of {_spec.Cluster.Workers})", []);
+            if (standby != null) GrowWorld(standby);
         }
     }
 
@@ -523,6 +527,9 @@ public sealed class CoordinatorActor : ReceivePersistentActor, IWithTimers
     /// rollback aborts the world; the next world forms from the chosen checkpoint with the new learning-rate scales
     /// (<see cref="FormNextWorld"/> archives the abandoned logs). A stop ends the run with collapse_stopped, exit code 1.
     /// </summary>
+    /// <summary>Outside a training world nothing is decided: rank 0 trains on and asks again at its next evaluation.</summary>
+    void Continue(CollapseReport r) => Sender.Tell(new CollapseDecision(ControlProtocol.Version, r.Epoch, r.Step, CollapseDecision.Continue));
+
     void OnCollapseReport(CollapseReport r)
     {
         var reply = new CollapseDecision(ControlProtocol.Version, r.Epoch, r.Step, CollapseDecision.Continue);

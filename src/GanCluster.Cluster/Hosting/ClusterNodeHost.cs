@@ -47,8 +47,8 @@ public static class ClusterNodeHost
                 {
                     Roles = [node.Role],
                     SeedNodes = node.Discovery == DiscoveryMode.Kubernetes ? [] : node.SeedNodes.Select(a => NodeOptions.ForTransport(a, node.Tls != null)).ToArray(),
-                    // The side with the oldest node (the oldest trainer in runs of 2+ trainers) survives a partition;
-                    // a lone oldest node is downed so the rest carry on (docs/fault-tolerance.md).
+                    // The side with the oldest trainer (NodeOptions.KeepOldestRole) survives a partition; a lone
+                    // oldest trainer is downed so the rest carry on (docs/fault-tolerance.md).
                     SplitBrainResolver = new KeepOldestOption { DownIfAlone = true, Role = node.KeepOldestRole },
                     FailureDetector = new Akka.Remote.Hosting.PhiAccrualFailureDetectorOptions
                     {

@@ -6,9 +6,8 @@ namespace GanCluster.Cluster.Hosting;
 /// A trainer node's last resort against a cluster that can no longer heal by itself: when this node has been an Up
 /// member without any reachable, Up coordinator for longer than the limit (the coordinator's own restart takes
 /// ~16 s; see docs/fault-tolerance.md), the node leaves so that its supervisor (local mode, Kubernetes) starts a
-/// new member that joins through the coordinator's address. Two ways to get here: a coordinator that came back as
-/// a separate one-node cluster, or keep-oldest downing the healthy side when the coordinator and another node
-/// became unreachable at the same moment.
+/// new member that joins through the coordinator's address. The way to get here: a coordinator that came back as a
+/// separate one-node cluster (it found none of its seeds in time) while the trainers kept their own.
 /// </summary>
 public static class CoordinatorWatchdog
 {

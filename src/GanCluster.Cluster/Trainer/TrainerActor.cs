@@ -159,7 +159,6 @@ public sealed class TrainerActor : ReceiveActor, IWithTimers
 
     void Stopped() => ReceiveAny(_ => { });
 
-
     void StartRegistering(TimeSpan delay)
     {
         Timers.StartPeriodicTimer("register", new RegisterNow(), delay, TimeSpan.FromSeconds(2));
