@@ -18,6 +18,9 @@ public sealed class RunLayout(string root)
 
     public string CheckpointsDir => Path.Combine(Root, "checkpoints");
 
+    /// <summary>The cluster addresses of the newest world's trainer nodes: a restarted coordinator rejoins through them.</summary>
+    public string ClusterNodesFile => Path.Combine(Root, "cluster-nodes");
+
     public string SampleFile(long step) => Path.Combine(SamplesDir, $"{StepName(step)}.png");
 
     public string CheckpointDir(long step) => Path.Combine(CheckpointsDir, StepName(step));
