@@ -288,14 +288,20 @@ public sealed class MembershipModel
         var fx = new List<MembershipEffect>();
         if (!_unreachableNodes.Add(node)) return fx;
         foreach (var t in TrainersOn(node)) t.Probe = ProbeState.Unknown;
-        if (!_settling && _phase != Phase.Stopped)
-        {
-            // In a partition of this coordinator every member turns unreachable within about a second: wait before
-            // judging, so that the coordinator sees it is the one alone and does not abort a healthy world.
-            _settling = true;
-            fx.Add(new StartTimer(new MembershipTimer(TimerKind.UnreachableSettle, 0), _config.Timings.UnreachableSettle));
-        }
+        Settle(fx);
         return fx;
+    }
+
+    /// <summary>
+    /// In a partition of this coordinator every member turns unreachable within about a second (and reachable again
+    /// within about a second of the heal): wait before judging, so that the coordinator sees whether it is the one
+    /// alone, and never aborts a healthy world on a half-seen change.
+    /// </summary>
+    void Settle(List<MembershipEffect> fx)
+    {
+        if (_settling || _phase == Phase.Stopped) return;
+        _settling = true;
+        fx.Add(new StartTimer(new MembershipTimer(TimerKind.UnreachableSettle, 0), _config.Timings.UnreachableSettle));
     }
 
     /// <summary>A node answers again.</summary>
@@ -308,7 +314,9 @@ public sealed class MembershipModel
             _isolated = false;
             fx.Add(new Note("the coordinator reaches the world's members again; it takes up its duties"));
             fx.Add(new RecordEvent(EventStep, EventKind.CoordinatorReconnected, new JsonObject { ["epoch"] = _world?.Epoch ?? 0 }));
-            JudgeUnreachable(fx); // members still unreachable now are the faulty ones
+            // The other members turn reachable over the next second or so; those still unreachable after the settle
+            // time are the faulty ones.
+            if (_unreachableNodes.Count > 0) Settle(fx);
         }
         return fx;
     }
@@ -589,8 +597,13 @@ public sealed class MembershipModel
         if (accounted) FormNextWorld(fx);
     }
 
-    /// <summary>A previous member is unreachable, or back outside the world with its data plane probed (or none to probe).</summary>
+    /// <summary>
+    /// A previous member is accounted for when it is unreachable, its data plane refused the probe (a dead process, or
+    /// a cut-off data plane: it cannot be in the next world either way), or it is back outside the world with its probe
+    /// answered (or no data plane to probe).
+    /// </summary>
     bool Accounted(string trainerId) => _trainers.TryGetValue(trainerId, out var t) && (_unreachableNodes.Contains(t.Report.Node)
+        || (t.Probe == ProbeState.Failed && !RefereeUnreliable())
         || (t.Available && (t.Probe is ProbeState.Answered or ProbeState.Failed || t.Report.DataPort <= 0)));
 
     void FormNextWorld(List<MembershipEffect> fx)
@@ -620,7 +633,7 @@ public sealed class MembershipModel
             fx.Add(new ApplyRollback(rollback.Step));
             _rollback = null;
         }
-        else if (plan.ResumeCheckpoint != null && healing != null && _ledger.CommittedStep > plan.StartStep)
+        else if (plan.ResumeCheckpoint != null && _ledger.CommittedStep > plan.StartStep)
         {
             // No live replica holds the committed step (half or more of the world failed at once): say so.
             string lost = $"{_ledger.CommittedStep - plan.StartStep} step(s)";
@@ -628,7 +641,9 @@ public sealed class MembershipModel
             fx.Add(new RecordEvent(plan.StartStep, EventKind.CheckpointFallback, new JsonObject
             {
                 ["committed_step"] = _ledger.CommittedStep, ["checkpoint_step"] = plan.StartStep, ["checkpoint"] = plan.ResumeCheckpoint,
-                ["reason"] = $"{healing.Dead.Count} of {healing.Previous.Count} member(s) of world {healing.AbortedEpoch} lost",
+                ["reason"] = healing != null
+                    ? $"{healing.Dead.Count} of {healing.Previous.Count} member(s) of world {healing.AbortedEpoch} lost"
+                    : "no live replica holds the committed step",
             }));
         }
         var started = new EpochStarted(_config.ProtocolVersion, epoch, plan.StartStep, plan.Members.Select(m => m.TrainerId).ToList(),
