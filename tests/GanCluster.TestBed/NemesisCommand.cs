@@ -32,7 +32,14 @@ public static class NemesisCommand
         double timeout = double.Parse(o.GetValueOrDefault("timeout-minutes", "40"), CultureInfo.InvariantCulture);
         if (maxFault is < 1 or > 300) return Bad("--max-fault-seconds", "1 to 300");
         if (trainers < 2) return Bad("--trainers", "at least 2");
-        var kinds = o.TryGetValue("kinds", out var k) ? k.Split(',').Select(x => Enum.Parse<FaultKind>(x, ignoreCase: true)).ToList() : null;
+        List<FaultKind>? kinds = null;
+        if (o.TryGetValue("kinds", out var k))
+        {
+            kinds = [];
+            foreach (var name in k.Split(','))
+                if (Enum.TryParse<FaultKind>(name, ignoreCase: true, out var kind)) kinds.Add(kind);
+                else return Bad("--kinds", $"a comma-separated list of {string.Join(", ", Enum.GetNames<FaultKind>())}; found '{name}'");
+        }
         string run = Path.GetFullPath(o.GetValueOrDefault("out", Path.Combine("runs", $"nemesis-{DateTime.Now:yyyyMMdd-HHmmss}")));
         bool verbose = o.ContainsKey("verbose");
 

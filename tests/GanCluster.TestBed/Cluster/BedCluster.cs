@@ -92,7 +92,15 @@ public sealed class BedCluster : IDisposable
         string[] trainerArgs = ["--data-port", options.DataPort.ToString(), "--devices", "cpu"];
         var trainers = new List<BedNode> { Start(trainerHosts[0], TrainerRole, trainerArgs) };
         var cluster = new BedCluster(options, coordinator, trainers, metrics, events);
-        await cluster.WaitForAsync(() => cluster.JoinTimes().ContainsKey(trainerHosts[0].Name), options.FirstTrainerTimeout, cancel);
+        try
+        {
+            await cluster.WaitForAsync(() => cluster.JoinTimes().ContainsKey(trainerHosts[0].Name), options.FirstTrainerTimeout, cancel);
+        }
+        catch
+        {
+            cluster.Dispose(); // the processes go with the bed
+            throw;
+        }
         trainers.AddRange(trainerHosts.Skip(1).Select(h => Start(h, TrainerRole, trainerArgs)));
         return cluster;
     }
