@@ -112,6 +112,24 @@ public sealed class HistoryCheckerTests
     }
 
     [Fact]
+    public void A_faulted_nodes_excuse_ends_when_the_next_fault_starts()
+    {
+        // trainer-2 was capped for 4 s; 6 s later the coordinator is cut off and trainer-2 is downed: the second fault's doing.
+        var rows = Rows(1, 1000, 10);
+        var processes = Starts();
+        processes.Add(new ProcessRecord(T0.AddSeconds(50), "trainer-2", "trainer", ProcessEventKind.Exit, 1, 11, 3));
+        var faults = new List<FaultRecord>
+        {
+            Fault(FaultKind.BandwidthCap, "trainer-2", 30, 34), Fault(FaultKind.ControlPlanePartition, "coordinator", 40, 50),
+        };
+        var result = HistoryChecker.Check(History(rows, [World(9, 1, "trainer-0", "trainer-1", "trainer-2")], processes, faults));
+        Assert.Empty(result.Faults[0].Incidents);
+        var incident = Assert.Single(result.Faults[1].Incidents);
+        Assert.Equal(("trainer-2", IncidentKind.Exited), (incident.Node, incident.Kind));
+        Assert.Contains("removed from the cluster", incident.Detail);
+    }
+
+    [Fact]
     public void A_trainer_that_never_comes_back_and_a_coordinator_absence_that_stops_training_are_problems()
     {
         var rows = Rows(1, 200, 10).Concat(Rows(201, 400, 80)).ToList(); // nothing between 30 s and 80 s

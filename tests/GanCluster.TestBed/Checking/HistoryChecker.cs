@@ -90,7 +90,10 @@ public static class HistoryChecker
     static List<Incident> Incidents(RunHistory history, List<FaultRecord> faults, List<JsonObject> worlds, DateTimeOffset? completedAt,
         CheckerOptions o)
     {
-        bool Faulted(string node, DateTimeOffset t) => faults.Any(f => f.Node == node && f.Started <= t && t <= f.Ended + o.RejoinAllowance);
+        // A faulted node is excused until the rejoin allowance after its heal, or until the next fault starts (faults
+        // come one at a time, the next once the cluster healed: what happens to the node then is the next fault's).
+        var excusedUntil = faults.Select((f, i) => Min(f.Ended + o.RejoinAllowance, i + 1 < faults.Count ? faults[i + 1].Started : DateTimeOffset.MaxValue)).ToList();
+        bool Faulted(string node, DateTimeOffset t) => faults.Where((f, i) => f.Node == node && f.Started <= t && t <= excusedUntil[i]).Any();
         bool Over(DateTimeOffset t) => completedAt is { } c && t >= c;
         var stops = history.Processes.Where(p => p.Event == ProcessEventKind.StopRequested).GroupBy(p => p.Host)
             .ToDictionary(g => g.Key, g => g.Min(p => p.Time));

@@ -15,7 +15,7 @@ public sealed record PlannedFault(FaultKind Kind, string Target, TimeSpan Durati
 
     public override string ToString()
     {
-        var when = AtStep is { } s ? $"at step {s}" : $"{Gap.TotalSeconds:F0} s after the previous fault healed";
+        var when = AtStep is { } s ? $"at step {s}" : $"{Gap.TotalSeconds:F0} s after the cluster is healthy";
         var what = Kind switch
         {
             FaultKind.Kill => "SIGKILL",
