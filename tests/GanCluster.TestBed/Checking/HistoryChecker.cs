@@ -170,6 +170,7 @@ public static class HistoryChecker
             var next = g.Select(x => x.NextStepSeconds).OfType<double>().Order().ToList();
             var stalls = g.Select(x => x.MaxStallSeconds).OfType<double>().ToList();
             var rejoins = g.Where(x => x.RejoinExpected).Select(x => x.RejoinSeconds).ToList();
+            var backIn = rejoins.OfType<double>().ToList();
             return new FaultKindSummary(g.Key, g.Count(),
                 next.Count > 0 ? next[(next.Count - 1) / 2] : null, next.Count > 0 ? next[^1] : null,
                 stalls.Count > 0 ? stalls.Max() : null,
@@ -177,7 +178,7 @@ public static class HistoryChecker
                 g.Sum(x => x.Incidents.Count(i => i.Kind == IncidentKind.Exited)),
                 g.Sum(x => x.Incidents.Count(i => i.Kind == IncidentKind.Excluded)),
                 g.Sum(x => x.CheckpointFallbacks),
-                rejoins.OfType<double>().DefaultIfEmpty().Max() is var m && rejoins.Any(r => r != null) ? m : null,
+                backIn.Count > 0 ? backIn.Max() : null,
                 rejoins.Count(r => r == null));
         }).ToList();
 
