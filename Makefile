@@ -17,9 +17,9 @@ build: deps
 
 # Unit and integration tests of every project; ends with "N passed, N failed".
 # Debian's `prometheus` brings promtool and the server the monitoring tests run against; `chromium` loads the run
-# report headless; helm and kubectl (for the Kubernetes manifest tests) are fetched once into build/tools/k8s.
+# report headless; `nftables` and `iproute2` (nft, ip, tc) build the multi-host test bed (its tests need root); helm and kubectl (for the Kubernetes manifest tests) are fetched once into build/tools/k8s.
 test: build k8s-tools
-	@build/scripts/deps.sh prometheus chromium
+	@build/scripts/deps.sh prometheus chromium nftables iproute2
 	@build/scripts/test-summary.sh $(CONFIG)
 
 # Alert and recording rules of deploy/monitoring/: promtool check rules + the rule unit tests.
@@ -80,7 +80,25 @@ style-example: build
 
 # Ring all-reduce (25 MB fp32, 2 and 3 local processes) vs PyTorch Gloo (Debian's python3-torch, installed here if
 # missing; skipped with a message if that fails) and the raw loopback TCP bound; bf16/fp16 wire speed and error.
-.PHONY: bench-allreduce
+# Then the same between 2 and 3 hosts of the multi-host test bed (TCP only), links uncapped and capped at 10 and
+# 1 Gbit/s (needs root; skipped with the reason otherwise). `make bench-allreduce-hosts` runs only the cross-host part.
+.PHONY: bench-allreduce bench-allreduce-hosts
 bench-allreduce: build
 	@build/scripts/deps.sh python3-torch || echo "bench-allreduce: could not install python3-torch; the Gloo comparison will be skipped"
 	$(DOTNET) run --project bench/GanCluster.Bench -c $(CONFIG) --no-build -- allreduce
+	@$(MAKE) --no-print-directory bench-allreduce-hosts
+
+bench-allreduce-hosts: build
+	@build/scripts/deps.sh nftables iproute2
+	@build/scripts/deps.sh python3-torch || echo "bench-allreduce-hosts: could not install python3-torch; the Gloo comparison will be skipped"
+	$(DOTNET) run --project bench/GanCluster.Bench -c $(CONFIG) --no-build -- allreduce-hosts
+
+# Faults on separate hosts (docs/fault-tolerance.md, "The test bed"): a coordinator and 4 trainers, each on its own
+# host of the multi-host test bed (network namespaces with own address, hostname and /dev/shm; static seed nodes;
+# restart-on-failure supervisors), a seeded random schedule of kills, pauses, full / data-plane / control-plane
+# partitions and bandwidth caps (1 s to 60 s), then the checker's table per fault kind. SEED=n replays a schedule;
+# NEMESIS_ARGS adds options (--faults, --steps, --max-fault-seconds up to 300, --kinds, --verbose). Needs root.
+.PHONY: nemesis
+nemesis: build
+	@build/scripts/deps.sh nftables iproute2
+	$(DOTNET) run --project tests/GanCluster.TestBed -c $(CONFIG) --no-build -- nemesis $(if $(SEED),--seed $(SEED)) $(NEMESIS_ARGS)

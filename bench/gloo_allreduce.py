@@ -2,6 +2,7 @@
 """PyTorch Gloo all-reduce on local processes: the baseline for `gancluster-bench allreduce`.
 
 Usage: gloo_allreduce.py --world-size N --bytes S [--iters K] [--warmup W]
+       gloo_allreduce.py --world-size N --bytes S --rank R --master ADDRESS:PORT   (one rank per host, cross-host mode)
 Prints one line from rank 0:  GLOO world=N bytes=S iters=K ms_mean=.. ms_median=.. ms_min=..
 With --per-iteration also:    GLOO_TIMES ms,ms,...   (each iteration's slowest rank)
 """
@@ -16,9 +17,9 @@ import torch.distributed as dist
 import torch.multiprocessing as mp
 
 
-def worker(rank, args, port):
+def worker(rank, args, master):
     torch.set_num_threads(1)
-    dist.init_process_group("gloo", init_method=f"tcp://127.0.0.1:{port}", rank=rank, world_size=args.world_size)
+    dist.init_process_group("gloo", init_method=f"tcp://{master}", rank=rank, world_size=args.world_size)
     n = args.bytes // 4
     pristine = torch.rand(n, dtype=torch.float32) * 2 - 1
     data = pristine.clone()
@@ -50,11 +51,16 @@ def main():
     p.add_argument("--iters", type=int, default=20)
     p.add_argument("--warmup", type=int, default=3)
     p.add_argument("--per-iteration", action="store_true")
+    p.add_argument("--rank", type=int, help="run only this rank (the others run elsewhere); needs --master")
+    p.add_argument("--master", help="ADDRESS:PORT of rank 0's rendezvous (cross-host mode; set GLOO_SOCKET_IFNAME too)")
     args = p.parse_args()
+    if args.rank is not None:
+        worker(args.rank, args, args.master)
+        return
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    mp.spawn(worker, args=(args, port), nprocs=args.world_size, join=True)
+    mp.spawn(worker, args=(args, f"127.0.0.1:{port}"), nprocs=args.world_size, join=True)
 
 
 if __name__ == "__main__":

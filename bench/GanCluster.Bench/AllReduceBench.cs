@@ -12,18 +12,6 @@ namespace GanCluster.Bench;
 /// </summary>
 internal static class AllReduceBench
 {
-    sealed record Row(int Procs, string Name, List<double> Ms, long Payload, string Note = "", double CpuMs = double.NaN)
-    {
-        public double Median => Percentile(0.5);
-        public double Min => Ms.Min();
-        double Percentile(double p)
-        {
-            var s = Ms.Order().ToArray();
-            return s[(int)Math.Round(p * (s.Length - 1))];
-        }
-        public double BusGBs => 2.0 * (Procs - 1) / Procs * Payload / (Median / 1000) / 1e9;
-    }
-
     public static int Run(string[] args)
     {
         var o = new Dictionary<string, string>();
@@ -47,10 +35,10 @@ internal static class AllReduceBench
 
         // This machine is shared, so load drifts: the bound, our fp32 ring and Gloo run interleaved in rounds and each
         // row pools the iterations of all rounds. The variants (one direction, bf16, fp16) run once per world.
-        var rows = new List<Row>();
+        var rows = new List<AllReduceRow>();
         foreach (int n in worlds)
         {
-            Row? oneWay = null, twoWay = null, ring = null, shm = null, glooRow = null;
+            AllReduceRow? oneWay = null, twoWay = null, ring = null, shm = null, glooRow = null;
             for (int round = 0; round < rounds; round++)
             {
                 Console.WriteLine($"world of {n}, round {round + 1} of {rounds}");
@@ -96,29 +84,29 @@ internal static class AllReduceBench
     }
 
     /// <summary>Pools the iterations of two rounds (CPU per op averaged).</summary>
-    static Row Merge(Row? a, Row b)
+    internal static AllReduceRow Merge(AllReduceRow? a, AllReduceRow b)
     {
         Print(b);
         return a is null ? b : a with { Ms = [.. a.Ms, .. b.Ms], CpuMs = (a.CpuMs * a.Ms.Count + b.CpuMs * b.Ms.Count) / (a.Ms.Count + b.Ms.Count) };
     }
 
-    static void Print(Row r) =>
+    internal static void Print(AllReduceRow r) =>
         Console.WriteLine(FormattableString.Invariant(
             $"  {r.Procs} procs  {r.Name,-36} median {r.Median,7:F1} ms  min {r.Min,7:F1} ms  busbw {r.BusGBs,5:F2} GB/s  cpu {r.CpuMs,6:F1} ms/op  {r.Note}"));
 
-    static Row Bound(int n, long bytes, int iters, int warmup, bool duplex)
+    static AllReduceRow Bound(int n, long bytes, int iters, int warmup, bool duplex)
     {
         var cpu0 = Process.GetCurrentProcess().TotalProcessorTime;
         var ms = LoopbackBound.Measure(n, bytes, iters, warmup, duplex);
         var cpu = (Process.GetCurrentProcess().TotalProcessorTime - cpu0).TotalMilliseconds / (iters + warmup);
-        return new Row(n, duplex ? "loopback TCP, two-way sockets" : "loopback TCP, one-way sockets", ms, bytes, CpuMs: cpu);
+        return new AllReduceRow(n, duplex ? "loopback TCP, two-way sockets" : "loopback TCP, one-way sockets", ms, bytes, CpuMs: cpu);
     }
 
-    static string RingName(WireFormat wire, bool bidirectional, bool sharedMemory = false) =>
+    internal static string RingName(WireFormat wire, bool bidirectional, bool sharedMemory = false) =>
         $"gancluster ring {wire switch { WireFormat.BFloat16 => "bf16", WireFormat.Float16 => "fp16", _ => "fp32" }} " +
         $"{(sharedMemory ? "shared memory" : "TCP")}{(bidirectional ? "" : " (one direction)")}";
 
-    static Row Ring(int n, long bytes, int iters, int warmup, int chunk, WireFormat wire, bool bidirectional, bool sharedMemory = false)
+    static AllReduceRow Ring(int n, long bytes, int iters, int warmup, int chunk, WireFormat wire, bool bidirectional, bool sharedMemory = false)
     {
         var token = RunToken.New().ToHex();
         var procs = new Process[n];
@@ -140,11 +128,18 @@ internal static class AllReduceBench
         foreach (var p in procs)
             if (!p.WaitForExit(TimeSpan.FromMinutes(5))) p.Kill(true);
         var lines = outputs.Select(t => t.Result.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)).ToArray();
+        return RingRow(n, iters, lines, errTasks.Select(t => t.Result).ToArray(), RingName(wire, bidirectional, sharedMemory), bytes,
+            sharedMemory ? "shm/shm" : "tcp/tcp");
+    }
+
+    /// <summary>The row of one ring run from its ranks' output lines (TIMES, CPU, TRANSPORT, and rank 0's ERROR).</summary>
+    internal static AllReduceRow RingRow(int n, int iters, string[][] lines, string[] errors, string name, long bytes, string expectedTransport)
+    {
         var perRank = new List<double[]>();
         for (int r = 0; r < n; r++)
         {
             var times = lines[r].FirstOrDefault(l => l.StartsWith("TIMES "))
-                        ?? throw new InvalidOperationException($"rank {r} failed:\n{string.Join('\n', lines[r])}\n{errTasks[r].Result}");
+                        ?? throw new InvalidOperationException($"rank {r} failed:\n{string.Join('\n', lines[r])}\n{errors[r]}");
             perRank.Add(times[6..].Split(',').Select(s => double.Parse(s, CultureInfo.InvariantCulture)).ToArray());
         }
         var slowest = Enumerable.Range(0, iters).Select(i => perRank.Max(t => t[i])).ToList();
@@ -152,11 +147,11 @@ internal static class AllReduceBench
         var note = err is null ? "" : $"error vs exact sum: max {err[1]}, mean {err[2]} (per element, relative to Σ|x|), L2 {err[3]}";
         double cpu = lines.Sum(l => double.Parse(l.First(x => x.StartsWith("CPU "))[4..], CultureInfo.InvariantCulture));
         var transport = lines[0].FirstOrDefault(l => l.StartsWith("TRANSPORT "))?[10..];
-        if (transport != (sharedMemory ? "shm/shm" : "tcp/tcp")) note = $"transport {transport}! " + note;
-        return new Row(n, RingName(wire, bidirectional, sharedMemory), slowest, bytes, note, cpu);
+        if (transport != expectedTransport) note = $"transport {transport}! " + note;
+        return new AllReduceRow(n, name, slowest, bytes, note, cpu);
     }
 
-    static string? FindTorchPython()
+    internal static string? FindTorchPython()
     {
         foreach (var python in new[] { "/usr/bin/python3", "python3" })
         {
@@ -173,7 +168,7 @@ internal static class AllReduceBench
         return null;
     }
 
-    static Row? Gloo(string python, int n, long bytes, int iters, int warmup)
+    static AllReduceRow? Gloo(string python, int n, long bytes, int iters, int warmup)
     {
         var script = Path.Combine(AppContext.BaseDirectory, "gloo_allreduce.py");
         var psi = new ProcessStartInfo(python, [script, "--world-size", n.ToString(), "--bytes", bytes.ToString(), "--iters", iters.ToString(),
@@ -182,13 +177,19 @@ internal static class AllReduceBench
         var err = p.StandardError.ReadToEndAsync();
         var output = p.StandardOutput.ReadToEnd();
         p.WaitForExit();
-        var line = output.Split('\n').FirstOrDefault(l => l.StartsWith("GLOO_TIMES "));
-        if (p.ExitCode != 0 || line is null)
+        if (p.ExitCode != 0 || GlooTimes(output) is not { } ms)
         {
             Console.WriteLine($"gloo: failed (exit {p.ExitCode}): {err.Result.Split('\n').LastOrDefault(l => l.Length > 0)}");
             return null;
         }
-        var ms = line[11..].Split(',').Select(s => double.Parse(s, CultureInfo.InvariantCulture)).ToList();
-        return new Row(n, "gloo (PyTorch 1.13, python3-torch)", ms, bytes);
+        return new AllReduceRow(n, GlooName, ms, bytes);
     }
+
+    internal const string GlooName = "gloo (PyTorch 1.13, python3-torch)";
+
+    /// <summary>The per-iteration times rank 0 of bench/gloo_allreduce.py printed (GLOO_TIMES), or null.</summary>
+    internal static List<double>? GlooTimes(string output) =>
+        output.Split('\n').FirstOrDefault(l => l.StartsWith("GLOO_TIMES ")) is { } line
+            ? line[11..].Split(',').Select(s => double.Parse(s, CultureInfo.InvariantCulture)).ToList()
+            : null;
 }

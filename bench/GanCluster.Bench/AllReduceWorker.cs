@@ -7,7 +7,8 @@ using GanCluster.Core.Data;
 namespace GanCluster.Bench;
 
 /// <summary>
-/// One rank of the all-reduce benchmark (a child process). Prints "PORT p", reads the endpoints line, then runs
+/// One rank of the all-reduce benchmark (a child process). Prints "PORT p", reads the endpoints line (or takes
+/// --endpoints), then runs
 /// warm-up and timed all-reduces, each after a 1-float all-reduce as a barrier (as Gloo's bench does with
 /// dist.barrier), and prints "TIMES ms,ms,..." and, on rank 0, "ERROR max mean l2" against the exact sum.
 /// </summary>
@@ -35,9 +36,12 @@ internal static class AllReduceWorker
             SharedMemory = o["shm"] == "true",
         };
 
-        using var listener = DataPlaneListener.Start(token, new IPEndPoint(IPAddress.Loopback, 0));
+        // On the bed's hosts (cross-host mode) each rank binds its host's address and port, and the endpoints are known
+        // in advance; locally it binds any loopback port and the driver sends the endpoints line once all are bound.
+        var bind = IPAddress.Parse(o.GetValueOrDefault("bind", "127.0.0.1"));
+        using var listener = DataPlaneListener.Start(token, new IPEndPoint(bind, int.Parse(o.GetValueOrDefault("port", "0"), CultureInfo.InvariantCulture)));
         Console.WriteLine($"PORT {listener.Port}");
-        var world = new WorldDescriptor(1, token, Console.ReadLine()!.Trim().Split(','));
+        var world = new WorldDescriptor(1, token, (o.GetValueOrDefault("endpoints") ?? Console.ReadLine()!).Trim().Split(','));
         using var ring = RingCollective.ConnectAsync(world, rank, listener, options).GetAwaiter().GetResult();
         Console.WriteLine($"TRANSPORT {ring.Transport}");
 

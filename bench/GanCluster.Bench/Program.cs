@@ -4,6 +4,8 @@ using GanCluster.Bench;
 return args.Length == 0 ? Usage() : args[0] switch
 {
     "allreduce" => AllReduceBench.Run(args[1..]),
+    AllReduceHostsBench.Command => AllReduceHostsBench.Run(args[1..]),
+    HostTcpBound.Command => HostTcpBound.Run(args[1..]),
     "step" => StepBench.Run(args[1..]),
     "scale" => ScaleBench.Run(args[1..]),
     AllReduceWorker.Command => AllReduceWorker.Run(args[1..]),
@@ -16,6 +18,8 @@ static int Usage()
         usage: GanCluster.Bench <benchmark> [options]
           allreduce [--bytes N] [--iters K] [--worlds 2,3] [--chunk B] [--rounds R] [--no-gloo] [--quick]
                     ring all-reduce between local processes vs PyTorch Gloo and raw loopback TCP
+          allreduce-hosts [--bytes N] [--iters K] [--worlds 2,3] [--links uncapped,10000,1000] [--chunk B] [--no-gloo] [--quick]
+                    the same between hosts of the multi-host test bed (root), links capped in Mbit/s by tc tbf
           step [--rounds R] [--steps N] [--memory-steps M] [--threads T]
                     the trainer's step vs a bare TorchSharp loop (ms/step, ratio), and RSS after 50 vs M steps
           scale [--rounds R] [--steps N] [--cli ./gancluster]

@@ -7,11 +7,16 @@ internal static class SelfProcess
 {
     public static ProcessStartInfo StartInfo(IEnumerable<string> args)
     {
-        var host = Environment.ProcessPath ?? "dotnet";
-        var psi = new ProcessStartInfo(host) { RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true };
-        if (Path.GetFileNameWithoutExtension(host) == "dotnet")
-            psi.ArgumentList.Add(typeof(SelfProcess).Assembly.Location);
-        foreach (var a in args) psi.ArgumentList.Add(a);
+        var (file, prefix) = Command();
+        var psi = new ProcessStartInfo(file) { RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var a in prefix.Concat(args)) psi.ArgumentList.Add(a);
         return psi;
+    }
+
+    /// <summary>The program and leading arguments that start this benchmark again (for the test bed's hosts).</summary>
+    public static (string File, string[] PrefixArgs) Command()
+    {
+        var host = Environment.ProcessPath ?? "dotnet";
+        return Path.GetFileNameWithoutExtension(host) == "dotnet" ? (host, [typeof(SelfProcess).Assembly.Location]) : (host, []);
     }
 }
