@@ -15,8 +15,8 @@ namespace GanCluster.TestBed.Tests;
 public sealed class PartitionScheduleTests(ITestOutputHelper output) : IDisposable
 {
     const long Steps = 400;
-    /// <summary>The whole test, from creating the bed to the last check (about 90 s on a quiet 2-core machine).</summary>
-    static readonly TimeSpan Bound = TimeSpan.FromSeconds(160);
+    /// <summary>The whole test, from creating the bed to the last check (about 90 s on a quiet 2-core machine; room for a busy one).</summary>
+    static readonly TimeSpan Bound = TimeSpan.FromSeconds(300);
     readonly string _dir = Directory.CreateTempSubdirectory("gcbed-partitions-").FullName;
     bool _passed;
 
@@ -28,11 +28,11 @@ public sealed class PartitionScheduleTests(ITestOutputHelper output) : IDisposab
         catch (IOException) { }
     }
 
-    // Fails on the code before issue 13 part 2 (seen 4 times in 4 runs): the partitioned coordinator raises the fence
-    // file on the shared run directory, rank 0 stops on it and the ring stalls for the rest of the partition; the
-    // resolver downs the coordinator (exit 3); once back it re-forms the world around whoever re-registers first,
+    // Failed on the code before the membership model (4 of 4 runs): the partitioned coordinator raised the fence file
+    // on the shared run directory, rank 0 stopped on it and the ring stalled for the rest of the partition; the
+    // resolver downed the coordinator (exit 3); once back it re-formed the world around whoever re-registered first,
     // leaving healthy trainers out (docs/fault-tolerance.md, "The test bed").
-    [RootFact(Skip = "needs the recovery fixes of issue 13 part 2")]
+    [RootFact]
     public async Task Partitions_of_the_oldest_trainer_and_of_the_coordinator_cost_only_the_partitioned_node()
     {
         string run = Path.Combine(_dir, "run");
