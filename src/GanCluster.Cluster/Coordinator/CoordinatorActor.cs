@@ -63,7 +63,7 @@ public sealed class CoordinatorActor : ReceivePersistentActor, IWithTimers
     // ---- Start: after the journal has been replayed.
     void Start()
     {
-        bool reconnect = _replayed.InFlight && !_settings.Resume;
+        bool reconnect = _replayed.InFlight; // a world may be training: adopt it (also with --resume, see MembershipModel.Start)
         try
         {
             if (!(_replayed.Ended && !_settings.Resume))

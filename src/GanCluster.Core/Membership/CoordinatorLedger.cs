@@ -20,8 +20,9 @@ public sealed record RunEnded(int Version, int ExitCode, long Step);
 /// <summary>The coordinator's durable state, rebuilt by replaying the journal.</summary>
 /// <param name="CollapseStateJson">the collapse response state of the newest world (null: none recorded)</param>
 /// <param name="World">the newest world's members with ranks and endpoints (null: an older journal; ids only)</param>
+/// <param name="ExitCode">the exit code the run ended with (when <paramref name="Ended"/>)</param>
 public sealed record CoordinatorLedger(long Epoch, long StartStep, IReadOnlyList<string> Members, long CommittedStep, bool Ended,
-    string? CollapseStateJson = null, IReadOnlyList<WorldMember>? World = null)
+    string? CollapseStateJson = null, IReadOnlyList<WorldMember>? World = null, int ExitCode = 0)
 {
     public static readonly CoordinatorLedger Empty = new(0, 0, [], -1, false);
 
@@ -34,7 +35,7 @@ public sealed record CoordinatorLedger(long Epoch, long StartStep, IReadOnlyList
             CollapseStateJson = s.CollapseStateJson ?? CollapseStateJson,
         },
         StepCommitted c when c.Epoch == Epoch => this with { CommittedStep = Math.Max(CommittedStep, c.Step) },
-        RunEnded => this with { Ended = true },
+        RunEnded r => this with { Ended = true, ExitCode = r.ExitCode },
         _ => this,
     };
 

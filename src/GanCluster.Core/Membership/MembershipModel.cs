@@ -115,19 +115,22 @@ public sealed class MembershipModel
 
     // ---- Events
 
-    /// <summary>The journal has been replayed. <paramref name="resume"/>: the user asked to continue from a checkpoint.</summary>
+    /// <summary>The journal has been replayed. <paramref name="resume"/>: the user asked to continue a run that ended.</summary>
     public IReadOnlyList<MembershipEffect> Start(CoordinatorLedger ledger, bool resume)
     {
         var fx = new List<MembershipEffect>();
         _ledger = ledger;
         if (ledger.Ended && !resume)
         {
-            fx.Add(new Note($"the run already ended at step {ledger.CommittedStep}; nothing to do"));
-            fx.Add(new Finish(0, "the run already ended", ledger.CommittedStep));
+            // A coordinator restarted after the end (a pod retried, say) repeats the run's verdict.
+            fx.Add(new Note($"the run already ended at step {ledger.CommittedStep} (exit code {ledger.ExitCode}); nothing to do"));
+            fx.Add(new Finish(ledger.ExitCode, "the run already ended", ledger.CommittedStep));
             _phase = Phase.Stopped;
             return fx;
         }
-        if (ledger.InFlight && !resume)
+        // --resume continues a run that ended or whose every process is gone; a world in flight is adopted either way
+        // (a restarted pod keeps its --resume), and if nobody of it is left the adoption falls through to the checkpoint.
+        if (ledger.InFlight)
         {
             // This process replaced a coordinator that died (or was cut off) while world E trained. The trainers may
             // still be training it: adopt it from their heartbeats; decide nothing until they had time to speak.

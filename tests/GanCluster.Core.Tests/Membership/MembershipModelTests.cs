@@ -259,4 +259,31 @@ public class MembershipModelTests
         var shortHash = h.Apply(h.Model.Register(ModelHarness.Report("b"), 1, ModelHarness.Software, "x"));
         Assert.NotNull(shortHash.OfType<ReplyRegistration>().Single().Refusal);
     }
+
+    [Fact]
+    public void A_coordinator_restarted_after_the_end_repeats_the_runs_exit_code()
+    {
+        var h = new ModelHarness(workers: 1);
+        long epoch = h.FormFirstWorld("a");
+        h.Apply(h.Model.Failed("a", epoch, 3, "replica mismatch", fatal: true, null));
+        var restarted = h.Restart();
+        Assert.Equal(1, restarted.OfType<Finish>().Single().ExitCode);
+    }
+
+    [Fact]
+    public void A_resumed_coordinator_still_adopts_a_world_in_flight_and_falls_back_to_the_checkpoint_when_nobody_is_left()
+    {
+        var h = new ModelHarness(workers: 2);
+        long epoch = h.FormFirstWorld("a", "b");
+        h.Progress("a", epoch, 0, 60, 2);
+        h.Run.Newest = new CheckpointRef(50, "/run/checkpoints/step-000050");
+        h.Restart(resume: true);
+        h.Register("c");
+        h.Register("d");
+        Assert.Single(h.Effects.OfType<AnnounceWorld>()); // adopting: nothing decided before the grace
+        h.Fire(TimerKind.AdoptGrace);
+        var next = h.LastWorld();
+        Assert.Equal(["c", "d"], Ids(next));
+        Assert.Equal(50, next.Plan.StartStep);
+    }
 }
