@@ -147,7 +147,8 @@ public sealed class PrometheusIntegrationTests : IDisposable
         while (true)
         {
             try { if (await condition()) return; }
-            catch (HttpRequestException) { } // Prometheus still starting
+            catch (HttpRequestException) { } // Prometheus still starting: no listener yet
+            catch (System.Text.Json.JsonException) { } // listening, but "Service Unavailable" (not JSON) until it is ready
             foreach (var p in mustLive)
                 if (p.HasExited) Assert.Fail($"{p.StartInfo.FileName} exited (code {p.ExitCode}) while waiting for {what}");
             Assert.True(deadline.Elapsed < TimeSpan.FromMinutes(4), $"gave up waiting for {what}");
