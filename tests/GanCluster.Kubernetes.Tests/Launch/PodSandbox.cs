@@ -13,10 +13,27 @@ namespace GanCluster.Kubernetes.Tests.Launch;
 public static class PodSandbox
 {
     /// <summary>The pod's container command: the built `gancluster` (the image's entrypoint) with the pod's args.</summary>
-    public static ProcessStartInfo StartInfo(PodLaunch pod) => StartInfo(pod, ["dotnet", CliProcess.CliDll, .. pod.Args]);
+    public static ProcessStartInfo StartInfo(PodLaunch pod) => StartInfo(pod, ContainerCommand(pod));
 
-    /// <summary>Any command in the pod's sandbox (tests of the sandbox itself).</summary>
+    public static IReadOnlyList<string> ContainerCommand(PodLaunch pod) => ["dotnet", CliProcess.CliDll, .. pod.Args];
+
+    /// <summary>Any command in the pod's sandbox, as a process on this machine (tests of the sandbox itself).</summary>
     public static ProcessStartInfo StartInfo(PodLaunch pod, IReadOnlyList<string> command)
+    {
+        var sandboxed = Command(pod, command);
+        var psi = new ProcessStartInfo(sandboxed.Program) { WorkingDirectory = sandboxed.WorkingDirectory, RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var a in sandboxed.Args) psi.ArgumentList.Add(a);
+        psi.Environment.Clear();
+        foreach (var (k, v) in sandboxed.Environment) psi.Environment[k] = v;
+        return psi;
+    }
+
+    /// <summary>
+    /// The sandboxed command as program, args, the complete environment and working directory: what a test bed
+    /// host's supervisor starts (with no inherited environment) to run the pod on that host's network.
+    /// </summary>
+    public static (string Program, IReadOnlyList<string> Args, IReadOnlyDictionary<string, string> Environment, string WorkingDirectory) Command(
+        PodLaunch pod, IReadOnlyList<string> command)
     {
         const string prelude = """
             set -e
@@ -27,22 +44,16 @@ public static class PodSandbox
             unset GANCLUSTER_SANDBOX_HOSTNAME GANCLUSTER_SANDBOX_SA_DIR GANCLUSTER_SANDBOX_SA_FILES
             exec "$@"
             """;
-        var psi = new ProcessStartInfo("unshare")
-        {
-            WorkingDirectory = pod.Environment.TryGetValue("TMPDIR", out var tmp) ? tmp : pod.Root,
-            RedirectStandardOutput = true, RedirectStandardError = true,
-        };
-        foreach (var a in (string[])["--uts", "--mount", "--propagation", "private", "--", "/bin/sh", "-c", prelude, "pod-sandbox", .. command])
-            psi.ArgumentList.Add(a);
+        string[] args = ["--uts", "--mount", "--propagation", "private", "--", "/bin/sh", "-c", prelude, "pod-sandbox", .. command];
         // The pod's environment only: nothing of the test process leaks in, except what starts `dotnet`.
-        psi.Environment.Clear();
+        var env = new Dictionary<string, string>();
         foreach (var name in (string[])["PATH", "DOTNET_ROOT", "DOTNET_CLI_TELEMETRY_OPTOUT", "DOTNET_NOLOGO", "HOME"])
-            if (Environment.GetEnvironmentVariable(name) is { } value) psi.Environment[name] = value;
-        foreach (var (k, v) in pod.Environment) psi.Environment[k] = v;
-        psi.Environment["GANCLUSTER_SANDBOX_HOSTNAME"] = pod.Hostname;
-        psi.Environment["GANCLUSTER_SANDBOX_SA_DIR"] = RenderedPods.ServiceAccountDir;
-        psi.Environment["GANCLUSTER_SANDBOX_SA_FILES"] = pod.ServiceAccountFiles;
-        return psi;
+            if (Environment.GetEnvironmentVariable(name) is { } value) env[name] = value;
+        foreach (var (k, v) in pod.Environment) env[k] = v;
+        env["GANCLUSTER_SANDBOX_HOSTNAME"] = pod.Hostname;
+        env["GANCLUSTER_SANDBOX_SA_DIR"] = RenderedPods.ServiceAccountDir;
+        env["GANCLUSTER_SANDBOX_SA_FILES"] = pod.ServiceAccountFiles;
+        return ("unshare", args, env, pod.Environment.TryGetValue("TMPDIR", out var tmp) ? tmp : pod.Root);
     }
 
     /// <summary>Why pods cannot be sandboxed here (not root, no unshare), or null.</summary>
