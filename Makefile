@@ -38,7 +38,8 @@ sync-monitoring:
 	cp -r deploy/monitoring/rules deploy/monitoring/dashboards helm/gancluster/files/monitoring/
 	$(MAKE) k8s-base
 
-# k8s/base is `gancluster k8s render` of the example run (a test checks that it is up to date).
+# k8s/base is `gancluster k8s render` of the example run (a test checks that it is up to date); the random
+# token.env it writes is ignored by git.
 k8s-base: build
 	rm -rf k8s/base
 	./gancluster k8s render --config examples/mnist-dcgan.yaml --workers 4 --image gancluster:0.1.0-cuda --out k8s/base

@@ -53,10 +53,12 @@ public class InstrumentTests
         Assert.Contains("# TYPE gancluster_steps_total counter", text);
         Assert.Contains("# TYPE gancluster_step_duration_seconds histogram", text);
         Assert.Contains("# TYPE gancluster_loss_d gauge", text);
-        // Identity labels only: every label name on every series is one of these or a closed set (le, kind, status...).
+        // Identity labels only: every label name on every series is one of these or a closed set (le, kind, status...;
+        // the process and runtime series add the GC generation, the CPU mode and the exception type).
         foreach (var key in series.Keys)
             foreach (var label in Exposition.LabelNames(key))
-                Assert.Contains(label, new[] { "run", "node", "rank", "role", "le", "kind", "status", "reason", "direction" });
+                Assert.Contains(label, new[] { "run", "node", "rank", "role", "le", "kind", "status", "reason", "direction",
+                    "generation", "gc_heap_generation", "cpu_mode", "error_type" });
     }
 
     [Fact]
