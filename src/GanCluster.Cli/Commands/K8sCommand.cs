@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Text.RegularExpressions;
 using GanCluster.Cli.Kubernetes;
 using GanCluster.Core.Spec;
+using GanCluster.Telemetry.Logging;
 
 namespace GanCluster.Cli.Commands;
 
@@ -52,7 +53,7 @@ public static partial class K8sCommand
                 "# Rendered by `gancluster k8s render`; apply with kubectl apply -k (set the token Secret first).\n" +
                 "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n" +
                 string.Concat(objects.Select(x => $"  - {x.File}\n")));
-            Console.WriteLine($"wrote {objects.Count} objects to {outDir} ({options.TrainerPods} trainer pod(s) x {Math.Max(1, gpusPerNode)} trainer(s), {(gpusPerNode == 0 ? "CPU" : $"{gpusPerNode} GPU(s) each")})");
+            NodeLog.Info($"wrote {objects.Count} objects to {outDir} ({options.TrainerPods} trainer pod(s) x {Math.Max(1, gpusPerNode)} trainer(s), {(gpusPerNode == 0 ? "CPU" : $"{gpusPerNode} GPU(s) each")})");
             return CliApp.Ok;
         });
         return new Command("k8s", "Kubernetes manifests for a run") { render };

@@ -42,6 +42,9 @@ public sealed class RunSpec : ISpecSection
 
     public CheckpointSpec Checkpoint { get; set; } = new();
 
+    [SpecDoc("write TensorBoard event files to RUN_DIR/tensorboard on rank 0: every metrics row as scalars, sample grids as images (--tensorboard DIR writes them elsewhere)")]
+    public bool Tensorboard { get; set; }
+
     public ClusterSpec Cluster { get; set; } = new();
 
     public CollapseSpec Collapse { get; set; } = new();
