@@ -59,7 +59,7 @@ public static class Policy
                 if (isTrainer)
                 {
                     Assert.Equal($"{fullname}-token", env["GANCLUSTER_RUN_TOKEN"].ValueFrom.SecretKeyRef.Name);
-                    string devices = c.Args[c.Args.IndexOf("--devices") + 1];
+                    string devices = c.Args[c.Args.IndexOf("--device") + 1];
                     if (gpusPerPod > 0)
                     {
                         Assert.Equal(gpusPerPod.ToString(), c.Resources.Limits["nvidia.com/gpu"].ToString());

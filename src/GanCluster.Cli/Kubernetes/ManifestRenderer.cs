@@ -120,7 +120,7 @@ public static class ManifestRenderer
         if (trainer)
         {
             string devices = gpus == 0 ? "cpu" : string.Join(",", Enumerable.Range(0, gpus).Select(i => $"cuda:{i}"));
-            args.AddRange(["--devices", devices, "--data-port", DataPort.ToString()]);
+            args.AddRange(["--device", devices, "--data-port", DataPort.ToString()]);
         }
         else args.AddRange(["--workers", o.Workers.ToString()]);
 
