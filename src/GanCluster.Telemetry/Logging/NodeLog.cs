@@ -65,7 +65,7 @@ public static class NodeLog
     public static ITextFormatter Formatter(LogFormat format) => format == LogFormat.Json
         ? new ExpressionTemplate(
             "{ {timestamp: UtcDateTime(@t), level: level, node: node, rank: rank, message: @m, " +
-            "source: Coalesce(SourceContext, logSource), exception: if IsDefined(@x) then ToString(@x) else undefined()} }\n")
+            "source: Coalesce(logSource, SourceContext), exception: if IsDefined(@x) then ToString(@x) else undefined()} }\n")
         : new ExpressionTemplate(
             "{#if plain}{@m}{#else}{@t:yyyy-MM-dd HH:mm:ss.fff} {@l:u3} {#if IsDefined(rank)}[rank {rank}] {#end}{@m}{#end}\n" +
             "{#if IsDefined(@x)}{@x}\n{#end}");
