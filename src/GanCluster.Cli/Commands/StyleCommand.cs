@@ -54,7 +54,7 @@ public static class StyleCommand
                 Check(value is null || (double.IsFinite(value.Value) && value >= 0), option.Name, "a finite number >= 0", value.ToString()!);
 
             // Inputs first: a bad file is reported before any work starts.
-            var onDevice = GanTrainer.ParseDevice(parse.GetValue(device) ?? "cpu");
+            var onDevice = GanTrainer.ParseDevice(CommonOptions.Devices(parse, device, list: false)[0]);
             string contentPath = parse.GetValue(content)!, stylePath = parse.GetValue(style)!;
             using var contentImage = StyleImage.Load(contentPath, side, "--content", onDevice);
             using var styleImage = StyleImage.Load(stylePath, side, "--style", onDevice);

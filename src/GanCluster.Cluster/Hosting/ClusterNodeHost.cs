@@ -70,8 +70,8 @@ public static class ClusterNodeHost
                     akka.cluster.down-removal-margin = {{(int)node.Timing.StableAfter.TotalMilliseconds}}ms
                     akka.cluster.singleton-proxy.log-singleton-identification-failure = off
                     akka.cluster.seed-node-timeout = 5s
-                    # Akka prints straight to stdout before its logger starts and after it stops: not in JSON lines.
-                    akka.stdout-loglevel = {{(NodeLog.Format == LogFormat.Json ? "OFF" : "WARNING")}}
+                    # What Akka logs before its loggers start and after they stop goes to the same stream too.
+                    akka.stdout-logger-class = "{{typeof(NodeLogMinimalLogger).AssemblyQualifiedName}}"
                     akka.remote.log-remote-lifecycle-events = off
                     akka.remote.retry-gate-closed-for = 1s
                     akka.coordinated-shutdown.exit-clr = off

@@ -23,6 +23,7 @@ public static class NodeLog
     const string NodeProperty = "node";
     const string RankProperty = "rank";
     const string PlainProperty = "plain"; // a line the user acts on (bad input): printed as it is in text
+    const string SourceProperty = "LogSource"; // as Akka.Logger.Serilog names it
 
     // The message is always a property rendered literally, never a template: lines carry braces (JSON, YAML).
     const string Literal = "{Text:l}";
@@ -65,7 +66,7 @@ public static class NodeLog
     public static ITextFormatter Formatter(LogFormat format) => format == LogFormat.Json
         ? new ExpressionTemplate(
             "{ {timestamp: UtcDateTime(@t), level: level, node: node, rank: rank, message: @m, " +
-            "source: Coalesce(logSource, SourceContext), exception: if IsDefined(@x) then ToString(@x) else undefined()} }\n")
+            "source: Coalesce(LogSource, SourceContext), exception: if IsDefined(@x) then ToString(@x) else undefined()} }\n")
         : new ExpressionTemplate(
             "{#if plain}{@m}{#else}{@t:yyyy-MM-dd HH:mm:ss.fff} {@l:u3} {#if IsDefined(rank)}[rank {rank}] {#end}{@m}{#end}\n" +
             "{#if IsDefined(@x)}{@x}\n{#end}");
@@ -89,6 +90,10 @@ public static class NodeLog
     public static void Warning(string message, string? rank = null) => WithRank(rank).Warning(Literal, message);
 
     public static void Error(string message, Exception? exception = null) => _logger.Error(exception, Literal, message);
+
+    /// <summary>A record from a logging adapter (Akka's start-up/shutdown logger) with its level and source.</summary>
+    public static void Write(LogEventLevel level, string message, string source, Exception? exception = null) =>
+        _logger.ForContext(SourceProperty, source).Write(level, exception, Literal, message);
 
     /// <summary>A line the user must act on (bad input): as it is in text (no timestamp: it is the answer), an error record in JSON.</summary>
     public static void Problem(string line) => _logger.ForContext(PlainProperty, true).Error(Literal, line);
