@@ -33,9 +33,6 @@ public static class NodeLog
     /// <summary>The format in force (text until <see cref="Configure"/>).</summary>
     public static LogFormat Format { get; private set; } = LogFormat.Text;
 
-    /// <summary>The process's logger (for adapters such as Akka's, which add their own properties).</summary>
-    public static ILogger Logger => _logger;
-
     /// <summary>The environment a child `gancluster` process needs to print its lines in this process's format.</summary>
     public static Dictionary<string, string> ChildEnvironment() => new() { [FormatVariable] = Format == LogFormat.Json ? "json" : "text" };
 
