@@ -118,6 +118,9 @@ public sealed class GanTrainer : IDisposable
     /// <summary>Raised on rank 0 after each metrics.jsonl row is written (it carries the collapse monitor's figures when one finished).</summary>
     public event Action<JsonObject>? MetricsRowWritten;
 
+    /// <summary>Raised on rank 0 after a sample grid was written: the step and the PNG file (samples/step-NNNNNN.png).</summary>
+    public event Action<long, string>? SampleWritten;
+
     public RunSpec Spec => _spec;
 
     public TrainState State => _state;
@@ -463,6 +466,7 @@ public sealed class GanTrainer : IDisposable
         // A progressive run's grids show the current resolution, upscaled to the final one for viewing.
         int minSide = _spec.Model.Arch == ModelArch.Progressive ? Math.Max(64, _spec.Model.Resolution) : 0;
         DurableFile.WriteAllBytes(_layout.SampleFile(step), ImageGrid.ToPng(images, minSide: minSide));
+        SampleWritten?.Invoke(step, _layout.SampleFile(step));
     }
 
     TrainerSnapshot? FindResumePoint()

@@ -73,7 +73,7 @@ public class CollapseCommandTests
         var train = CliProcess.Run(_dir, "train", "--out", "run", "--set", "steps=2", "--set", "batch_size=8", "--set", "data.limit=64",
             "--set", "model.ngf=8", "--set", "model.ndf=8", "--set", "model.nz=8", "--set", "sample_every=0");
         Assert.True(train.ExitCode == 0, train.ToString());
-        var json = SingleJson(CliProcess.Run(_dir, "evaluate", "--samples", "run", "--n", "64", "--reference-n", "200"));
+        var json = SingleJson(CliProcess.Run(_dir, "evaluate", "--samples", "run", "--count", "64", "--reference-count", "200"));
         Assert.Equal(64, json["n"]!.GetValue<int>());
         Assert.Equal(200, json["reference_n"]!.GetValue<int>());
         Assert.Contains("step-000002", json["samples"]!.GetValue<string>());
@@ -85,7 +85,7 @@ public class CollapseCommandTests
     [InlineData("--samples", "empty")]
     [InlineData("--classifier", "missing.bin")]
     [InlineData("--classifier", "notes.txt")]
-    [InlineData("--n", "1")]
+    [InlineData("--count", "1")]
     [InlineData("--reference", "missing.idx")]
     public void Bad_input_exits_2_with_one_line_and_no_json(string option, string value)
     {

@@ -27,8 +27,8 @@ public static class EvaluateCommand
         var samples = new Option<string>("--samples") { Description = "an image folder, an IDX file, or a checkpoint / run directory to sample from", Required = true };
         var reference = new Option<string?>("--reference") { Description = "real images to compare with: an image folder or IDX file (default: the embedded MNIST)" };
         var classifier = new Option<string>("--classifier") { Description = "auto (the shipped MNIST classifier when the reference is the embedded MNIST) | none | weights file", DefaultValueFactory = _ => CollapseSpec.AutoClassifier };
-        var count = new Option<int>("--n") { Description = "images to score (sampled from the set, or generated from the checkpoint)", DefaultValueFactory = _ => 512 };
-        var referenceCount = new Option<int>("--reference-n") { Description = "real images in the reference sample", DefaultValueFactory = _ => 1000 };
+        var count = new Option<int>("--count") { Description = "images to score (sampled from the set, or generated from the checkpoint)", DefaultValueFactory = _ => 512 };
+        var referenceCount = new Option<int>("--reference-count") { Description = "real images in the reference sample", DefaultValueFactory = _ => 1000 };
         var resolution = new Option<int>("--resolution") { Description = "side length images are loaded at (a checkpoint uses its own)", DefaultValueFactory = _ => 32 };
         var channels = new Option<int>("--channels") { Description = "1 (grayscale) or 3 (RGB) (a checkpoint uses its own)", DefaultValueFactory = _ => 1 };
         var seed = new Option<long>("--seed") { Description = "picks the images / latents and the reference sample", DefaultValueFactory = _ => 0 };
@@ -40,9 +40,9 @@ public static class EvaluateCommand
         command.SetAction(parse =>
         {
             int n = parse.GetValue(count), refN = parse.GetValue(referenceCount);
-            if (n is < 2 or > 10000) throw Input("--n", "a number of images from 2 to 10000", n);
-            if (refN is < 3 or > 10000) throw Input("--reference-n", "a number of images from 3 to 10000", refN);
-            var dev = GanTrainer.ParseDevice(parse.GetValue(device) ?? "cpu");
+            if (n is < 2 or > 10000) throw Input("--count", "a number of images from 2 to 10000", n);
+            if (refN is < 3 or > 10000) throw Input("--reference-count", "a number of images from 3 to 10000", refN);
+            var dev = GanTrainer.ParseDevice(CommonOptions.Devices(parse, device, list: false)[0]);
             string samplesPath = parse.GetValue(samples)!;
             var defaults = new CollapseSpec();
             var checkpoint = AsCheckpoint(samplesPath);

@@ -50,6 +50,7 @@ public sealed class CollapseSpec : ISpecSection
     [SpecDoc("consecutive low evaluations that clear collapse_suspected")]
     public int ClearAfter { get; set; } = 2;
 
+    [SpecDoc("the automatic response: roll back with scaled learning rates, then stop (exit code 4)")]
     public CollapseResponseSpec Response { get; set; } = new();
 
     public CollapseMeasureOptions MeasureOptions() => new(DuplicatePercentile, Confidence, CoverageFraction);

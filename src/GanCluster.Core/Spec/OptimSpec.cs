@@ -3,12 +3,16 @@ namespace GanCluster.Core.Spec;
 /// <summary>Adam settings for both networks.</summary>
 public sealed class OptimSpec : ISpecSection
 {
+    [SpecDoc("generator learning rate")]
     public double LrG { get; set; } = 2.0e-4;
 
+    [SpecDoc("discriminator learning rate")]
     public double LrD { get; set; } = 2.0e-4;
 
+    [SpecDoc("Adam beta1 (DCGAN: 0.5; ProGAN: 0)")]
     public double Beta1 { get; set; } = 0.5;
 
+    [SpecDoc("Adam beta2 (ProGAN: 0.99)")]
     public double Beta2 { get; set; } = 0.999;
 
     public void Validate(SpecProblems problems, string path)
