@@ -17,9 +17,11 @@ build: deps
 
 # Unit and integration tests of every project; ends with "N passed, N failed".
 # Debian's `prometheus` brings promtool and the server the monitoring tests run against; `chromium` loads the run
-# report headless; helm and kubectl (for the Kubernetes manifest tests) are fetched once into build/tools/k8s.
+# report headless; python3-scipy and python3-torchvision compute the independent references of the quality measures
+# (scipy's sqrtm for FID) and of Inception-v3; helm and kubectl (for the Kubernetes manifest tests) are fetched once
+# into build/tools/k8s.
 test: build k8s-tools
-	@build/scripts/deps.sh prometheus chromium
+	@build/scripts/deps.sh prometheus chromium python3-scipy python3-torchvision
 	@build/scripts/test-summary.sh $(CONFIG)
 
 # Alert and recording rules of deploy/monitoring/: promtool check rules + the rule unit tests.

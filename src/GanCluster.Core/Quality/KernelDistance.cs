@@ -37,8 +37,8 @@ public static class KernelDistance
         var values = new double[Math.Max(1, options.KidSubsets)];
         for (int s = 0; s < values.Length; s++)
         {
-            var i = Subset(real.RowCount, m, rng);
-            var j = Subset(fake.RowCount, m, rng);
+            var i = Subset(real.RowCount, m, ref rng);
+            var j = Subset(fake.RowCount, m, ref rng);
             values[s] = UnbiasedMmd2(kxx, kyy, kxy, i, j);
         }
         double mean = values.Average();
@@ -68,7 +68,7 @@ public static class KernelDistance
     }
 
     /// <summary><paramref name="m"/> distinct indices of [0, n) (partial Fisher-Yates shuffle).</summary>
-    static int[] Subset(int n, int m, SplitMix64 rng)
+    static int[] Subset(int n, int m, ref SplitMix64 rng)
     {
         var all = Enumerable.Range(0, n).ToArray();
         for (int i = 0; i < m; i++)
