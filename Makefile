@@ -80,6 +80,15 @@ style-example: build
 	./gancluster style --content docs/images/style-content.png --style docs/images/style-texture.png \
 		--out docs/images/style-output.png --size 128 --steps 150 --log-every 25
 
+# Sample quality against a peer (docs/BENCHMARKS.md): pytorch/examples' DCGAN (Debian's python3-torch) and GanCluster
+# trained on the embedded MNIST with the same architecture, batch and steps, both scored by `gancluster evaluate`
+# (FID/KID/precision/recall); prints both and their ratio. STEPS, BATCH, NGF, N, FEATURES override the defaults.
+# About 20 minutes on 2 shared cores.
+.PHONY: bench-quality
+bench-quality: build
+	@build/scripts/deps.sh python3-torch
+	bench/quality.sh
+
 # Ring all-reduce (25 MB fp32, 2 and 3 local processes) vs PyTorch Gloo (Debian's python3-torch, installed here if
 # missing; skipped with a message if that fails) and the raw loopback TCP bound; bf16/fp16 wire speed and error.
 .PHONY: bench-allreduce

@@ -518,7 +518,8 @@ public sealed class GanTrainer : IDisposable
             var (g, d) = CreateModels();
             d.Dispose();
             return g;
-        }, _device, classifier, _events, _options.Log, resumed == null ? null : CollapseCheckpointInfo.Flag(resumed));
+        }, _device, classifier, _events, _options.Log, resumed == null ? null : CollapseCheckpointInfo.Flag(resumed),
+            _layout.QualityReferenceFile, _spec.Data.Format == DataFormat.Embedded);
         if (!spec.Response.Enabled) return (monitor, null);
         if (_ownEventLog == null) return (monitor, null); // a cluster: the coordinator responds (see CollapseSuspected)
         if (_collective.WorldSize > 1)

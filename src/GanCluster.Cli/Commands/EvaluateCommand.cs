@@ -39,7 +39,7 @@ public static class EvaluateCommand
         var features = new Option<string>("--features")
         {
             Description = "feature network for FID/KID/precision/recall: auto (mnist for the embedded MNIST, else resnet18) | resnet18 | mnist | inception:PATH | none",
-            DefaultValueFactory = _ => FeatureNetworks.Auto,
+            DefaultValueFactory = _ => Core.Quality.FeatureSetting.Auto,
         };
         var device = CommonOptions.Device();
         var command = new Command("evaluate", "score a set of images for mode collapse; prints one JSON object")

@@ -15,7 +15,7 @@ namespace GanCluster.Training.Features;
 /// </summary>
 public sealed class InceptionFeatures : IFeatureNetwork
 {
-    public const string NetworkName = "inception-v3";
+    public const string NetworkName = Core.Quality.FeatureSetting.Inception;
     const int FidClasses = 1008;
 
     readonly InceptionV3 _model;

@@ -10,7 +10,7 @@ namespace GanCluster.Training.Features;
 /// </summary>
 public sealed class MnistFeatures(MnistClassifier classifier, string weightsPath, bool ownsClassifier = true) : IFeatureNetwork
 {
-    public const string NetworkName = "mnist";
+    public const string NetworkName = Core.Quality.FeatureSetting.Mnist;
 
     public string Name => NetworkName;
 

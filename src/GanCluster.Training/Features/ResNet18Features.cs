@@ -28,7 +28,7 @@ public sealed class ResNet18Features : IFeatureNetwork
         Description = $"ResNet18 (ImageNet, {Path.GetFileName(modelPath)} from Microsoft.ML.DnnImageFeaturizer.ResNet18 0.24.0), 512-d pooled features";
     }
 
-    public const string NetworkName = "resnet18";
+    public const string NetworkName = Core.Quality.FeatureSetting.ResNet18;
 
     public string Name => NetworkName;
 
