@@ -3,7 +3,7 @@
 # (bench/quality-dcgan.yaml) trained on the same embedded MNIST with the same architecture, batch and number of steps,
 # one after the other with one torch thread each; then both scored by the same evaluator (`gancluster evaluate`,
 # FEATURES: the MNIST classifier embedding by default) on N samples each. Prints both and their ratio
-# (GanCluster / PyTorch). Settings: STEPS, BATCH, NGF (also ndf), N, FEATURES, OUT.
+# (GanCluster / PyTorch). Settings: STEPS, BATCH, NGF (also ndf), N, FEATURES, OUT, GANCLUSTER (the CLI).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 STEPS=${STEPS:-400}
@@ -12,6 +12,7 @@ NGF=${NGF:-32}
 N=${N:-2000}
 FEATURES=${FEATURES:-mnist}
 OUT=${OUT:-runs/bench-quality-$(date +%Y%m%d-%H%M%S)}
+GC=${GANCLUSTER:-./gancluster}  # the CLI to run (a copy keeps a benchmark safe from rebuilds)
 PY=/usr/bin/python3
 [ -x "$PY" ] || PY=python3
 mkdir -p "$OUT"
@@ -23,12 +24,12 @@ start=$(date +%s)
 pytorch_s=$(( $(date +%s) - start ))
 
 start=$(date +%s)
-./gancluster train --config bench/quality-dcgan.yaml --out "$OUT/gancluster" \
+"$GC" train --config bench/quality-dcgan.yaml --out "$OUT/gancluster" \
   --set steps="$STEPS" --set batch_size="$BATCH" --set model.ngf="$NGF" --set model.ndf="$NGF" | tee "$OUT/gancluster.log"
 gancluster_s=$(( $(date +%s) - start ))
 
-./gancluster evaluate --samples "$OUT/pytorch-samples.idx" --resolution 64 --channels 1 --n "$N" --features "$FEATURES" > "$OUT/pytorch.json"
-./gancluster evaluate --samples "$OUT/gancluster" --n "$N" --features "$FEATURES" > "$OUT/gancluster.json"
+"$GC" evaluate --samples "$OUT/pytorch-samples.idx" --resolution 64 --channels 1 --n "$N" --features "$FEATURES" > "$OUT/pytorch.json"
+"$GC" evaluate --samples "$OUT/gancluster" --n "$N" --features "$FEATURES" > "$OUT/gancluster.json"
 
 "$PY" - "$OUT" "$pytorch_s" "$gancluster_s" <<'PYEOF'
 import json, sys
