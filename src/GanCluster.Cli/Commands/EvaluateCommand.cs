@@ -93,11 +93,13 @@ public static class EvaluateCommand
             }
             using var _ = no_grad();
             var measures = scorer.Measure(n, images);
+            var quality = qualityScorer?.Measure(n, images);
+            if (quality != null) measures = measures.WithRecall(quality.Recall, defaults.DuplicatePercentile); // as the online monitor scores
             var json = measures.ToJson(suspected: measures.Score >= defaults.RaiseThreshold);
-            if (qualityScorer != null)
+            if (quality != null)
             {
-                foreach (var (key, value) in qualityScorer.Measure(n, images).ToJson()) json[key] = value?.DeepClone();
-                json["features_description"] = qualityScorer.Network.Description;
+                foreach (var (key, value) in quality.ToJson()) json[key] = value?.DeepClone();
+                json["features_description"] = qualityScorer!.Network.Description;
                 json["comparable_with_published_fid"] = qualityScorer.Network.ComparableWithPublishedFid;
             }
             json["reference"] = referencePath == null ? "embedded MNIST" : Path.GetFullPath(referencePath);
