@@ -33,7 +33,7 @@ public sealed class ResNet18StyleFeatures : IStyleFeatureExtractor
     public string Description { get; }
 
     /// <summary>Chosen on the docs example (docs/style-transfer.md): the texture shows while the digit stays legible.</summary>
-    public StyleWeights DefaultWeights { get; } = new(1, 1e3, 1e-2);
+    public StyleWeights DefaultWeights { get; } = new(1, 1e3, 1e-3);
 
     public StyleFeatures Extract(Tensor image)
     {
