@@ -6,10 +6,10 @@
 # (GanCluster / PyTorch). Settings: STEPS, BATCH, NGF (also ndf), N, FEATURES, OUT, GANCLUSTER (the CLI).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-STEPS=${STEPS:-400}
+STEPS=${STEPS:-200}
 BATCH=${BATCH:-64}
-NGF=${NGF:-32}
-N=${N:-2000}
+NGF=${NGF:-16}
+N=${N:-1000}
 FEATURES=${FEATURES:-mnist}
 OUT=${OUT:-runs/bench-quality-$(date +%Y%m%d-%H%M%S)}
 GC=${GANCLUSTER:-./gancluster}  # the CLI to run (a copy keeps a benchmark safe from rebuilds)
