@@ -6,8 +6,10 @@ namespace GanCluster.Telemetry;
 
 /// <summary>
 /// Publishes System.Diagnostics.Metrics instruments as Prometheus metrics in one prometheus-net registry.
-/// Instrument names are already Prometheus names (gancluster_..., base units); measurement tags become labels
-/// (sorted by name). Counters stay counters and histograms get per-instrument buckets (<see cref="Buckets"/>).
+/// The project's instrument names are already Prometheus names (gancluster_..., base units); OpenTelemetry-style
+/// names such as the runtime's <c>dotnet.gc.pause.time</c> (unit s) are translated (<see cref="PrometheusName"/>).
+/// Measurement tags become labels (sorted by name). Counters stay counters (an observable counter's cumulative
+/// value is published as is) and histograms get per-instrument buckets (<see cref="Buckets"/>).
 /// Observable instruments are a snapshot taken at each scrape: a label set not reported in that snapshot
 /// (a rank this trainer no longer holds) disappears from the exposition.
 /// </summary>
@@ -77,10 +79,11 @@ internal sealed class MeterBridge : IDisposable
             {
                 values[i] = "";
                 foreach (var t in tags)
-                    if (t.Key == family.LabelNames[i]) { values[i] = t.Value?.ToString() ?? ""; break; }
+                    if (LabelName(t.Key) == family.LabelNames[i]) { values[i] = t.Value?.ToString() ?? ""; break; }
             }
             switch (family.Collector)
             {
+                case Counter c when instrument.IsObservable: c.WithLabels(values).IncTo(value); break; // a cumulative total
                 case Counter c: c.WithLabels(values).Inc(Math.Max(0, value)); break;
                 case Histogram h: h.WithLabels(values).Observe(value); break;
                 case Gauge g when instrument is UpDownCounter<double> or UpDownCounter<long> or UpDownCounter<int>:
@@ -100,18 +103,43 @@ internal sealed class MeterBridge : IDisposable
 
     Family Create(Instrument instrument, KeyValuePair<string, object?>[] tags)
     {
-        var labels = tags.Select(t => t.Key).Order(StringComparer.Ordinal).ToArray();
+        var labels = tags.Select(t => LabelName(t.Key)).Order(StringComparer.Ordinal).ToArray();
         string help = instrument.Description ?? instrument.Name;
+        string name = PrometheusName(instrument);
         Collector collector = instrument switch
         {
-            Counter<double> or Counter<long> or Counter<int> =>
-                _factory.CreateCounter(instrument.Name, help, labels),
+            _ when IsCounter(instrument) => _factory.CreateCounter(name, help, labels),
             Histogram<double> or Histogram<long> or Histogram<int> =>
-                _factory.CreateHistogram(instrument.Name, help, new HistogramConfiguration { LabelNames = labels, Buckets = Buckets(instrument.Name) }),
-            _ => _factory.CreateGauge(instrument.Name, help, labels),
+                _factory.CreateHistogram(name, help, new HistogramConfiguration { LabelNames = labels, Buckets = Buckets(name) }),
+            _ => _factory.CreateGauge(name, help, labels),
         };
         return new Family(collector, labels, instrument.IsObservable);
     }
+
+    static bool IsCounter(Instrument i) =>
+        i is Counter<double> or Counter<long> or Counter<int> or ObservableCounter<double> or ObservableCounter<long> or ObservableCounter<int>
+        && !GaugesDeclaredAsCounters.Contains(i.Name);
+
+    // The .NET 10 runtime declares these two as observable counters, but they go down (threads retire, the queue
+    // drains): a Prometheus counter would stick at its highest value, so they are published as gauges.
+    static readonly HashSet<string> GaugesDeclaredAsCounters = ["dotnet.thread_pool.thread.count", "dotnet.thread_pool.queue.length"];
+
+    /// <summary>
+    /// The Prometheus name of an instrument: project names (no dots) as they are; an OpenTelemetry name as the
+    /// OpenTelemetry Prometheus exporter writes it (dots to underscores, the unit as a suffix, _total on counters),
+    /// e.g. dotnet.gc.pause.time [s] -> dotnet_gc_pause_time_seconds_total.
+    /// </summary>
+    public static string PrometheusName(Instrument instrument)
+    {
+        if (!instrument.Name.Contains('.')) return instrument.Name;
+        string name = instrument.Name.Replace('.', '_');
+        string unit = instrument.Unit switch { "s" => "_seconds", "By" => "_bytes", _ => "" };
+        if (unit.Length > 0 && !name.EndsWith(unit, StringComparison.Ordinal)) name += unit;
+        return IsCounter(instrument) ? name + "_total" : name;
+    }
+
+    /// <summary>A tag key as a Prometheus label name (gc.heap.generation -> gc_heap_generation).</summary>
+    static string LabelName(string key) => key.Replace('.', '_');
 
     public void Dispose() => _listener.Dispose();
 }

@@ -7,8 +7,9 @@ namespace GanCluster.Telemetry;
 
 /// <summary>
 /// One process's telemetry: a Meter with the training and coordinator instruments, a prometheus-net registry whose
-/// static labels say which run, node and role this is, the data plane's process-wide instruments, the /metrics
-/// endpoint (when a port is given) and OpenTelemetry tracing (when the OTEL_* environment asks for it).
+/// static labels say which run, node and role this is, the data plane's process-wide instruments, the process and
+/// runtime series (process_* from prometheus-net, dotnet_* from the runtime's own System.Runtime meter), the
+/// /metrics endpoint (when a port is given) and OpenTelemetry tracing (when the OTEL_* environment asks for it).
 /// </summary>
 public sealed class NodeTelemetry : IDisposable
 {
@@ -25,7 +26,9 @@ public sealed class NodeTelemetry : IDisposable
         Meter = new Meter("GanCluster.Node", "1.0");
         Registry = Metrics.NewCustomRegistry();
         Registry.SetStaticLabels(new Dictionary<string, string> { ["run"] = options.Run, ["node"] = options.Node, ["role"] = options.Role });
-        _bridge = new MeterBridge(Registry, i => i.Meter == Meter || i.Meter.Name == CollectiveMetrics.MeterName);
+        _bridge = new MeterBridge(Registry, i => i.Meter == Meter || i.Meter.Name is CollectiveMetrics.MeterName or RuntimeMeterName);
+        // CPU seconds, memory, threads, open handles, start time: what a cluster's dashboards expect of every process.
+        DotNetStats.Register(Registry);
         Meter.CreateObservableGauge(MetricNames.Up, () => 1, null, "1 while this node runs");
         if (options.MetricsPort > 0)
         {
@@ -34,6 +37,9 @@ public sealed class NodeTelemetry : IDisposable
         }
         _tracing = Tracing.StartFromEnvironment($"gancluster-{options.Role}", options);
     }
+
+    /// <summary>The meter the .NET runtime publishes its GC, thread pool, JIT, lock and exception instruments on.</summary>
+    public const string RuntimeMeterName = "System.Runtime";
 
     public TelemetryOptions Options { get; }
 

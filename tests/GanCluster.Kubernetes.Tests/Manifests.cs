@@ -9,17 +9,19 @@ public sealed record Manifest(string Kind, string Name, object? Typed, string Ya
 
 public static class Manifests
 {
+    // Strict: a field the Kubernetes API does not know (a typo in a template) fails the parse.
     static object? Typed(string kind, string yaml) => kind switch
     {
-        "ServiceAccount" => KubernetesYaml.Deserialize<V1ServiceAccount>(yaml),
-        "Role" => KubernetesYaml.Deserialize<V1Role>(yaml),
-        "RoleBinding" => KubernetesYaml.Deserialize<V1RoleBinding>(yaml),
-        "ConfigMap" => KubernetesYaml.Deserialize<V1ConfigMap>(yaml),
-        "Secret" => KubernetesYaml.Deserialize<V1Secret>(yaml),
-        "PersistentVolumeClaim" => KubernetesYaml.Deserialize<V1PersistentVolumeClaim>(yaml),
-        "Service" => KubernetesYaml.Deserialize<V1Service>(yaml),
-        "StatefulSet" => KubernetesYaml.Deserialize<V1StatefulSet>(yaml),
-        "PodDisruptionBudget" => KubernetesYaml.Deserialize<V1PodDisruptionBudget>(yaml),
+        "ServiceAccount" => KubernetesYaml.Deserialize<V1ServiceAccount>(yaml, strict: true),
+        "Role" => KubernetesYaml.Deserialize<V1Role>(yaml, strict: true),
+        "RoleBinding" => KubernetesYaml.Deserialize<V1RoleBinding>(yaml, strict: true),
+        "ConfigMap" => KubernetesYaml.Deserialize<V1ConfigMap>(yaml, strict: true),
+        "Secret" => KubernetesYaml.Deserialize<V1Secret>(yaml, strict: true),
+        "PersistentVolumeClaim" => KubernetesYaml.Deserialize<V1PersistentVolumeClaim>(yaml, strict: true),
+        "Service" => KubernetesYaml.Deserialize<V1Service>(yaml, strict: true),
+        "Job" => KubernetesYaml.Deserialize<V1Job>(yaml, strict: true),
+        "PodDisruptionBudget" => KubernetesYaml.Deserialize<V1PodDisruptionBudget>(yaml, strict: true),
+        "NetworkPolicy" => KubernetesYaml.Deserialize<V1NetworkPolicy>(yaml, strict: true),
         _ => null, // custom resources (ServiceMonitor, PrometheusRule): checked through the raw YAML
     };
 

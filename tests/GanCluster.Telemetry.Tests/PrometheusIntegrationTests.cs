@@ -78,6 +78,9 @@ public sealed class PrometheusIntegrationTests : IDisposable
         Assert.All(await Values("gancluster_images_per_second"), v => Assert.True(v > 0));
         Assert.Equal(0, (await Values("sum(gancluster_nonfinite_steps_skipped_total)")).Single());
         Assert.Empty(await Query("ALERTS{alertstate=\"firing\"}"));
+        // Every node (coordinator and both trainers) exports its process and runtime series.
+        Assert.Equal(["coord", "t0", "t1"], (await Query($"process_cpu_seconds_total{{run=\"{run}\"}}")).Select(r => (string)r["metric"]!["node"]!).Order().ToArray());
+        Assert.Equal(3, (await Values($"sum by (node) (dotnet_gc_collections_total{{run=\"{run}\"}})")).Count(v => v > 0));
         // p95 step duration from the histogram is a positive number of seconds.
         Assert.All(await Values("run_rank:gancluster_step_duration_seconds:p95_5m"), v => Assert.True(v > 0 && double.IsFinite(v)));
 
@@ -144,7 +147,8 @@ public sealed class PrometheusIntegrationTests : IDisposable
         while (true)
         {
             try { if (await condition()) return; }
-            catch (HttpRequestException) { } // Prometheus still starting
+            catch (HttpRequestException) { } // Prometheus still starting: no listener yet
+            catch (System.Text.Json.JsonException) { } // listening, but "Service Unavailable" (not JSON) until it is ready
             foreach (var p in mustLive)
                 if (p.HasExited) Assert.Fail($"{p.StartInfo.FileName} exited (code {p.ExitCode}) while waiting for {what}");
             Assert.True(deadline.Elapsed < TimeSpan.FromMinutes(4), $"gave up waiting for {what}");

@@ -53,13 +53,71 @@ app.kubernetes.io/name={{ include "gancluster.name" . }},app.kubernetes.io/insta
 {{ .Values.image.repository }}:{{ default (printf "%s-%s" .Chart.AppVersion .Values.image.flavor) .Values.image.tag }}
 {{- end }}
 
-{{/* Trainer pods: workers / gpusPerNode (CPU: one trainer per pod). */}}
-{{- define "gancluster.trainerPods" -}}
-{{- if eq (int .Values.gpusPerNode) 0 }}{{ .Values.workers }}{{ else }}
-{{- if ne (mod (int .Values.workers) (int .Values.gpusPerNode)) 0 }}
-{{- fail (printf "workers (%d) must be a multiple of gpusPerNode (%d)" (int .Values.workers) (int .Values.gpusPerNode)) }}
+{{/* The coordinator's image: coordinator.image.repository/tag where set, else the image above. */}}
+{{- define "gancluster.coordinatorImage" -}}
+{{- $repository := default .Values.image.repository .Values.coordinator.image.repository }}
+{{- $tag := default (printf "%s-%s" .Chart.AppVersion .Values.image.flavor) (default .Values.image.tag .Values.coordinator.image.tag) }}
+{{- printf "%s:%s" $repository $tag }}
 {{- end }}
-{{- div (int .Values.workers) (int .Values.gpusPerNode) }}
+
+{{/* Trainer pods: workers / gpusPerTrainerPod (CPU: one trainer per pod). */}}
+{{- define "gancluster.trainerPods" -}}
+{{- if eq (int .Values.gpusPerTrainerPod) 0 }}{{ .Values.workers }}{{ else }}
+{{- if ne (mod (int .Values.workers) (int .Values.gpusPerTrainerPod)) 0 }}
+{{- fail (printf "workers (%d) must be a multiple of gpusPerTrainerPod (%d)" (int .Values.workers) (int .Values.gpusPerTrainerPod)) }}
+{{- end }}
+{{- div (int .Values.workers) (int .Values.gpusPerTrainerPod) }}
+{{- end }}
+{{- end }}
+
+{{/* cluster.max_restarts of the run spec (3, the spec's default, when it leaves it out): the pods' retry budget. */}}
+{{- define "gancluster.maxRestarts" -}}
+{{- $spec := fromYaml .Values.runSpec }}
+{{- if hasKey $spec "Error" }}{{ fail (printf "runSpec: expected a YAML mapping (the run spec), found: %s" $spec.Error) }}{{ end }}
+{{- dig "cluster" "max_restarts" 3 $spec | int }}
+{{- end }}
+
+{{- define "gancluster.runDir" -}}
+{{ trimSuffix "/" .Values.checkpoints.mountPath }}/{{ include "gancluster.fullname" . }}
+{{- end }}
+
+{{/*
+The command line of a pod, by role: the one place that spells the CLI's options (src/GanCluster.Cli/Kubernetes/NodePod.cs
+is its twin for `gancluster k8s render`; a test keeps them equal). Call with (dict "root" $ "role" "trainer").
+*/}}
+{{- define "gancluster.args" -}}
+{{- $ := .root }}
+{{- $gpus := int $.Values.gpusPerTrainerPod }}
+- {{ .role }}
+- --config
+- /etc/gancluster/run.yaml
+- --out
+- {{ include "gancluster.runDir" $ }}
+- --discovery
+- kubernetes
+- --host
+- 0.0.0.0
+- --port
+- {{ $.Values.ports.akka | quote }}
+- --metrics-port
+- {{ $.Values.ports.metrics | quote }}
+{{- if $.Values.tls.secretName }}
+- --tls-certificate
+- /etc/gancluster/tls/cluster.pfx
+- --tls-password-env
+- GANCLUSTER_TLS_PASSWORD
+{{- end }}
+{{- if eq .role "trainer" }}
+- --device
+- {{ if eq $gpus 0 }}cpu{{ else }}{{ range $i, $_ := until $gpus }}{{ if $i }},{{ end }}cuda:{{ $i }}{{ end }}{{ end }}
+- --data-port
+- {{ $.Values.ports.dataPlane | quote }}
+{{- else }}
+- --workers
+- {{ $.Values.workers | quote }}
+{{- if $.Values.resume }}
+- --resume
+{{- end }}
 {{- end }}
 {{- end }}
 

@@ -6,15 +6,12 @@ namespace GanCluster.Cli.Kubernetes;
 
 /// <summary>
 /// Renders the Kubernetes objects of a run (the same objects as helm/gancluster with the same settings): RBAC for
-/// pod discovery, the run spec ConfigMap, the run token Secret, the checkpoints PVC, headless Services, the
-/// coordinator and trainer StatefulSets, a PodDisruptionBudget, and the monitoring objects.
+/// pod discovery, the run spec ConfigMap, the checkpoints PVC, headless Services, the coordinator and trainer Jobs
+/// (<see cref="RunJobs"/>), a PodDisruptionBudget, a NetworkPolicy, and the monitoring objects. The run token Secret
+/// is not an object here: kustomize generates it from a file (<see cref="KustomizeBase"/>), or it already exists.
 /// </summary>
 public static class ManifestRenderer
 {
-    public const int AkkaPort = 4053, ManagementPort = KubernetesBootstrapOptions.DefaultManagementPort, DataPort = 5000, MetricsPort = 9090;
-    public const int RunAsUser = 10001;
-    const string SpecMount = "/etc/gancluster";
-
     public static IReadOnlyList<(string File, object Obj)> Render(RenderOptions o)
     {
         var objects = new List<(string, object)>
@@ -36,12 +33,6 @@ public static class ManifestRenderer
                 ApiVersion = "v1", Kind = "ConfigMap", Metadata = Meta(o, $"{o.Name}-spec", null),
                 Data = new Dictionary<string, string> { ["run.yaml"] = o.SpecYaml },
             }),
-            ("secret-token.yaml", new V1Secret
-            {
-                ApiVersion = "v1", Kind = "Secret", Metadata = Meta(o, $"{o.Name}-token", null), Type = "Opaque",
-                // Replace before applying (docs/kubernetes.md); every trainer must see the same value.
-                StringData = new Dictionary<string, string> { ["token"] = "change-me" },
-            }),
             ("pvc-checkpoints.yaml", new V1PersistentVolumeClaim
             {
                 ApiVersion = "v1", Kind = "PersistentVolumeClaim", Metadata = Meta(o, $"{o.Name}-checkpoints", null),
@@ -51,18 +42,20 @@ public static class ManifestRenderer
                     Resources = new V1VolumeResourceRequirements { Requests = new Dictionary<string, ResourceQuantity> { ["storage"] = new(o.CheckpointsSize) } },
                 },
             }),
-            ("service-coordinator.yaml", HeadlessService(o, "coordinator", withDataPlane: false)),
-            ("service-trainer.yaml", HeadlessService(o, "trainer", withDataPlane: true)),
-            ("statefulset-coordinator.yaml", StatefulSet(o, "coordinator")),
-            ("statefulset-trainer.yaml", StatefulSet(o, "trainer")),
+            ("service-coordinator.yaml", HeadlessService(o, NodeOptions.CoordinatorRole, withDataPlane: false)),
+            ("service-trainer.yaml", HeadlessService(o, NodeOptions.TrainerRole, withDataPlane: true)),
+            ("job-coordinator.yaml", RunJobs.Coordinator(o)),
+            ("job-trainer.yaml", RunJobs.Trainer(o)),
             ("pdb-trainer.yaml", new V1PodDisruptionBudget
             {
-                ApiVersion = "policy/v1", Kind = "PodDisruptionBudget", Metadata = Meta(o, $"{o.Name}-trainer", "trainer"),
-                Spec = new V1PodDisruptionBudgetSpec { MaxUnavailable = 1, Selector = new V1LabelSelector { MatchLabels = Selector(o, "trainer") } },
+                ApiVersion = "policy/v1", Kind = "PodDisruptionBudget", Metadata = Meta(o, $"{o.Name}-trainer", NodeOptions.TrainerRole),
+                // Pods of a Job (no scale subresource) take an integer minAvailable only: all trainer pods but one.
+                Spec = new V1PodDisruptionBudgetSpec { MinAvailable = Math.Max(0, o.TrainerPods - 1), Selector = new V1LabelSelector { MatchLabels = Selector(o, NodeOptions.TrainerRole) } },
             }),
+            ("networkpolicy.yaml", NetworkPolicy(o)),
         };
         if (o.MonitoringDir is { } dir && Directory.Exists(dir))
-            objects.AddRange(Monitoring(o, dir));
+            objects.AddRange(MonitoringObjects.Render(o, dir));
         return objects;
     }
 
@@ -80,184 +73,72 @@ public static class ManifestRenderer
         return labels;
     }
 
-    static Dictionary<string, string> Selector(RenderOptions o, string component) => new()
+    /// <summary>The labels that pick the run's pods: all of them, or one role's.</summary>
+    public static Dictionary<string, string> Selector(RenderOptions o, string? component)
     {
-        ["app.kubernetes.io/name"] = "gancluster", ["app.kubernetes.io/instance"] = o.Name, ["app.kubernetes.io/component"] = component,
-    };
+        var selector = new Dictionary<string, string> { ["app.kubernetes.io/name"] = "gancluster", ["app.kubernetes.io/instance"] = o.Name };
+        if (component != null) selector["app.kubernetes.io/component"] = component;
+        return selector;
+    }
 
     /// <summary>The pod label selector every node of the run uses for cluster bootstrap (coordinator and trainers).</summary>
     public static string DiscoverySelector(string name) => $"app.kubernetes.io/name=gancluster,app.kubernetes.io/instance={name}";
 
-    static V1ObjectMeta Meta(RenderOptions o, string name, string? component) => new() { Name = name, Labels = Labels(o, component) };
+    public static V1ObjectMeta Meta(RenderOptions o, string name, string? component) => new() { Name = name, Labels = Labels(o, component) };
 
     static V1Service HeadlessService(RenderOptions o, string component, bool withDataPlane)
     {
         var ports = new List<V1ServicePort>
         {
-            new() { Name = "akka-remote", Port = AkkaPort, TargetPort = "akka-remote" },
-            new() { Name = "management", Port = ManagementPort, TargetPort = "management" },
+            new() { Name = "akka-remote", Port = NodePod.AkkaPort, TargetPort = "akka-remote" },
+            new() { Name = "management", Port = NodePod.ManagementPort, TargetPort = "management" },
         };
-        if (withDataPlane) ports.Add(new() { Name = "data-plane", Port = DataPort, TargetPort = "data-plane" });
-        ports.Add(new() { Name = "metrics", Port = MetricsPort, TargetPort = "metrics" });
+        if (withDataPlane) ports.Add(new() { Name = "data-plane", Port = NodePod.DataPort, TargetPort = "data-plane" });
+        ports.Add(new() { Name = "metrics", Port = NodePod.MetricsPort, TargetPort = "metrics" });
         return new V1Service
         {
             ApiVersion = "v1", Kind = "Service", Metadata = Meta(o, $"{o.Name}-{component}", component),
+            // publishNotReadyAddresses: bootstrap and the pods' DNS names work before the pods are Ready.
             Spec = new V1ServiceSpec { ClusterIP = "None", PublishNotReadyAddresses = true, Selector = Selector(o, component), Ports = ports },
         };
     }
 
-    const string TlsMount = "/etc/gancluster/tls";
-    const string TlsPasswordVariable = "GANCLUSTER_TLS_PASSWORD";
-
-    static V1StatefulSet StatefulSet(RenderOptions o, string component)
+    /// <summary>
+    /// Remoting, management (cluster bootstrap) and the data plane (one port per GPU) only from the run's own pods;
+    /// /metrics only from the monitoring namespace. Kubelet probes come from the node, which a policy always allows.
+    /// </summary>
+    static V1NetworkPolicy NetworkPolicy(RenderOptions o)
     {
-        bool trainer = component == "trainer";
-        int gpus = trainer ? o.GpusPerNode : 0;
-        string runDir = $"{o.CheckpointsMountPath.TrimEnd('/')}/{o.Name}";
-        var args = new List<string> { component, "--config", $"{SpecMount}/run.yaml", "--out", runDir, "--discovery", "kubernetes",
-            "--host", "0.0.0.0", "--port", AkkaPort.ToString(), "--metrics-port", MetricsPort.ToString() };
-        if (o.TlsSecret != null) args.AddRange(["--tls-certificate", $"{TlsMount}/cluster.pfx", "--tls-password-env", TlsPasswordVariable]);
-        if (trainer)
+        var dataPlane = new V1NetworkPolicyPort { Protocol = "TCP", Port = NodePod.DataPort };
+        if (o.GpusPerTrainerPod > 1) dataPlane.EndPort = NodePod.DataPort + o.GpusPerTrainerPod - 1;
+        return new V1NetworkPolicy
         {
-            string devices = gpus == 0 ? "cpu" : string.Join(",", Enumerable.Range(0, gpus).Select(i => $"cuda:{i}"));
-            args.AddRange(["--devices", devices, "--data-port", DataPort.ToString()]);
-        }
-        else args.AddRange(["--workers", o.Workers.ToString()]);
-
-        var env = new List<V1EnvVar>();
-        if (o.TlsSecret != null)
-            env.Add(new V1EnvVar
+            ApiVersion = "networking.k8s.io/v1", Kind = "NetworkPolicy", Metadata = Meta(o, o.Name, null),
+            Spec = new V1NetworkPolicySpec
             {
-                Name = TlsPasswordVariable,
-                ValueFrom = new V1EnvVarSource { SecretKeyRef = new V1SecretKeySelector { Name = o.TlsSecret, Key = "password", Optional = true } },
-            });
-        env.AddRange(new List<V1EnvVar>
-        {
-            FieldEnv(GanCluster.Telemetry.TelemetryOptions.NodeNameVariable, "metadata.name"), // the `node` label of its metrics
-            FieldEnv(KubernetesBootstrapOptions.PodNamespaceVariable, "metadata.namespace"),
-            FieldEnv(KubernetesBootstrapOptions.PodIpVariable, "status.podIP"),
-            new() { Name = KubernetesBootstrapOptions.LabelSelectorVariable, Value = DiscoverySelector(o.Name) },
-            new() { Name = KubernetesBootstrapOptions.RequiredContactPointsVariable, Value = (o.TrainerPods + 1).ToString() },
-            new() { Name = KubernetesBootstrapOptions.ManagementPortVariable, Value = ManagementPort.ToString() },
-        });
-        if (trainer)
-        {
-            env.Add(FieldEnv(PodRank.OrdinalVariable, "metadata.labels['apps.kubernetes.io/pod-index']"));
-            env.Add(new V1EnvVar { Name = "GANCLUSTER_RUN_TOKEN", ValueFrom = new V1EnvVarSource { SecretKeyRef = new V1SecretKeySelector { Name = $"{o.Name}-token", Key = "token" } } });
-        }
-        else
-            env.Add(new V1EnvVar
-            {
-                Name = JournalOptions.PostgresVariable,
-                ValueFrom = new V1EnvVarSource { SecretKeyRef = new V1SecretKeySelector { Name = $"{o.Name}-journal", Key = "connection", Optional = true } },
-            });
-
-        var ports = new List<V1ContainerPort>
-        {
-            new() { Name = "akka-remote", ContainerPort = AkkaPort },
-            new() { Name = "management", ContainerPort = ManagementPort },
-        };
-        if (trainer) ports.Add(new() { Name = "data-plane", ContainerPort = DataPort });
-        ports.Add(new() { Name = "metrics", ContainerPort = MetricsPort });
-
-        var requests = new Dictionary<string, ResourceQuantity> { ["cpu"] = new(trainer ? "4" : "500m"), ["memory"] = new(trainer ? "16Gi" : "1Gi") };
-        var limits = new Dictionary<string, ResourceQuantity> { ["memory"] = new(trainer ? "32Gi" : "2Gi") };
-        if (gpus > 0) limits["nvidia.com/gpu"] = requests["nvidia.com/gpu"] = new ResourceQuantity(gpus.ToString());
-
-        var container = new V1Container
-        {
-            Name = "gancluster", Image = o.Image, ImagePullPolicy = "IfNotPresent", Args = args, Env = env, Ports = ports,
-            Resources = new V1ResourceRequirements { Requests = requests, Limits = limits },
-            LivenessProbe = Probe(HealthRouteProvider.AlivePath, initialDelay: 10, period: 10, failures: 6),
-            ReadinessProbe = Probe(HealthRouteProvider.ReadyPath, initialDelay: 5, period: 5, failures: 3),
-            SecurityContext = new V1SecurityContext
-            {
-                RunAsNonRoot = true, RunAsUser = RunAsUser, AllowPrivilegeEscalation = false, ReadOnlyRootFilesystem = true,
-                Capabilities = new V1Capabilities { Drop = ["ALL"] },
-            },
-            VolumeMounts =
-            [
-                new() { Name = "spec", MountPath = SpecMount, ReadOnlyProperty = true },
-                new() { Name = "checkpoints", MountPath = o.CheckpointsMountPath },
-                new() { Name = "tmp", MountPath = "/tmp" },
-                new() { Name = "dshm", MountPath = "/dev/shm" },
-            ],
-        };
-        if (o.TlsSecret != null) container.VolumeMounts.Insert(3, new V1VolumeMount { Name = "tls", MountPath = TlsMount, ReadOnlyProperty = true });
-        var pod = new V1PodSpec
-        {
-            ServiceAccountName = o.Name,
-            TerminationGracePeriodSeconds = o.TerminationGracePeriodSeconds,
-            SecurityContext = new V1PodSecurityContext
-            {
-                RunAsNonRoot = true, RunAsUser = RunAsUser, RunAsGroup = RunAsUser, FsGroup = RunAsUser,
-                SeccompProfile = new V1SeccompProfile { Type = "RuntimeDefault" },
-            },
-            Containers = [container],
-            Volumes =
-            [
-                new() { Name = "spec", ConfigMap = new V1ConfigMapVolumeSource { Name = $"{o.Name}-spec" } },
-                new() { Name = "checkpoints", PersistentVolumeClaim = new V1PersistentVolumeClaimVolumeSource { ClaimName = $"{o.Name}-checkpoints" } },
-                new() { Name = "tmp", EmptyDir = new V1EmptyDirVolumeSource() },
-                new() { Name = "dshm", EmptyDir = new V1EmptyDirVolumeSource { Medium = "Memory" } },
-            ],
-        };
-        if (o.TlsSecret != null) pod.Volumes.Insert(3, new V1Volume { Name = "tls", Secret = new V1SecretVolumeSource { SecretName = o.TlsSecret } });
-        return new V1StatefulSet
-        {
-            ApiVersion = "apps/v1", Kind = "StatefulSet", Metadata = Meta(o, $"{o.Name}-{component}", component),
-            Spec = new V1StatefulSetSpec
-            {
-                Replicas = trainer ? o.TrainerPods : 1,
-                ServiceName = $"{o.Name}-{component}",
-                PodManagementPolicy = "Parallel",
-                Selector = new V1LabelSelector { MatchLabels = Selector(o, component) },
-                Template = new V1PodTemplateSpec { Metadata = new V1ObjectMeta { Labels = Labels(o, component) }, Spec = pod },
+                PodSelector = new V1LabelSelector { MatchLabels = Selector(o, null) },
+                PolicyTypes = ["Ingress"],
+                Ingress =
+                [
+                    new V1NetworkPolicyIngressRule
+                    {
+                        FromProperty = [new V1NetworkPolicyPeer { PodSelector = new V1LabelSelector { MatchLabels = Selector(o, null) } }],
+                        Ports = [new() { Protocol = "TCP", Port = NodePod.AkkaPort }, new() { Protocol = "TCP", Port = NodePod.ManagementPort }, dataPlane],
+                    },
+                    new V1NetworkPolicyIngressRule
+                    {
+                        FromProperty =
+                        [
+                            new V1NetworkPolicyPeer
+                            {
+                                NamespaceSelector = new V1LabelSelector { MatchLabels = new Dictionary<string, string> { ["kubernetes.io/metadata.name"] = o.MetricsNamespace } },
+                                PodSelector = new V1LabelSelector(),
+                            },
+                        ],
+                        Ports = [new() { Protocol = "TCP", Port = NodePod.MetricsPort }],
+                    },
+                ],
             },
         };
-    }
-
-    static V1EnvVar FieldEnv(string name, string path) =>
-        new() { Name = name, ValueFrom = new V1EnvVarSource { FieldRef = new V1ObjectFieldSelector { FieldPath = path } } };
-
-    static V1Probe Probe(string path, int initialDelay, int period, int failures) => new()
-    {
-        HttpGet = new V1HTTPGetAction { Path = path, Port = "management" },
-        InitialDelaySeconds = initialDelay, PeriodSeconds = period, FailureThreshold = failures, TimeoutSeconds = 3,
-    };
-
-    static IEnumerable<(string, object)> Monitoring(RenderOptions o, string dir)
-    {
-        var monitorLabels = Labels(o, null);
-        yield return ("servicemonitor.yaml", new Dictionary<string, object>
-        {
-            ["apiVersion"] = "monitoring.coreos.com/v1", ["kind"] = "ServiceMonitor",
-            ["metadata"] = new Dictionary<string, object> { ["name"] = o.Name, ["labels"] = monitorLabels },
-            ["spec"] = new Dictionary<string, object>
-            {
-                ["selector"] = new Dictionary<string, object> { ["matchLabels"] = new Dictionary<string, string> { ["app.kubernetes.io/name"] = "gancluster", ["app.kubernetes.io/instance"] = o.Name } },
-                ["endpoints"] = new[] { new Dictionary<string, object> { ["port"] = "metrics", ["interval"] = "15s" } },
-            },
-        });
-        var groups = new List<object>();
-        foreach (var file in Directory.GetFiles(Path.Combine(dir, "rules"), "*.yaml").Order(StringComparer.Ordinal))
-        {
-            var doc = new YamlDotNet.Serialization.DeserializerBuilder().Build().Deserialize<Dictionary<string, object>>(File.ReadAllText(file));
-            if (doc?.GetValueOrDefault("groups") is List<object> g) groups.AddRange(g);
-        }
-        yield return ("prometheusrule.yaml", new Dictionary<string, object>
-        {
-            ["apiVersion"] = "monitoring.coreos.com/v1", ["kind"] = "PrometheusRule",
-            ["metadata"] = new Dictionary<string, object> { ["name"] = o.Name, ["labels"] = monitorLabels },
-            ["spec"] = new Dictionary<string, object> { ["groups"] = groups },
-        });
-        var dashboards = Directory.GetFiles(Path.Combine(dir, "dashboards"), "*.json").Order(StringComparer.Ordinal)
-            .ToDictionary(f => Path.GetFileName(f), File.ReadAllText);
-        var dashboardLabels = new Dictionary<string, string>(monitorLabels) { ["grafana_dashboard"] = "1" };
-        yield return ("configmap-dashboard.yaml", new V1ConfigMap
-        {
-            ApiVersion = "v1", Kind = "ConfigMap", Metadata = new V1ObjectMeta { Name = $"{o.Name}-dashboard", Labels = dashboardLabels },
-            Data = dashboards,
-        });
     }
 }

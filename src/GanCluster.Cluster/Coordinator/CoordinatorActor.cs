@@ -171,7 +171,8 @@ public sealed class CoordinatorActor : ReceivePersistentActor, IWithTimers
                     TellTrainer(stop.TrainerId, new StopTraining(ControlProtocol.Version, stop.Reason, stop.Failed));
                     break;
                 case StopAll stop:
-                    foreach (var t in _trainers.Values) t.Tell(new StopTraining(ControlProtocol.Version, stop.Reason, stop.Failed));
+                    foreach (var t in _trainers.Values)
+                        t.Tell(new StopTraining(ControlProtocol.Version, stop.Reason, stop.Failed, ByCollapseResponse: stop.ExitCode == ExitCodes.CollapseStopped));
                     break;
                 case RaiseFence fence:
                     _run.RaiseFence(fence.Epoch);
@@ -275,13 +276,13 @@ public sealed class CoordinatorActor : ReceivePersistentActor, IWithTimers
     /// <summary>
     /// The collapse response stops the run: the trainers stop together (a voted stop after the next step; rank 0 then
     /// writes the final checkpoint and reports the end), and the coordinator ends events.jsonl with collapse_stopped
-    /// (rank 0's end-of-run details plus the reason) instead of run_interrupted, then exits 1. Should rank 0 not
+    /// (rank 0's end-of-run details plus the reason) instead of run_interrupted, then exits 4 (ExitCodes.CollapseStopped). Should rank 0 not
     /// report in time, the run ends all the same.
     /// </summary>
     void BeginCollapseStop(CollapseAction.Stop stop, CollapseFlagState flag)
     {
         _collapseStop = (stop, flag);
-        var message = new StopTraining(ControlProtocol.Version, "collapse response: " + stop.Reason, true);
+        var message = new StopTraining(ControlProtocol.Version, "collapse response: " + stop.Reason, true, ByCollapseResponse: true);
         foreach (var t in _trainers.Values) t.Tell(message);
         Timers.StartSingleTimer("collapse-stop", new CollapseStopTimeout(), _settings.Timings.CollapseStopTimeout);
         Become(() =>
@@ -308,7 +309,7 @@ public sealed class CoordinatorActor : ReceivePersistentActor, IWithTimers
         details["decided_at"] = stop.EffectiveStep;
         _run.Write(step, EventKind.CollapseStopped, details);
         Become(Stopped);
-        Execute(_model.EndRun(1, "collapse response: " + stop.Reason, step));
+        Execute(_model.EndRun(ExitCodes.CollapseStopped, "collapse response: " + stop.Reason, step));
     }
 
     void WriteReported(RunEventReport e) => _run.Write(e.Step, e.Kind, ParseDetails(e.DetailsJson));

@@ -8,6 +8,9 @@ using Akka.Remote.Hosting;
 using GanCluster.Cluster.Protocol;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Akka.Logger.Serilog;
+using GanCluster.Core.Runs;
+using GanCluster.Telemetry.Logging;
 using Microsoft.Extensions.Logging;
 
 namespace GanCluster.Cluster.Hosting;
@@ -25,13 +28,16 @@ public static class ClusterNodeHost
     public static IHost Build(NodeOptions node, Action<AkkaConfigurationBuilder> actors)
     {
         var builder = Host.CreateApplicationBuilder();
-        builder.Logging.ClearProviders(); // the CLI prints its own lines; Akka logs warnings to stderr below
+        builder.Logging.ClearProviders(); // the node logs through NodeLog; Akka too (below)
         builder.Services.AddAkka(NodeOptions.SystemName, akka =>
         {
             // Akka's own log is for debugging the cluster: errors only, unless GANCLUSTER_AKKA_LOGLEVEL asks for more.
             // A peer that died (the normal case in a fault-tolerance test) is not an error worth a stack trace.
+            // It goes into the node's own log stream (NodeLog: text or JSON lines, same node label) through Serilog.
             akka.ConfigureLoggers(l =>
                 {
+                    l.ClearLoggers();
+                    l.AddSerilogLogging();
                     l.LogLevel = Environment.GetEnvironmentVariable("GANCLUSTER_AKKA_LOGLEVEL") switch
                     {
                         "DEBUG" => Akka.Event.LogLevel.DebugLevel,
@@ -61,6 +67,8 @@ public static class ClusterNodeHost
                     akka.cluster.down-removal-margin = {{(int)node.Timing.DowningStableAfter.TotalMilliseconds}}ms
                     akka.cluster.singleton-proxy.log-singleton-identification-failure = off
                     akka.cluster.seed-node-timeout = 5s
+                    # What Akka logs before its loggers start and after they stop goes to the same stream too.
+                    akka.stdout-logger-class = "{{typeof(NodeLogMinimalLogger).AssemblyQualifiedName}}"
                     akka.remote.log-remote-lifecycle-events = off
                     akka.remote.retry-gate-closed-for = 1s
                     akka.coordinated-shutdown.exit-clr = off
@@ -114,16 +122,18 @@ public static class ClusterNodeHost
         try { await Task.Delay(node.Timing.RejoinBeforeNewCluster, cancel); }
         catch (OperationCanceledException) { return; }
         if (cluster.SelfMember.Status is MemberStatus.Up or MemberStatus.WeaklyUp or MemberStatus.Leaving or MemberStatus.Exiting) return;
-        Console.Error.WriteLine($"no running cluster answered in {node.Timing.RejoinBeforeNewCluster.TotalSeconds:F0} s; " +
+        NodeLog.Warning($"no running cluster answered in {node.Timing.RejoinBeforeNewCluster.TotalSeconds:F0} s; " +
                                 "this coordinator may now start a new one (the trainers join it)");
         cluster.JoinSeedNodes(node.JoinOrder(self, mayFormNow: true).Select(Akka.Actor.Address.Parse));
     }
 
     /// <summary>Exit code of a node whose actor system ended without being asked (downed: it rejoins as a new member).</summary>
-    public const int RemovedFromClusterExitCode = 3;
+    public const int RemovedFromClusterExitCode = ExitCodes.RejoinRequested;
 
     /// <summary>Runs a node until its lifetime reports an exit code, or a signal asks it to stop.</summary>
-    public static async Task<int> RunAsync(IHost host, NodeOptions node, NodeLifetime lifetime, CancellationToken signal, Action onSignal)
+    /// <param name="signalExitCode">the code for the signal received (130 SIGINT, 143 SIGTERM), read once it came.</param>
+    public static async Task<int> RunAsync(IHost host, NodeOptions node, NodeLifetime lifetime, CancellationToken signal, Action onSignal,
+        Func<int> signalExitCode)
     {
         await host.StartAsync();
         var system = host.Services.GetRequiredService<ActorSystem>();
@@ -140,7 +150,7 @@ public static class ClusterNodeHost
             // This node was removed from the cluster (the split-brain decision downed it: it was paused or cut off,
             // or it found itself on the minority side). It cannot rejoin with the same actor system: exit, and let
             // the supervisor start a new member.
-            Console.Error.WriteLine("this node was removed from the cluster; exiting so that it can rejoin as a new member");
+            NodeLog.Warning("this node was removed from the cluster; exiting so that it can rejoin as a new member");
             await host.StopAsync();
             return RemovedFromClusterExitCode;
         }
@@ -148,7 +158,7 @@ public static class ClusterNodeHost
         {
             onSignal();
             // Give the node time to finish the current step and checkpoint before leaving the cluster.
-            code = await Task.WhenAny(lifetime.ExitCode, Task.Delay(node.Timing.SignalStopGrace)) == lifetime.ExitCode ? 130 : 1;
+            code = await Task.WhenAny(lifetime.ExitCode, Task.Delay(node.Timing.SignalStopGrace)) == lifetime.ExitCode ? signalExitCode() : ExitCodes.Failure;
         }
         else code = await lifetime.ExitCode;
         await CoordinatedShutdown.Get(system).Run(CoordinatedShutdown.ClrExitReason.Instance);

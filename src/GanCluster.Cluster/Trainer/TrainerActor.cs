@@ -288,6 +288,7 @@ public sealed class TrainerActor : ReceiveActor, IWithTimers, IWithUnboundedStas
             Log = _settings.Log,
         });
         if (_settings.Metrics is { } metrics) TrainerTelemetry.Attach(trainer, metrics);
+        _settings.TrainerCreated?.Invoke(trainer);
         trainer.StepCompleted += report =>
         {
             Interlocked.Exchange(ref _latestStep, report.Stats.Step);
@@ -384,7 +385,7 @@ public sealed class TrainerActor : ReceiveActor, IWithTimers, IWithUnboundedStas
         Timers.CancelAll();
         Note(stop.Failed ? $"stopping: {stop.Reason}" : $"run over: {stop.Reason}");
         Become(Stopped);
-        _settings.Stopped(stop.Failed ? 1 : 0);
+        _settings.Stopped(stop.ExitCode);
     }
 
     void Note(string line)

@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using GanCluster.Core.Runs;
 
 namespace GanCluster.Core.Membership;
 
@@ -21,7 +22,10 @@ public sealed record AbortMember(string TrainerId, long Epoch, string Reason, bo
 public sealed record StopTrainer(string TrainerId, string Reason, bool Failed) : MembershipEffect;
 
 /// <summary>End the run for every trainer the coordinator knows.</summary>
-public sealed record StopAll(string Reason, bool Failed) : MembershipEffect;
+public sealed record StopAll(string Reason, int ExitCode) : MembershipEffect
+{
+    public bool Failed => ExitCode != ExitCodes.Ok;
+}
 
 /// <summary>Raise the run directory's world fence: nothing of an older epoch may be written from now on.</summary>
 public sealed record RaiseFence(long Epoch) : MembershipEffect;

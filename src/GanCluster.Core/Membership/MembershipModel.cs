@@ -395,7 +395,7 @@ public sealed class MembershipModel
         return fx;
     }
 
-    /// <summary>The run ends with <paramref name="exitCode"/> (0 done, 1 failed, 2 bad input: nothing is recorded).</summary>
+    /// <summary>The run ends with <paramref name="exitCode"/> (<see cref="ExitCodes"/>; bad input: nothing is recorded).</summary>
     public IReadOnlyList<MembershipEffect> EndRun(int exitCode, string reason, long step)
     {
         var fx = new List<MembershipEffect>();
@@ -678,8 +678,8 @@ public sealed class MembershipModel
     {
         if (_phase == Phase.Stopped) return;
         _phase = Phase.Stopped;
-        fx.Add(new StopAll(reason, Failed: exitCode != 0));
-        if (exitCode == 2)
+        fx.Add(new StopAll(reason, exitCode));
+        if (exitCode == ExitCodes.BadInput)
         {
             fx.Add(new Finish(2, reason, step)); // nothing started: nothing to record
             return;

@@ -7,7 +7,7 @@ namespace GanCluster.Core.Membership;
 public sealed record Candidate(string TrainerId, string DataHost, int DataPort, long Step, string? Hash, int PreviousRank, int Order)
 {
     /// <summary>
-    /// A newcomer's place: its rank hint (a StatefulSet pod's ordinal: trainer-0 is rank 0) when it has one, else
+    /// A newcomer's place: its rank hint (a trainer pod's index: trainer-0 is rank 0) when it has one, else
     /// its registration order after every hinted trainer. Survivors keep their previous ranks regardless.
     /// </summary>
     public static int OrderOf(int rankHint, int registrationOrder) => rankHint >= 0 ? rankHint : 1_000_000 + registrationOrder;

@@ -20,6 +20,8 @@ public sealed class RunLayout(string root)
 
     /// <summary>The cluster addresses of the newest world's trainer nodes: a restarted coordinator rejoins through them.</summary>
     public string ClusterNodesFile => Path.Combine(Root, "cluster-nodes");
+    /// <summary>quality/real-FEATURES.bin: the real sample's features and statistics for the quality measures (a cache).</summary>
+    public string QualityReferenceFile(string features) => Path.Combine(Root, "quality", $"real-{features}.bin");
 
     public string SampleFile(long step) => Path.Combine(SamplesDir, $"{StepName(step)}.png");
 
