@@ -42,7 +42,7 @@ public static class EvaluateCommand
             int n = parse.GetValue(count), refN = parse.GetValue(referenceCount);
             if (n is < 2 or > 10000) throw Input("--n", "a number of images from 2 to 10000", n);
             if (refN is < 3 or > 10000) throw Input("--reference-n", "a number of images from 3 to 10000", refN);
-            var dev = GanTrainer.ParseDevice(parse.GetValue(device) ?? "cpu");
+            var dev = Devices.Parse(parse.GetValue(device) ?? "cpu");
             string samplesPath = parse.GetValue(samples)!;
             var defaults = new CollapseSpec();
             var checkpoint = AsCheckpoint(samplesPath);

@@ -53,7 +53,7 @@ public static class StyleCommand
                 Check(value is null || (double.IsFinite(value.Value) && value >= 0), option.Name, "a finite number >= 0", value.ToString()!);
 
             // Inputs first: a bad file is reported before any work starts.
-            var onDevice = GanTrainer.ParseDevice(parse.GetValue(device) ?? "cpu");
+            var onDevice = Devices.Parse(parse.GetValue(device) ?? "cpu");
             string contentPath = parse.GetValue(content)!, stylePath = parse.GetValue(style)!;
             using var contentImage = StyleImage.Load(contentPath, side, "--content", onDevice);
             using var styleImage = StyleImage.Load(stylePath, side, "--style", onDevice);

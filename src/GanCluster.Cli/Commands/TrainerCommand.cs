@@ -35,7 +35,7 @@ public static class TrainerCommand
             string outDir = parse.GetValue(output) ?? throw new SpecException("--out", "the run directory (shared with the coordinator)", "nothing", "input");
             var nodeOptions = node.Read(parse, NodeOptions.TrainerRole);
             var deviceList = (parse.GetValue(devices) ?? "cpu").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-            foreach (var d in deviceList) Training.GanTrainer.ParseDevice(d); // bad devices are input errors, before joining
+            foreach (var d in deviceList) Training.Devices.Parse(d); // bad devices are input errors, before joining
             string token = Environment.GetEnvironmentVariable(TokenVariable) is { Length: > 0 } t ? t
                 : throw new SpecException(TokenVariable, "the run's secret token in the environment (the same on every trainer)", "nothing", "input");
             int firstDataPort = parse.GetValue(dataPort);

@@ -9,8 +9,6 @@ using GanCluster.Core.Checkpoints;
 using GanCluster.Core.Collapse;
 using GanCluster.Core.Runs;
 using GanCluster.Core.Spec;
-using GanCluster.Training.Checkpointing;
-using GanCluster.Training.Collapse;
 
 namespace GanCluster.Cluster.Coordinator;
 
@@ -39,7 +37,7 @@ public sealed class CoordinatorActor : ReceivePersistentActor, IWithTimers
     World? _world;
     int _registrationCounter;
     Healing? _healing;
-    CollapseResponder? _collapse; // collapse.response: the run's response; its state survives restarts (journal, events)
+    CollapseSupervisor? _collapse; // collapse.response: the run's response; its state survives restarts (journal, events)
     (CollapseAction.RollBack Action, CollapseFlagState Flag)? _rollback; // decided; carried out when the next world forms
     (CollapseAction.Stop Action, CollapseFlagState Flag)? _collapseStop; // decided; the run ends once rank 0 has stopped
 
@@ -119,17 +117,9 @@ public sealed class CoordinatorActor : ReceivePersistentActor, IWithTimers
         if (!reconnect)
         {
             RunDirectory.Prepare(_layout, SpecEmitter.ToYaml(_spec), _settings.Resume, _spec.Checkpoint.Keep);
-            var checkpoint = _settings.Resume ? NewestCheckpoint(verbose: true) : null;
-            if (checkpoint != null)
-            {
-                var saved = RunSpecLoader.Parse(File.ReadAllText(Path.Combine(checkpoint.Path, TrainerSnapshot.Spec)));
-                var differences = SpecDiff.TrainingDifferences(saved, _spec);
-                if (differences.Count > 0 && !_settings.Force)
-                    throw new SpecException(differences.Select(d => new SpecProblem(d.Path,
-                        $"{d.Before} (as in checkpoint {RunLayout.StepName(checkpoint.Step)}; pass --force to resume anyway)", d.After)).ToList(), "--resume");
-                Note($"resuming from {checkpoint.Path}");
-                truncate = checkpoint.Step;
-            }
+            var checkpoint = _settings.Resume
+                ? ResumeLoader.FindNewest(new CheckpointStore(_layout, _spec.Checkpoint.Keep), _spec, _settings.Force, Note) : null;
+            if (checkpoint != null) truncate = checkpoint.Step;
         }
         // Events after the step we continue from belong to worlds that did not commit them.
         _events = new EventLog(_layout.EventsFile, truncateAfterStep: reconnect ? null : truncate);
@@ -361,7 +351,7 @@ public sealed class CoordinatorActor : ReceivePersistentActor, IWithTimers
         {
             var dropped = new CheckpointStore(_layout.CheckpointsDir, _spec.Checkpoint.Keep).DropAfter(back.Action.ToStep);
             using (var metrics = new JsonlWriter(_layout.MetricsFile))
-                rollbackDetails = CollapseResponse.Archive(back.Action, back.Flag, _collapse!.State, dropped, _layout, metrics, _events!);
+                rollbackDetails = RunJson.Details(_collapse!.RecordRollback(back.Action, back.Flag, dropped, _layout, metrics, _events!));
             _rollback = null;
         }
         string? collapseState = _collapse?.State.ToJson().ToJsonString();
@@ -512,18 +502,18 @@ public sealed class CoordinatorActor : ReceivePersistentActor, IWithTimers
     /// The responder, with the newest response state among the journal's, the newest checkpoint's and the last
     /// collapse_rollback event's: a restarted or resumed coordinator keeps the rollback count and the scales.
     /// </summary>
-    CollapseResponder CreateCollapseResponder()
+    CollapseSupervisor CreateCollapseResponder()
     {
         var state = CollapseResponseState.FromJson(_ledger.CollapseStateJson is { } json ? JsonNode.Parse(json) : null);
         CheckpointManifest? manifest = null;
         if (NewestCheckpoint(verbose: false) is { } newest) CheckpointStore.Verify(newest.Path, out manifest);
-        state = CollapseResponseState.Latest(state, CollapseResponse.ResumeState(manifest, _layout.EventsFile));
+        state = CollapseResponseState.Latest(state, CollapseSupervisor.ResumeState(manifest, _layout.EventsFile));
         if (state.Rollbacks > 0) Note($"collapse response: {state.Rollbacks} rollback(s) so far, lr scales {state.LrGScale:G4}/{state.LrDScale:G4}");
-        return new CollapseResponder(_spec.Collapse.Response, state);
+        return new CollapseSupervisor(_spec.Collapse.Response, state);
     }
 
     /// <summary>
-    /// Decides (<see cref="CollapseResponder"/>, the same pure logic as a single process) and answers rank 0. A
+    /// Decides (<see cref="CollapseSupervisor"/>, the same owner as in a single process) and answers rank 0. A
     /// rollback aborts the world; the next world forms from the chosen checkpoint with the new learning-rate scales
     /// (<see cref="FormNextWorld"/> archives the abandoned logs). A stop ends the run with collapse_stopped, exit code 1.
     /// </summary>
@@ -539,7 +529,7 @@ public sealed class CoordinatorActor : ReceivePersistentActor, IWithTimers
             return;
         }
         var flag = CollapseFlagState.FromJson(JsonNode.Parse(r.FlagJson));
-        var candidates = CollapseResponse.Candidates(new CheckpointStore(_layout.CheckpointsDir, _spec.Checkpoint.Keep));
+        var candidates = CollapseSupervisor.Candidates(new CheckpointStore(_layout.CheckpointsDir, _spec.Checkpoint.Keep));
         switch (_collapse.Decide(r.Step, flag, candidates))
         {
             case CollapseAction.RollBack back:

@@ -238,7 +238,7 @@ public sealed class TrainerActor : ReceiveActor, IWithTimers
             ResumeCheckpoint = resumeCheckpoint,
             Force = _settings.Force,
             Device = _settings.Device,
-            Events = new ForwardingEventSink(_settings.Coordinator, _self),
+            Mode = new RunMode.ClusterRank(new ForwardingEventSink(_settings.Coordinator, _self)),
             Log = _settings.Log,
         });
         if (_settings.Metrics is { } metrics) TrainerTelemetry.Attach(trainer, metrics);

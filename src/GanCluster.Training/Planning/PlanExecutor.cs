@@ -2,6 +2,7 @@ using GanCluster.Core.Planning;
 using GanCluster.Core.Policies;
 using GanCluster.Core.Progressive;
 using GanCluster.Core.Runs;
+using GanCluster.Core.Runs.Events;
 using GanCluster.Training.Models;
 using GanCluster.Training.Models.Progressive;
 using GanCluster.Training.Steps;
@@ -71,13 +72,16 @@ public sealed class PlanExecutor
         State = state;
     }
 
-    /// <summary>Applies the next step's plan; returns it.</summary>
-    public StepPlan Begin()
+    /// <summary>
+    /// Applies the next step's plan, its learning rates scaled by <paramref name="lrGScale"/> / <paramref name="lrDScale"/>
+    /// (the collapse response's mitigation so far); returns it as applied.
+    /// </summary>
+    public StepPlan Begin(double lrGScale = 1, double lrDScale = 1)
     {
-        var next = State.Next;
+        var next = State.Next with { LrG = State.Next.LrG * lrGScale, LrD = State.Next.LrD * lrDScale };
         foreach (var decision in State.Pending)
         {
-            _events()?.Write(decision.Step, decision.Kind, decision.Details());
+            _events()?.Write(decision.Step, new PlanDecisionEvent(decision));
             if (decision is ResolutionGrown { OptimizerReset: true })
             {
                 ResetOptimizer(_optG);
