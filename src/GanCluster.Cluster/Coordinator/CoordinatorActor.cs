@@ -8,6 +8,7 @@ using GanCluster.Cluster.Protocol;
 using GanCluster.Core.Checkpoints;
 using GanCluster.Core.Collapse;
 using GanCluster.Core.Runs;
+using GanCluster.Core.Runs.Events;
 using GanCluster.Core.Spec;
 
 namespace GanCluster.Cluster.Coordinator;
@@ -93,10 +94,7 @@ public sealed class CoordinatorActor : ReceivePersistentActor, IWithTimers
                 // This process replaced a coordinator that died while world E trained. The trainers may still be
                 // training: wait to hear from them before deciding anything.
                 _world = new World(_ledger.Epoch, [], _ledger.Members.ToDictionary(m => m, _ => (IActorRef?)null), Announced: true);
-                Write(_ledger.CommittedStep, EventKind.CoordinatorRecovered, new JsonObject
-                {
-                    ["epoch"] = _ledger.Epoch, ["committed_step"] = _ledger.CommittedStep, ["members"] = _ledger.Members.Count,
-                });
+                Write(_ledger.CommittedStep, new CoordinatorRecoveredEvent(_ledger.Epoch, _ledger.CommittedStep, _ledger.Members.Count));
                 Note($"coordinator restarted: world {_ledger.Epoch} was training at step {_ledger.CommittedStep}; reconnecting");
                 // Members send heartbeats every 2 s: a few missed ones mean the world is gone.
                 Timers.StartSingleTimer("reconnect", new ReconnectTimeout(_ledger.Epoch), TimeSpan.FromSeconds(10));
@@ -157,7 +155,7 @@ public sealed class CoordinatorActor : ReceivePersistentActor, IWithTimers
                 if (!IsCurrent(f.Epoch)) return;
                 if (f.Fatal)
                 {
-                    Write(f.Step, EventKind.TrainerFailed, new JsonObject { ["trainer"] = f.TrainerId, ["reason"] = f.Reason, ["fatal"] = true });
+                    Write(f.Step, new TrainerFailedEvent(f.TrainerId, f.Reason, Fatal: true));
                     Finish(exitCode: 1, reason: $"trainer {f.TrainerId}: {f.Reason}", failed: true, step: f.Step);
                     return;
                 }
@@ -224,7 +222,7 @@ public sealed class CoordinatorActor : ReceivePersistentActor, IWithTimers
         Command<CollapseReport>(Continue);
         Command<TrainerLeaving>(l =>
         {
-            Write(-1, EventKind.TrainerLeft, new JsonObject { ["trainer"] = l.TrainerId, ["reason"] = l.Reason });
+            Write(-1, new TrainerLeftEvent(l.TrainerId, l.Reason));
             Lost(l.TrainerId, $"trainer {l.TrainerId} left: {l.Reason}");
         });
         Command<Terminated>(t =>
@@ -257,7 +255,7 @@ public sealed class CoordinatorActor : ReceivePersistentActor, IWithTimers
         if (refusal != null)
         {
             Note($"refused trainer {r.TrainerId}: {refusal}");
-            Write(-1, EventKind.TrainerRefused, new JsonObject { ["trainer"] = r.TrainerId, ["reason"] = refusal });
+            Write(-1, new TrainerRefusedEvent(r.TrainerId, refusal));
             Sender.Tell(new RegistrationRefused(ControlProtocol.Version, refusal));
             return false;
         }
@@ -269,7 +267,7 @@ public sealed class CoordinatorActor : ReceivePersistentActor, IWithTimers
             Context.Watch(Sender);
             Note($"trainer {r.TrainerId} registered ({r.Device}, data plane {r.DataHost}:{r.DataPort}" +
                  (r.Step >= 0 ? $", holding step {r.Step}" : "") + $"); {_registered.Count} known");
-            Write(-1, EventKind.MemberJoined, new JsonObject { ["trainer"] = r.TrainerId, ["device"] = r.Device, ["holds_step"] = r.Step });
+            Write(-1, new MemberJoinedEvent(r.TrainerId, r.Device, r.Step));
             Sender.Tell(new RegistrationAccepted(ControlProtocol.Version, _settings.RunId, _spec.Cluster.Workers));
         }
         return true;
@@ -284,7 +282,7 @@ public sealed class CoordinatorActor : ReceivePersistentActor, IWithTimers
         _suspects.Add(trainerId);
         if (_world != null && _world.Refs.ContainsKey(trainerId) && _healing == null && _ledger is { Ended: false })
         {
-            Write(-1, EventKind.MemberLost, new JsonObject { ["trainer"] = trainerId, ["epoch"] = _world.Epoch, ["reason"] = reason });
+            Write(-1, new MemberLostEvent(trainerId, _world.Epoch, reason));
             BeginRecovery(reason, [trainerId]);
         }
         else if (_healing != null && _healing.Previous.All(m => _suspects.Contains(m.TrainerId) || IsAvailable(m.TrainerId)))
@@ -306,10 +304,7 @@ public sealed class CoordinatorActor : ReceivePersistentActor, IWithTimers
         foreach (var s in suspects) _suspects.Add(s);
         Note($"world {_world.Epoch} aborted: {reason}");
         WorldFence.Raise(_layout.Root, _world.Epoch + 1); // nothing of the abandoned world may be written from now on
-        Write(_ledger.CommittedStep, EventKind.WorldAborted, new JsonObject
-        {
-            ["epoch"] = _world.Epoch, ["reason"] = reason, ["suspects"] = new JsonArray(suspects.Select(s => (JsonNode)s).ToArray()),
-        });
+        Write(_ledger.CommittedStep, new WorldAbortedEvent(_world.Epoch, reason, suspects.ToList()));
         foreach (var (id, actor) in _world.Refs)
         {
             if (_registered.TryGetValue(id, out var r)) _registered[id] = r with { Available = false }; // until it re-registers
@@ -337,7 +332,7 @@ public sealed class CoordinatorActor : ReceivePersistentActor, IWithTimers
         if (plan == null)
         {
             Note($"{candidates.Count} trainer(s) available, {minimum} needed: waiting for replacements");
-            Write(_ledger.CommittedStep, EventKind.WaitingForTrainers, new JsonObject { ["available"] = candidates.Count, ["needed"] = minimum });
+            Write(_ledger.CommittedStep, new WaitingForTrainersEvent(candidates.Count, minimum));
             _world = null;
             BecomeWaiting();
             return;
@@ -346,12 +341,12 @@ public sealed class CoordinatorActor : ReceivePersistentActor, IWithTimers
         long epoch = Math.Max(_ledger.Epoch, WorldFence.Read(_layout.Root)) + 1;
         // A collapse rollback: before anyone trains from the checkpoint (rank 0 drops metrics rows past its start
         // step when it opens the log), move what the abandoned steps wrote to rollbacks/N/ and drop newer checkpoints.
-        JsonObject? rollbackDetails = null;
+        CollapseRollbackEvent? rollbackEvent = null;
         if (rollback is { } back)
         {
             var dropped = new CheckpointStore(_layout.CheckpointsDir, _spec.Checkpoint.Keep).DropAfter(back.Action.ToStep);
             using (var metrics = new JsonlWriter(_layout.MetricsFile))
-                rollbackDetails = RunJson.Details(_collapse!.RecordRollback(back.Action, back.Flag, dropped, _layout, metrics, _events!));
+                rollbackEvent = _collapse!.RecordRollback(back.Action, back.Flag, dropped, _layout, metrics, _events!);
             _rollback = null;
         }
         string? collapseState = _collapse?.State.ToJson().ToJsonString();
@@ -359,24 +354,16 @@ public sealed class CoordinatorActor : ReceivePersistentActor, IWithTimers
             plan.SourceRank, plan.SourceHash, plan.NeedState, collapseState);
         var refs = plan.Members.ToDictionary(m => m.TrainerId, m => (IActorRef?)_registered[m.TrainerId].Ref);
         Persist(new EpochStarted(ControlProtocol.Version, epoch, plan.StartStep, plan.Members.Select(m => m.TrainerId).ToList(),
-            Rollback: rollbackDetails != null, CollapseStateJson: collapseState), e =>
+            Rollback: rollbackEvent != null, CollapseStateJson: collapseState), e =>
         {
             _ledger = _ledger.Apply(e);
             WorldFence.Raise(_layout.Root, epoch);
             foreach (var m in plan.Members) _registered[m.TrainerId] = _registered[m.TrainerId] with { Available = false };
             foreach (var r in refs.Values) r!.Tell(message);
             _world = new World(epoch, plan.Members, refs, Announced: false);
-            if (rollbackDetails != null) Write(plan.StartStep, EventKind.CollapseRollback, rollbackDetails);
-            Write(plan.StartStep, EventKind.WorldFormed, new JsonObject
-            {
-                ["epoch"] = epoch,
-                ["world_size"] = plan.Members.Count,
-                ["start_step"] = plan.StartStep,
-                ["source_rank"] = plan.SourceRank,
-                ["need_state"] = new JsonArray(plan.NeedState.Select(r => (JsonNode)r).ToArray()),
-                ["resume_checkpoint"] = plan.ResumeCheckpoint,
-                ["members"] = new JsonArray(plan.Members.Select(m => (JsonNode)new JsonObject { ["rank"] = m.Rank, ["trainer"] = m.TrainerId }).ToArray()),
-            });
+            if (rollbackEvent != null) Write(plan.StartStep, rollbackEvent);
+            Write(plan.StartStep, new WorldFormedEvent(epoch, plan.Members.Count, plan.StartStep, plan.SourceRank, plan.NeedState,
+                plan.ResumeCheckpoint, plan.Members.Select(m => new RankedTrainer(m.Rank, m.TrainerId)).ToList()));
             Note($"world {epoch} formed: {plan.Members.Count} rank(s), from step {plan.StartStep}" +
                  (plan.SourceRank is int s ? $", state from rank {s} to rank(s) {string.Join(",", plan.NeedState)}" : "") +
                  (plan.ResumeCheckpoint != null ? $", from checkpoint {Path.GetFileName(plan.ResumeCheckpoint)}" : ""));
@@ -391,10 +378,7 @@ public sealed class CoordinatorActor : ReceivePersistentActor, IWithTimers
         if (_healing != null && _world.Epoch > _healing.AbortedEpoch && !p.IsHeartbeat)
         {
             double seconds = _healing.Clock.Elapsed.TotalSeconds;
-            Write(p.Step, EventKind.Recovered, new JsonObject
-            {
-                ["epoch"] = _world.Epoch, ["seconds"] = Math.Round(seconds, 3), ["reason"] = _healing.Reason, ["world_size"] = _world.Refs.Count,
-            });
+            Write(p.Step, new RecoveredEvent(_world.Epoch, Math.Round(seconds, 3), _healing.Reason, _world.Refs.Count));
             Note($"recovered in {seconds:F1} s: world {_world.Epoch} completed step {p.Step}");
             _healing = null;
         }
@@ -439,13 +423,7 @@ public sealed class CoordinatorActor : ReceivePersistentActor, IWithTimers
         _finishedHashes[f.TrainerId] = f.ReplicaHash;
         if (_finishedHashes.Count < _world!.Refs.Count) return;
         bool identical = _finishedHashes.Values.Distinct().Count() == 1;
-        Write(f.Step, EventKind.RunComplete, new JsonObject
-        {
-            ["world_size"] = _world.Refs.Count,
-            ["replicas_identical"] = identical,
-            ["replica_hash"] = _finishedHashes.Values.First(),
-            ["epoch"] = _world.Epoch,
-        });
+        Write(f.Step, new RunCompleteEvent(_world.Refs.Count, identical, _finishedHashes.Values.First(), _world.Epoch));
         Note(identical
             ? $"done: {f.Step} steps; all {_world.Refs.Count} replicas identical ({_finishedHashes.Values.First()[..12]})"
             : $"done: {f.Step} steps, but replica hashes differ: {string.Join(", ", _finishedHashes.Values.Select(h => h[..12]))}");
@@ -569,6 +547,9 @@ public sealed class CoordinatorActor : ReceivePersistentActor, IWithTimers
         Write(e.Step, e.Kind, details);
     }
 
+    void Write(long step, RunEvent runEvent) => Write(step, runEvent.Kind, RunJson.Details(runEvent));
+
+    /// <summary>Writes an event (a trainer's relayed one comes serialised) and reports the membership counts to metrics.</summary>
     void Write(long step, string kind, JsonObject? details)
     {
         _events?.Write(step < 0 ? Math.Max(0, _ledger.CommittedStep) : step, kind, details);

@@ -7,6 +7,7 @@ using GanCluster.Cluster.Protocol;
 using GanCluster.Core.Collapse;
 using GanCluster.Core.Diagnostics;
 using GanCluster.Core.Runs;
+using GanCluster.Core.Runs.Events;
 using GanCluster.Core.Spec;
 using GanCluster.Training;
 using GanCluster.Training.Checkpointing;
@@ -143,10 +144,7 @@ public sealed class TrainerActor : ReceiveActor, IWithTimers
                 case FailureKind.Trainer:
                     _restarts++;
                     var backoff = TimeSpan.FromSeconds(Math.Min(30, Math.Pow(2, _restarts - 1)));
-                    Forward(EventKind.TrainerRestarted, f.Step, new JsonObject
-                    {
-                        ["trainer"] = _settings.TrainerId, ["restart"] = _restarts, ["backoff_seconds"] = backoff.TotalSeconds, ["reason"] = f.Reason,
-                    });
+                    Forward(f.Step, new TrainerRestartedEvent(_settings.TrainerId, _restarts, backoff.TotalSeconds, f.Reason));
                     LeaveWorld(backoff);
                     break;
                 default:
@@ -271,11 +269,8 @@ public sealed class TrainerActor : ReceiveActor, IWithTimers
             {
                 byte[] state = _settings.DataPlane.ReceiveState(world, rank, source, abort);
                 trainer.Restore(TrainerSnapshot.FromBytes(state));
-                Forward(EventKind.StateTransfer, world.StartStep, new JsonObject
-                {
-                    ["trainer"] = _settings.TrainerId, ["from_rank"] = source, ["to_rank"] = rank, ["epoch"] = world.Epoch,
-                    ["bytes"] = state.Length, ["seconds"] = Math.Round(clock.Elapsed.TotalSeconds, 4),
-                });
+                Forward(world.StartStep, new StateTransferEvent(_settings.TrainerId, source, rank, world.Epoch, state.Length,
+                    Math.Round(clock.Elapsed.TotalSeconds, 4)));
             }
         }
         else if (world.ResumeCheckpoint != null && (trainer.State.Step != world.StartStep || receives))
@@ -310,8 +305,7 @@ public sealed class TrainerActor : ReceiveActor, IWithTimers
         WaitHandle.WaitAny([abort.WaitHandle, stop.WaitHandle], TimeSpan.FromSeconds(30));
     }
 
-    void Forward(string kind, long step, JsonObject details) =>
-        _settings.Coordinator.Tell(new RunEventReport(ControlProtocol.Version, step, kind, details.ToJsonString()), _self);
+    void Forward(long step, RunEvent runEvent) => new ForwardingEventSink(_settings.Coordinator, _self).Write(step, runEvent);
 
     void Refused(string reason)
     {
