@@ -1,7 +1,7 @@
 using System.CommandLine;
 using GanCluster.Cli.Commands;
+using GanCluster.Core.Data;
 using GanCluster.Core.Spec;
-using GanCluster.Training.Data;
 
 namespace GanCluster.Cli;
 

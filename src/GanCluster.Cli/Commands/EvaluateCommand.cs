@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using GanCluster.Core.Checkpoints;
+using GanCluster.Core.Data;
 using GanCluster.Core.Spec;
 using GanCluster.Training;
 using GanCluster.Training.Checkpointing;

@@ -5,6 +5,7 @@ using Akka.Event;
 using GanCluster.Cluster.Hosting;
 using GanCluster.Cluster.Protocol;
 using GanCluster.Core.Collapse;
+using GanCluster.Core.Data;
 using GanCluster.Core.Diagnostics;
 using GanCluster.Core.Runs;
 using GanCluster.Core.Runs.Events;
