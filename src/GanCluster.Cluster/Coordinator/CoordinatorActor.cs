@@ -29,6 +29,7 @@ public sealed class CoordinatorActor : ReceivePersistentActor, IWithTimers
     readonly RunSpec _spec;
     readonly string _specHash;
     readonly RunLayout _layout;
+    readonly CheckpointStore _checkpoints;
     readonly ILoggingAdapter _log = Context.GetLogger();
     readonly Dictionary<string, Registration> _registered = [];
     readonly Dictionary<string, string> _finishedHashes = [];
@@ -60,6 +61,7 @@ public sealed class CoordinatorActor : ReceivePersistentActor, IWithTimers
         _spec = settings.Spec;
         _specHash = SpecDiff.Hash(_spec);
         _layout = new RunLayout(settings.RunDir);
+        _checkpoints = new CheckpointStore(_layout, _spec.Checkpoint.Keep);
         Recover<EpochStarted>(e => _ledger = _ledger.Apply(e));
         Recover<StepCommitted>(e => _ledger = _ledger.Apply(e));
         Recover<RunEnded>(e => _ledger = _ledger.Apply(e));
@@ -116,7 +118,7 @@ public sealed class CoordinatorActor : ReceivePersistentActor, IWithTimers
         {
             RunDirectory.Prepare(_layout, SpecEmitter.ToYaml(_spec), _settings.Resume, _spec.Checkpoint.Keep);
             var checkpoint = _settings.Resume
-                ? ResumeLoader.FindNewest(new CheckpointStore(_layout, _spec.Checkpoint.Keep), _spec, _settings.Force, Note) : null;
+                ? ResumeLoader.FindNewest(_checkpoints, _spec, _settings.Force, Note) : null;
             if (checkpoint != null) truncate = checkpoint.Step;
         }
         // Events after the step we continue from belong to worlds that did not commit them.
@@ -328,7 +330,7 @@ public sealed class CoordinatorActor : ReceivePersistentActor, IWithTimers
         int minimum = _ledger.Epoch == 0 ? _spec.Cluster.Workers : _spec.Cluster.MinWorkers;
         var rollback = _rollback;
         var rollbackTo = rollback is { } rb ? new CheckpointRef(rb.Action.ToStep, _layout.CheckpointDir(rb.Action.ToStep)) : null;
-        var plan = WorldPlanner.Plan(candidates, _spec.Cluster.Workers, minimum, NewestCheckpoint(verbose: false), rollbackTo);
+        var plan = WorldPlanner.Plan(candidates, _spec.Cluster.Workers, minimum, NewestCheckpoint(), rollbackTo);
         if (plan == null)
         {
             Note($"{candidates.Count} trainer(s) available, {minimum} needed: waiting for replacements");
@@ -344,7 +346,7 @@ public sealed class CoordinatorActor : ReceivePersistentActor, IWithTimers
         CollapseRollbackEvent? rollbackEvent = null;
         if (rollback is { } back)
         {
-            var dropped = new CheckpointStore(_layout.CheckpointsDir, _spec.Checkpoint.Keep).DropAfter(back.Action.ToStep);
+            var dropped = _checkpoints.DropAfter(back.Action.ToStep);
             using (var metrics = new JsonlWriter(_layout.MetricsFile))
                 rollbackEvent = _collapse!.RecordRollback(back.Action, back.Flag, dropped, _layout, metrics, _events!);
             _rollback = null;
@@ -483,9 +485,7 @@ public sealed class CoordinatorActor : ReceivePersistentActor, IWithTimers
     CollapseSupervisor CreateCollapseResponder()
     {
         var state = CollapseResponseState.FromJson(_ledger.CollapseStateJson is { } json ? JsonNode.Parse(json) : null);
-        CheckpointManifest? manifest = null;
-        if (NewestCheckpoint(verbose: false) is { } newest) CheckpointStore.Verify(newest.Path, out manifest);
-        state = CollapseResponseState.Latest(state, CollapseSupervisor.ResumeState(manifest, _layout.EventsFile));
+        state = CollapseResponseState.Latest(state, CollapseSupervisor.ResumeState(_checkpoints.FindNewestValid()?.Manifest, _layout.EventsFile));
         if (state.Rollbacks > 0) Note($"collapse response: {state.Rollbacks} rollback(s) so far, lr scales {state.LrGScale:G4}/{state.LrDScale:G4}");
         return new CollapseSupervisor(_spec.Collapse.Response, state);
     }
@@ -507,7 +507,7 @@ public sealed class CoordinatorActor : ReceivePersistentActor, IWithTimers
             return;
         }
         var flag = CollapseFlagState.FromJson(JsonNode.Parse(r.FlagJson));
-        var candidates = CollapseSupervisor.Candidates(new CheckpointStore(_layout.CheckpointsDir, _spec.Checkpoint.Keep));
+        var candidates = CollapseSupervisor.Candidates(_checkpoints);
         switch (_collapse.Decide(r.Step, flag, candidates))
         {
             case CollapseAction.RollBack back:
@@ -532,12 +532,7 @@ public sealed class CoordinatorActor : ReceivePersistentActor, IWithTimers
         }
     }
 
-    CheckpointRef? NewestCheckpoint(bool verbose)
-    {
-        var found = new CheckpointStore(_layout.CheckpointsDir, _spec.Checkpoint.Keep)
-            .FindNewestValid(w => { if (verbose) Note($"warning: {w}"); });
-        return found is { } f ? new CheckpointRef(f.Step, f.Path) : null;
-    }
+    CheckpointRef? NewestCheckpoint() => _checkpoints.FindNewestValid() is { } f ? new CheckpointRef(f.Step, f.Path) : null;
 
     void WriteReported(RunEventReport e)
     {

@@ -45,9 +45,6 @@ public sealed class PlanExecutor
     /// <summary>The plan state: the next step's plan, policy states, decisions pending for the next step.</summary>
     public PlanState State { get; private set; }
 
-    /// <summary>The plan of the step that ran last (or runs now); null before the first.</summary>
-    public StepPlan? Current => _applied;
-
     public bool Finished => _plan.IsFinished(State);
 
     public long TotalSteps(int worldSize) => _plan.TotalSteps(State, worldSize);
@@ -59,17 +56,6 @@ public sealed class PlanExecutor
     {
         State = _plan.Rebase(saved);
         _applied = null;
-    }
-
-    /// <summary>
-    /// Follows a plan state computed elsewhere (the coordinator's broadcast after step s) instead of
-    /// <see cref="End"/>: the next <see cref="Begin"/> applies its Next and logs its pending decisions.
-    /// </summary>
-    public void Adopt(PlanState state)
-    {
-        if (_applied is { } last && state.Next.Step != last.Step + 1)
-            throw new ArgumentException($"a plan for step {state.Next.Step} after step {last.Step}", nameof(state));
-        State = state;
     }
 
     /// <summary>
@@ -128,8 +114,6 @@ public sealed class PlanExecutor
             foreach (int index in dict.StateIndexRef[group])
                 dict.State[index].Initialize(dict.Options[group]);
     }
-
-    public static double LearningRate(OptimizerHelper optimizer) => optimizer.ParamGroups.First().LearningRate;
 
     public static void SetLearningRate(OptimizerHelper optimizer, double lr)
     {
