@@ -128,6 +128,13 @@ public sealed class GanTrainer : IDisposable
         remove => _recorder.RowWritten -= value;
     }
 
+    /// <summary>Raised on rank 0 after a sample grid was written: the step and the PNG file (samples/step-NNNNNN.png).</summary>
+    public event Action<long, string>? SampleWritten
+    {
+        add => _recorder.SampleWritten += value;
+        remove => _recorder.SampleWritten -= value;
+    }
+
     public RunSpec Spec => _spec;
 
     public TrainState State => _state;
@@ -140,7 +147,7 @@ public sealed class GanTrainer : IDisposable
 
     public nn.Module<Tensor, Tensor> Discriminator => _d;
 
-    /// <summary>The generator EMA used for samples (progressive runs with g_ema > 0), else null.</summary>
+    /// <summary>The generator EMA used for samples (progressive.g_ema or, for dcgan, optim.g_ema > 0), else null.</summary>
     public nn.Module<Tensor, Tensor>? GeneratorAverage => _ema?.Model;
 
     /// <summary>The training plan's state: the next step's plan, policy states, pending decisions.</summary>
@@ -281,7 +288,7 @@ public sealed class GanTrainer : IDisposable
     CollapseEvaluation? ObserveCollapse(long step, bool checkpointDue)
     {
         if (_collapse == null) return null;
-        if (_collapse.IsDue(step)) _collapse.Submit(step, _g);
+        if (_collapse.IsDue(step)) _collapse.Submit(step, _ema?.Model ?? _g); // the generator samples come from
         if (checkpointDue) _collapse.WaitIdle();
         return _collapse.Collect(step);
     }
@@ -423,6 +430,8 @@ public sealed class GanTrainer : IDisposable
 
     static GeneratorEma? CreateEma(RunSpec spec, nn.Module<Tensor, Tensor> g, Device device)
     {
+        if (spec.Model.Arch == ModelArch.Dcgan && spec.Optim.GEma > 0)
+            return new GeneratorEma(g, GanModels.CreateGenerator(spec, device), spec.Optim.GEma);
         if (spec.Model.Arch != ModelArch.Progressive || spec.Progressive is not { GEma: > 0 } p) return null;
         var copy = new ProgressiveGenerator(spec.Model, p);
         copy.to(device);
@@ -442,7 +451,8 @@ public sealed class GanTrainer : IDisposable
             var (g, d) = CreateModels();
             d.Dispose();
             return g;
-        }, _device, classifier, _recorder.Events, _options.Log, _resumedManifest == null ? null : CollapseCheckpointInfo.Flag(_resumedManifest));
+        }, _device, classifier, _recorder.Events, _options.Log, _resumedManifest == null ? null : CollapseCheckpointInfo.Flag(_resumedManifest),
+            _layout.QualityReferenceFile, _spec.Data.Format == DataFormat.Embedded);
     }
 
     /// <summary>

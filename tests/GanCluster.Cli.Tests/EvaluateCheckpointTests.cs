@@ -35,13 +35,13 @@ public class EvaluateCheckpointTests
         Assert.True(train.ExitCode == 0, train.ToString());
         Doctor(Path.Combine(_dir, "run", "checkpoints", "step-000006"), Path.Combine(_dir, "doctored"));
 
-        var evaluate = CliProcess.Run(_dir, "evaluate", "--samples", "doctored", "--n", "32", "--reference-n", "100", "--classifier", "none");
+        var evaluate = CliProcess.Run(_dir, "evaluate", "--samples", "doctored", "--count", "32", "--reference-count", "100", "--classifier", "none");
         Assert.True(evaluate.ExitCode == 0, evaluate.ToString());
         var json = JsonNode.Parse(evaluate.Stdout.Trim())!;
         Assert.True(json["diversity"]!.GetValue<double>() > 0.05, json.ToJsonString());
         Assert.True(json["duplicate_rate"]!.GetValue<double>() < 0.5, json.ToJsonString());
 
-        var sample = CliProcess.Run(_dir, "sample", "--checkpoint", "doctored", "--n", "4", "--out", "s.png");
+        var sample = CliProcess.Run(_dir, "sample", "--checkpoint", "doctored", "--count", "4", "--out", "s.png");
         Assert.True(sample.ExitCode == 0, sample.ToString());
         using var grid = SKBitmap.Decode(Path.Combine(_dir, "s.png"));
         var grays = new HashSet<byte>();

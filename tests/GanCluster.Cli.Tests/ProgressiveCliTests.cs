@@ -30,7 +30,7 @@ public class ProgressiveCliTests
         Assert.Equal(2e-3, last["lr_d"]!.GetValue<double>());
         Assert.True(File.Exists(Path.Combine(_dir, "run", "samples", "step-000005.png")));
 
-        var sample = CliProcess.Run(_dir, "sample", "--checkpoint", "run", "--n", "4", "--out", "s.png");
+        var sample = CliProcess.Run(_dir, "sample", "--checkpoint", "run", "--count", "4", "--out", "s.png");
         Assert.True(sample.ExitCode == 0, sample.ToString());
         Assert.True(new FileInfo(Path.Combine(_dir, "s.png")).Length > 0);
     }

@@ -30,7 +30,7 @@ public class TrainAndSampleTests
         Assert.True(changed.ExitCode == 2, changed.ToString());
         Assert.Contains("model.ngf", changed.Stderr);
 
-        var sample = CliProcess.Run(_dir, "sample", "--checkpoint", "run", "--n", "9", "--seed", "5", "--out", "grid.png");
+        var sample = CliProcess.Run(_dir, "sample", "--checkpoint", "run", "--count", "9", "--seed", "5", "--out", "grid.png");
         Assert.True(sample.ExitCode == 0, sample.ToString());
         using var grid = SKBitmap.Decode(Path.Combine(_dir, "grid.png"));
         Assert.Equal(3 * (16 + 2) + 2, grid.Width); // 3x3 grid of 16px images with 2px gutters

@@ -71,7 +71,7 @@ public static class Policy
                     Assert.Equal("token", tokenRef.Key);
                     if (all.SingleOrDefault(m => m.Kind == "Secret" && m.Name == tokenRef.Name)?.Typed is V1Secret secret)
                         CheckToken(secret);
-                    string devices = c.Args[c.Args.IndexOf("--devices") + 1];
+                    string devices = c.Args[c.Args.IndexOf("--device") + 1];
                     if (gpusPerPod > 0)
                     {
                         Assert.Equal(gpusPerPod.ToString(), c.Resources.Limits["nvidia.com/gpu"].ToString());

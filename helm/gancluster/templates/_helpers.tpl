@@ -108,7 +108,7 @@ is its twin for `gancluster k8s render`; a test keeps them equal). Call with (di
 - GANCLUSTER_TLS_PASSWORD
 {{- end }}
 {{- if eq .role "trainer" }}
-- --devices
+- --device
 - {{ if eq $gpus 0 }}cpu{{ else }}{{ range $i, $_ := until $gpus }}{{ if $i }},{{ end }}cuda:{{ $i }}{{ end }}{{ end }}
 - --data-port
 - {{ $.Values.ports.dataPlane | quote }}

@@ -3,6 +3,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using GanCluster.Cli.Local;
 using GanCluster.Core.Runs;
+using GanCluster.Telemetry.Logging;
 
 namespace GanCluster.Cli.Chaos;
 
@@ -29,10 +30,10 @@ public sealed class ChaosRun(ChaosOptions options)
         using var logFile = new StreamWriter(Path.Combine(runDir, "chaos", "local.log")) { AutoFlush = true };
         var args = new List<string> { "local", "--workers", options.Workers.ToString(), "--out", runDir };
         args.AddRange(options.SpecArgs);
-        using var local = ChildProcess.Start("local", args, new Dictionary<string, string>(), (_, line) =>
+        using var local = ChildProcess.Start("local", args, NodeLog.ChildEnvironment(), (_, line) =>
         {
             lock (_log) logFile.WriteLine(line);
-            if (options.Verbose) Console.WriteLine(line);
+            if (options.Verbose) Console.Out.WriteLine(line); // already a formatted log line of the cluster's processes
         });
         Say($"chaos: `gancluster local --workers {options.Workers}` (pid {local.Pid}); plan: " +
             string.Join(", ", options.Plan.Actions.Select(a => $"{a.Kind} at step {a.AtStep}{(a.DuringCheckpoint ? " (checkpoint)" : "")}")));
@@ -212,7 +213,7 @@ public sealed class ChaosRun(ChaosOptions options)
 
     static DateTimeOffset RowTime(JsonObject row) => DateTimeOffset.FromUnixTimeMilliseconds((long)((double)row["time"]! * 1000));
 
-    static void Say(string line) => Console.WriteLine(line);
+    static void Say(string line) => NodeLog.Info(line);
 }
 
 public sealed class ChaosOptions

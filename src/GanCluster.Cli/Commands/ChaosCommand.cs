@@ -2,6 +2,7 @@ using System.CommandLine;
 using GanCluster.Cli.Chaos;
 using GanCluster.Cli.Terminal;
 using GanCluster.Core.Spec;
+using GanCluster.Telemetry.Logging;
 
 namespace GanCluster.Cli.Commands;
 
@@ -42,11 +43,11 @@ public static class ChaosCommand
             });
             using var signal = new ShutdownSignal();
             var outcome = run.RunAsync(signal.Token).GetAwaiter().GetResult();
-            Console.WriteLine($"chaos: final step {outcome.FinalStep}/{steps}");
-            Console.WriteLine($"chaos: trainer failure -> next completed step: {Summary(outcome.TrainerRecoverySeconds)} (targets: p50 <= 5 s, max <= 15 s)");
-            Console.WriteLine($"chaos: coordinator failure -> coordinator back: {Summary(outcome.CoordinatorRecoverySeconds)} (target <= 30 s)");
-            foreach (var f in outcome.Failures) Console.WriteLine($"chaos: FAILED: {f}");
-            Console.WriteLine(outcome.Passed ? "chaos: PASSED (every step once, replicas identical, every failure recovered)" : "chaos: FAILED");
+            NodeLog.Info($"chaos: final step {outcome.FinalStep}/{steps}");
+            NodeLog.Info($"chaos: trainer failure -> next completed step: {Summary(outcome.TrainerRecoverySeconds)} (targets: p50 <= 5 s, max <= 15 s)");
+            NodeLog.Info($"chaos: coordinator failure -> coordinator back: {Summary(outcome.CoordinatorRecoverySeconds)} (target <= 30 s)");
+            foreach (var f in outcome.Failures) NodeLog.Info($"chaos: FAILED: {f}");
+            NodeLog.Info(outcome.Passed ? "chaos: PASSED (every step once, replicas identical, every failure recovered)" : "chaos: FAILED");
             return outcome.Passed ? CliApp.Ok : CliApp.RuntimeFailure;
         });
         return command;

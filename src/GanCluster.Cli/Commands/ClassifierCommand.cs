@@ -5,6 +5,7 @@ using System.Text.Json.Nodes;
 using GanCluster.Core.IO;
 using GanCluster.Core.Spec;
 using GanCluster.Training.Collapse;
+using GanCluster.Telemetry.Logging;
 
 namespace GanCluster.Cli.Commands;
 
@@ -35,7 +36,7 @@ public static class ClassifierCommand
             string outFile = parse.GetValue(output)!;
             var options = new ClassifierTraining.Options { Epochs = e, Seed = parse.GetValue(seed) };
             var data = ClassifierTraining.OpenEmbedded();
-            var (model, report) = ClassifierTraining.Train(data, options, line => Console.Error.WriteLine(line));
+            var (model, report) = ClassifierTraining.Train(data, options, line => NodeLog.Line(line));
             using (model)
             {
                 Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(outFile))!);
@@ -55,9 +56,9 @@ public static class ClassifierCommand
                 ["command"] = $"gancluster classifier train --epochs {report.Epochs} --seed {options.Seed}",
             };
             DurableFile.WriteAllText(ClassifierFiles.InfoFileFor(outFile), info.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n");
-            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            NodeLog.Info(string.Create(CultureInfo.InvariantCulture,
                 $"held-out accuracy: {100 * report.Accuracy:F2}% ({report.Correct}/{report.HeldOut}) after {report.Epochs} epochs on {report.Trained} images, {report.Seconds:F0} s"));
-            Console.WriteLine($"wrote {outFile} ({new FileInfo(outFile).Length / 1024} kB) and {ClassifierFiles.InfoFileFor(outFile)}");
+            NodeLog.Info($"wrote {outFile} ({new FileInfo(outFile).Length / 1024} kB) and {ClassifierFiles.InfoFileFor(outFile)}");
             return CliApp.Ok;
         });
         return command;
@@ -73,7 +74,7 @@ public static class ClassifierCommand
             using var model = ClassifierFiles.Load(path, "--weights");
             var data = ClassifierTraining.OpenEmbedded();
             var (correct, total) = ClassifierTraining.Evaluate(model, data, ClassifierTraining.HeldOut(data.Count));
-            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"held-out accuracy: {100.0 * correct / total:F2}% ({correct}/{total}) for {path}"));
+            NodeLog.Info(string.Create(CultureInfo.InvariantCulture, $"held-out accuracy: {100.0 * correct / total:F2}% ({correct}/{total}) for {path}"));
             return CliApp.Ok;
         });
         return command;

@@ -17,11 +17,39 @@ public static class CommonOptions
 
     public static Option<string?> Out() => new("--out", "-o") { Description = "run directory (default: runs/<config name>-<time>)" };
 
-    public static Option<string> Device() => new("--device")
+    /// <summary>--device: one device (cpu, cuda, cuda:N), or, where a command runs one rank per device, a list.</summary>
+    public static Option<string> Device(bool list = false) => new("--device")
     {
-        Description = "cpu, cuda or cuda:N",
+        Description = list
+            ? "one trainer (rank) per device: cpu, cuda:0, or a comma-separated list such as cuda:0,cuda:1 or cpu,cpu"
+            : "cpu, cuda or cuda:N",
         DefaultValueFactory = _ => "cpu",
     };
+
+    /// <summary>The devices of --device: each checked (a bad one is an input error before anything starts).</summary>
+    public static IReadOnlyList<string> Devices(ParseResult parse, Option<string> option, bool list)
+    {
+        string text = parse.GetValue(option) ?? "cpu";
+        var devices = text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        if (devices.Length == 0) throw new SpecException("--device", "a device such as cpu or cuda:0", $"'{text}'", "input");
+        if (!list && devices.Length > 1)
+            throw new SpecException("--device", "one device (this command runs one rank; `local` or `trainer` run one per device)", $"'{text}'", "input");
+        foreach (var d in devices) Training.Devices.Parse(d);
+        return devices;
+    }
+
+    /// <summary>--tensorboard DIR: TensorBoard event files (scalars of every metrics row, sample grids) in DIR.</summary>
+    public static Option<string?> TensorBoard() => new("--tensorboard")
+    {
+        Description = "write TensorBoard event files (metrics as scalars, sample grids as images) to DIR (spec key `tensorboard: true` writes them to RUN_DIR/tensorboard)",
+        HelpName = "DIR",
+    };
+
+    /// <summary>Where TensorBoard event files go: --tensorboard DIR, else RUN_DIR/tensorboard when the spec says tensorboard: true, else nowhere.</summary>
+    public static string? TensorBoardDir(ParseResult parse, Option<string?> option, RunSpec spec, string runDir) =>
+        parse.GetValue(option) is { Length: > 0 } dir ? Path.GetFullPath(dir)
+        : spec.Tensorboard ? Path.Combine(Path.GetFullPath(runDir), "tensorboard")
+        : null;
 
     public static RunSpec LoadSpec(string? config, string[]? sets) => RunSpecLoader.LoadFile(config, sets ?? []);
 

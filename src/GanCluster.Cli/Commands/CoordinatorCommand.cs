@@ -5,6 +5,7 @@ using GanCluster.Cli.Terminal;
 using GanCluster.Cluster.Coordinator;
 using GanCluster.Cluster.Hosting;
 using GanCluster.Core.Spec;
+using GanCluster.Telemetry.Logging;
 
 namespace GanCluster.Cli.Commands;
 
@@ -40,14 +41,15 @@ public static class CoordinatorCommand
                 RunDir = outDir,
                 Resume = parse.GetValue(resume),
                 Force = parse.GetValue(force),
-                Log = line => Console.WriteLine(line),
+                Log = line => NodeLog.Line(line),
                 Finished = lifetime.PartStopped,
             };
             using var host = ClusterNodeHost.Build(nodeOptions, akka =>
                 akka.WithSingleton<CoordinatorKey>("coordinator", CoordinatorActor.Props(settings),
                     new ClusterSingletonOptions { Role = NodeOptions.CoordinatorRole }, createProxyToo: false));
             using var signal = new ShutdownSignal();
-            return ClusterNodeHost.RunAsync(host, lifetime, signal.Token, onSignal: () => lifetime.PartStopped(130)).GetAwaiter().GetResult();
+            return ClusterNodeHost.RunAsync(host, lifetime, signal.Token, onSignal: () => lifetime.PartStopped(signal.ExitCode), () => signal.ExitCode)
+                .GetAwaiter().GetResult();
         });
         return command;
     }

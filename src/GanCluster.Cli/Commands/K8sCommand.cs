@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Text.RegularExpressions;
 using GanCluster.Cli.Kubernetes;
 using GanCluster.Core.Spec;
+using GanCluster.Telemetry.Logging;
 
 namespace GanCluster.Cli.Commands;
 
@@ -55,7 +56,7 @@ public static partial class K8sCommand
             };
             var objects = ManifestRenderer.Render(options);
             KustomizeBase.Write(outDir, options, objects);
-            Console.WriteLine($"wrote {objects.Count} objects to {outDir} ({options.TrainerPods} trainer pod(s) x {Math.Max(1, gpusPerPod)} trainer(s), " +
+            NodeLog.Info($"wrote {objects.Count} objects to {outDir} ({options.TrainerPods} trainer pod(s) x {Math.Max(1, gpusPerPod)} trainer(s), " +
                 $"{(gpusPerPod == 0 ? "CPU" : $"{gpusPerPod} GPU(s) each")})" +
                 (options.TokenSecret == null ? $"; a random run token in {Path.Combine(outDir, KustomizeBase.TokenFile)} (keep it out of version control)" : ""));
             return CliApp.Ok;

@@ -3,6 +3,7 @@ using GanCluster.Cli.Local;
 using GanCluster.Cli.Terminal;
 using GanCluster.Cluster.Hosting;
 using GanCluster.Core.Spec;
+using GanCluster.Telemetry.Logging;
 
 namespace GanCluster.Cli.Commands;
 
@@ -26,8 +27,9 @@ public static class LocalCommand
             Description = "environment variable holding the certificate's password (the processes inherit it)",
             DefaultValueFactory = _ => "GANCLUSTER_TLS_PASSWORD",
         };
+        var tensorboard = CommonOptions.TensorBoard();
         var command = new Command("local", "run a coordinator and N trainer processes on this machine")
-            { config, set, output, workers, resume, force, tlsCertificate, tlsPasswordEnv };
+            { config, set, output, workers, resume, force, tlsCertificate, tlsPasswordEnv, tensorboard };
         command.SetAction(parse =>
         {
             int n = parse.GetValue(workers);
@@ -51,8 +53,8 @@ public static class LocalCommand
             if (configFile != null) specArgs.AddRange(["--config", Path.GetFullPath(configFile)]);
             foreach (var s in sets) specArgs.AddRange(["--set", s]);
             specArgs.AddRange(["--set", $"cluster.workers={n}"]);
-            Console.WriteLine($"run directory: {outDir}");
-            Console.WriteLine($"local cluster: 1 coordinator + {n} trainer process(es); {(spec.Steps is { } steps ? $"{steps} steps" : "the whole progressive schedule")} of {spec.BatchSize} images per rank");
+            NodeLog.Info($"run directory: {outDir}");
+            NodeLog.Info($"local cluster: 1 coordinator + {n} trainer process(es); {(spec.Steps is { } steps ? $"{steps} steps" : "the whole progressive schedule")} of {spec.BatchSize} images per rank");
             var run = new LocalRun(new LocalRunOptions
             {
                 RunDir = outDir,
@@ -63,9 +65,11 @@ public static class LocalCommand
                 Force = parse.GetValue(force),
                 // One process per rank on one machine: share the cores instead of oversubscribing them.
                 ThreadsPerTrainer = spec.Threads == 0 ? Math.Max(1, Environment.ProcessorCount / n) : null,
+                TensorBoardDir = parse.GetValue(tensorboard) is { Length: > 0 } board ? Path.GetFullPath(board) : null,
             });
             using var signal = new ShutdownSignal();
-            return run.RunAsync(signal.Token).GetAwaiter().GetResult();
+            int code = run.RunAsync(signal.Token).GetAwaiter().GetResult();
+            return signal.Requested ? signal.ExitCode : code;
         });
         return command;
     }

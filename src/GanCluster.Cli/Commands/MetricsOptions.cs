@@ -1,6 +1,7 @@
 using System.CommandLine;
 using GanCluster.Core.Spec;
 using GanCluster.Telemetry;
+using GanCluster.Telemetry.Logging;
 
 namespace GanCluster.Cli.Commands;
 
@@ -27,7 +28,7 @@ public sealed class MetricsOptions
         }
         catch (Exception e) when (e is System.Net.HttpListenerException or System.Net.Sockets.SocketException)
         {
-            Console.Error.WriteLine($"warning: cannot serve metrics on port {port} ({e.Message}); training goes on without a /metrics endpoint");
+            NodeLog.Warning($"warning: cannot serve metrics on port {port} ({e.Message}); training goes on without a /metrics endpoint");
             return NodeTelemetry.Start(options with { MetricsPort = 0 });
         }
     }

@@ -17,7 +17,11 @@ public sealed class NodeCommandOptions
                       $"{KubernetesBootstrapOptions.RequiredContactPointsVariable}, {KubernetesBootstrapOptions.ManagementPortVariable} from the pod)",
         DefaultValueFactory = _ => "seed-nodes",
     };
-    readonly Option<string[]> _seeds = new("--seed-nodes") { Description = "seed node addresses, e.g. akka.tcp://gancluster@127.0.0.1:4053 (repeatable or comma-separated)", Arity = ArgumentArity.ZeroOrMore };
+    readonly Option<string[]> _seeds = new("--seed-nodes")
+    {
+        Description = "seed nodes as host:port (or akka.tcp://gancluster@host:port), e.g. 10.0.0.5:4053 (repeatable or comma-separated)",
+        Arity = ArgumentArity.ZeroOrMore,
+    };
 
     readonly Option<string?> _tlsCertificate = new("--tls-certificate")
     {
@@ -75,11 +79,10 @@ public sealed class NodeCommandOptions
             case var other:
                 throw new SpecException("--discovery", "seed-nodes or kubernetes", $"'{other}'", "input");
         }
-        var seeds = (parse.GetValue(_seeds) ?? []).SelectMany(s => s.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)).ToList();
-        foreach (var seed in seeds)
-            if (!seed.StartsWith($"akka.tcp://{NodeOptions.SystemName}@", StringComparison.Ordinal) &&
-                !seed.StartsWith($"akka.ssl.tcp://{NodeOptions.SystemName}@", StringComparison.Ordinal))
-                throw new SpecException("--seed-nodes", $"addresses like akka.tcp://{NodeOptions.SystemName}@host:port", $"'{seed}'", "input");
+        var seeds = new List<string>();
+        foreach (var seed in (parse.GetValue(_seeds) ?? []).SelectMany(s => s.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)))
+            seeds.Add(SeedAddress.ToAkka(seed)
+                ?? throw new SpecException("--seed-nodes", $"host:port or akka.tcp://{NodeOptions.SystemName}@host:port", $"'{seed}'", "input"));
         if (seeds.Count == 0)
         {
             if (role != NodeOptions.CoordinatorRole || port == 0)

@@ -2,6 +2,7 @@ using System.CommandLine;
 using GanCluster.Cli.Terminal;
 using GanCluster.Core.IO;
 using GanCluster.Core.Spec;
+using GanCluster.Telemetry.Logging;
 using GanCluster.Training;
 using GanCluster.Training.Style;
 
@@ -30,15 +31,21 @@ public static class StyleCommand
         var lr = new Option<double?>("--lr") { Description = "step size (default: 1 for lbfgs, 0.02 for adam)" };
         var weights = new Option<string?>("--weights")
         {
-            Description = "VGG19 weights: torchvision's vgg19 state_dict (.pth) or .safetensors; without it a random multi-scale CNN is used",
+            Description = "VGG19 weights: torchvision's vgg19 state_dict (.pth) or .safetensors; without it --network is used",
         };
+        var network = new Option<string>("--network")
+        {
+            Description = "without --weights: resnet18 (the shipped ImageNet-pretrained ResNet18) or random (a seeded random multi-scale CNN)",
+            DefaultValueFactory = _ => StyleExtractors.ResNet18,
+        };
+        network.AcceptOnlyFromAmong(StyleExtractors.ResNet18, StyleExtractors.Random);
         var seed = new Option<long>("--seed") { Description = "seeds the noise start and the random CNN's filters", DefaultValueFactory = _ => 0 };
         var device = CommonOptions.Device();
         var logEvery = new Option<int>("--log-every") { Description = "steps between log lines when not on a terminal (default: steps/10)" };
 
         var command = new Command("style", "repaint a content image in the style of another (neural style transfer)")
         {
-            content, style, output, size, steps, contentWeight, styleWeight, tvWeight, init, optimizer, lr, weights, seed, device, logEvery,
+            content, style, output, size, steps, contentWeight, styleWeight, tvWeight, init, optimizer, lr, weights, network, seed, device, logEvery,
         };
         command.Subcommands.Add(ExampleInputs());
         command.SetAction(parse =>
@@ -53,12 +60,12 @@ public static class StyleCommand
                 Check(value is null || (double.IsFinite(value.Value) && value >= 0), option.Name, "a finite number >= 0", value.ToString()!);
 
             // Inputs first: a bad file is reported before any work starts.
-            var onDevice = Devices.Parse(parse.GetValue(device) ?? "cpu");
+            var onDevice = Devices.Parse(CommonOptions.Devices(parse, device, list: false)[0]);
             string contentPath = parse.GetValue(content)!, stylePath = parse.GetValue(style)!;
             using var contentImage = StyleImage.Load(contentPath, side, "--content", onDevice);
             using var styleImage = StyleImage.Load(stylePath, side, "--style", onDevice);
             string? weightsPath = parse.GetValue(weights);
-            using var extractor = StyleExtractors.Create(weightsPath, parse.GetValue(seed), onDevice);
+            using var extractor = StyleExtractors.Create(weightsPath, parse.GetValue(seed), onDevice, parse.GetValue(network)!);
 
             var defaults = extractor.DefaultWeights;
             var options = new StyleTransferOptions
@@ -71,11 +78,11 @@ public static class StyleCommand
                 LearningRate = parse.GetValue(lr),
                 Seed = parse.GetValue(seed),
             };
-            Console.WriteLine("feature extractor: " + (extractor is RandomMultiScaleFeatures random
-                ? $"{RandomMultiScaleFeatures.Name} (no --weights given; {random.Settings}). Untrained filters transfer texture " +
-                  "and colour, not learned object features; pass --weights with torchvision's vgg19 weights for the classic result"
+            NodeLog.Info("feature extractor: " + (extractor is RandomMultiScaleFeatures random
+                ? $"{RandomMultiScaleFeatures.Name} (--network random; {random.Settings}). Untrained filters transfer texture " +
+                  "and colour, not learned object features"
                 : extractor.Description));
-            Console.WriteLine($"content {contentPath} {Size(contentImage)}, style {stylePath} {Size(styleImage)}; " +
+            NodeLog.Info($"content {contentPath} {Size(contentImage)}, style {stylePath} {Size(styleImage)}; " +
                               $"weights: {options.Weights}; {parse.GetValue(optimizer)}, {stepCount} steps from {parse.GetValue(init)}");
 
             using var signal = new ShutdownSignal();
@@ -85,15 +92,15 @@ public static class StyleCommand
             using var image = result.Image;
             Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(outFile))!);
             DurableFile.WriteAllBytes(outFile, StyleImage.ToPng(image));
-            Console.WriteLine($"losses (weighted) at the start: {result.Initial}");
-            Console.WriteLine($"losses (weighted) at the end:   {result.Final}");
+            NodeLog.Info($"losses (weighted) at the start: {result.Initial}");
+            NodeLog.Info($"losses (weighted) at the end:   {result.Final}");
             string converged = result.Steps < stepCount && !result.Stopped ? " (converged: the last steps changed nothing)" : "";
             string restarts = result.Restarts > 0 ? $"; L-BFGS restarted {result.Restarts}x after an overshoot or a stall" : "";
-            Console.WriteLine($"{result.Steps} steps{converged} in {result.Elapsed.TotalSeconds:F1} s{restarts}; wrote {outFile} {Size(image)}");
+            NodeLog.Info($"{result.Steps} steps{converged} in {result.Elapsed.TotalSeconds:F1} s{restarts}; wrote {outFile} {Size(image)}");
             if (result.Stopped)
             {
-                Console.Error.WriteLine($"interrupted after step {result.Steps} of {stepCount}; the image so far was written");
-                return CliApp.Interrupted;
+                NodeLog.Warning($"interrupted after step {result.Steps} of {stepCount}; the image so far was written");
+                return signal.ExitCode;
             }
             return CliApp.Ok;
         });
@@ -115,7 +122,7 @@ public static class StyleCommand
             Directory.CreateDirectory(folder);
             DurableFile.WriteAllBytes(Path.Combine(folder, "style-content.png"), StyleExampleImages.DigitContent(side));
             DurableFile.WriteAllBytes(Path.Combine(folder, "style-texture.png"), StyleExampleImages.BrushStrokes(side));
-            Console.WriteLine($"wrote {Path.Combine(folder, "style-content.png")} and {Path.Combine(folder, "style-texture.png")}");
+            NodeLog.Info($"wrote {Path.Combine(folder, "style-content.png")} and {Path.Combine(folder, "style-texture.png")}");
             return CliApp.Ok;
         });
         return command;

@@ -8,6 +8,8 @@ using GanCluster.Cluster.Hosting;
 using GanCluster.Cluster.Protocol;
 using GanCluster.Cluster.Trainer;
 using GanCluster.Core.Spec;
+using GanCluster.Telemetry.Logging;
+using GanCluster.Training.TensorBoard;
 
 namespace GanCluster.Cli.Commands;
 
@@ -21,12 +23,13 @@ public static class TrainerCommand
         var config = CommonOptions.Config();
         var set = CommonOptions.Set();
         var output = CommonOptions.Out();
-        var devices = new Option<string>("--devices") { Description = "one trainer per device: cpu, cuda:0, or a list such as cuda:0,cuda:1 or cpu,cpu", DefaultValueFactory = _ => "cpu" };
+        var devices = CommonOptions.Device(list: true);
+        var tensorboard = CommonOptions.TensorBoard();
         var dataPort = new Option<int>("--data-port") { Description = "first data-plane port (one per device; 0: any free port)", DefaultValueFactory = _ => 0 };
         var force = new Option<bool>("--force") { Description = "accept a resume checkpoint whose training-defining spec fields differ" };
         var node = NodeCommandOptions.Create(defaultPort: 0);
         var metrics = new MetricsOptions();
-        var command = new Command("trainer", $"run a trainer node (the run token comes from ${TokenVariable})") { config, set, output, devices, dataPort, force };
+        var command = new Command("trainer", $"run a trainer node (the run token comes from ${TokenVariable})") { config, set, output, devices, dataPort, force, tensorboard };
         node.AddTo(command);
         metrics.AddTo(command);
         command.SetAction(parse =>
@@ -34,24 +37,26 @@ public static class TrainerCommand
             var spec = CommonOptions.LoadSpec(parse.GetValue(config), parse.GetValue(set));
             string outDir = parse.GetValue(output) ?? throw new SpecException("--out", "the run directory (shared with the coordinator)", "nothing", "input");
             var nodeOptions = node.Read(parse, NodeOptions.TrainerRole);
-            var deviceList = (parse.GetValue(devices) ?? "cpu").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-            foreach (var d in deviceList) Training.Devices.Parse(d); // bad devices are input errors, before joining
+            var deviceList = CommonOptions.Devices(parse, devices, list: true); // bad devices are input errors, before joining
             string token = Environment.GetEnvironmentVariable(TokenVariable) is { Length: > 0 } t ? t
                 : throw new SpecException(TokenVariable, "the run's secret token in the environment (the same on every trainer)", "nothing", "input");
             int firstDataPort = parse.GetValue(dataPort);
             var planes = deviceList.Select((_, i) => DataPlanes.Open(token, nodeOptions.Host, nodeOptions.PublicHost ?? nodeOptions.Host,
                 firstDataPort == 0 ? 0 : firstDataPort + i, spec.Cluster.Transport)).ToList();
-            var lifetime = new NodeLifetime(deviceList.Length);
-            var rankHints = deviceList.Select((_, i) => PodRank.Hint(Environment.GetEnvironmentVariable(PodRank.OrdinalVariable), deviceList.Length, i)).ToArray();
+            var lifetime = new NodeLifetime(deviceList.Count);
+            var rankHints = deviceList.Select((_, i) => PodRank.Hint(Environment.GetEnvironmentVariable(PodRank.OrdinalVariable), deviceList.Count, i)).ToArray();
             using var telemetry = metrics.Start(parse, outDir, NodeOptions.TrainerRole);
             var trainers = new List<IActorRef>();
+            // One event file per process: only rank 0 writes rows and samples, whichever local trainer holds it.
+            using var board = CommonOptions.TensorBoardDir(parse, tensorboard, spec, outDir) is { } boardDir ? new TensorBoardSink(boardDir) : null;
             using var host = ClusterNodeHost.Build(nodeOptions, akka => akka
                 .WithSingletonProxy<CoordinatorKey>("coordinator", new ClusterSingletonOptions { Role = NodeOptions.CoordinatorRole })
                 .WithActors((system, registry) =>
                 {
                     var coordinator = registry.Get<CoordinatorKey>();
-                    for (int i = 0; i < deviceList.Length; i++)
+                    for (int i = 0; i < deviceList.Count; i++)
                     {
+                        var rankMetrics = telemetry.AddTrainer();
                         var settings = new TrainerSettings
                         {
                             Spec = spec,
@@ -62,9 +67,10 @@ public static class TrainerCommand
                             DataPlane = planes[i],
                             Coordinator = coordinator,
                             Force = parse.GetValue(force),
-                            Log = line => Console.WriteLine(line),
+                            Log = line => NodeLog.Line(line, rankMetrics.Rank),
                             Stopped = lifetime.PartStopped,
-                            Metrics = telemetry.AddTrainer(),
+                            Metrics = rankMetrics,
+                            TrainerCreated = board == null ? null : board.Attach,
                         };
                         trainers.Add(system.ActorOf(TrainerActor.Props(settings), $"trainer-{i}"));
                     }
@@ -75,7 +81,7 @@ public static class TrainerCommand
                 return ClusterNodeHost.RunAsync(host, lifetime, signal.Token, onSignal: () =>
                 {
                     foreach (var t in trainers) t.Tell(new StopTraining(ControlProtocol.Version, "signal", Failed: false));
-                }, CoordinatorWatchdog.DefaultLimit).GetAwaiter().GetResult();
+                }, () => signal.ExitCode, CoordinatorWatchdog.DefaultLimit).GetAwaiter().GetResult();
             }
             finally
             {

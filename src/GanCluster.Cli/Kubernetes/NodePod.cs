@@ -32,7 +32,7 @@ public static class NodePod
         if (role == NodeOptions.TrainerRole)
         {
             string devices = o.GpusPerTrainerPod == 0 ? "cpu" : string.Join(",", Enumerable.Range(0, o.GpusPerTrainerPod).Select(i => $"cuda:{i}"));
-            args.AddRange(["--devices", devices, "--data-port", DataPort.ToString()]);
+            args.AddRange(["--device", devices, "--data-port", DataPort.ToString()]);
         }
         else
         {

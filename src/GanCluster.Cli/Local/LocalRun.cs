@@ -3,13 +3,15 @@ using System.Text.Json;
 using GanCluster.Cli.Commands;
 using GanCluster.Cluster.Hosting;
 using GanCluster.Core.IO;
+using GanCluster.Core.Runs;
 using GanCluster.Telemetry;
+using GanCluster.Telemetry.Logging;
 
 namespace GanCluster.Cli.Local;
 
 /// <summary>
 /// `gancluster local`: a coordinator and N trainer processes on loopback, as Kubernetes would run them, with
-/// their output prefixed ([coord], [t0], ...). A restarted node joins through the live nodes as its seeds. A trainer
+/// their output prefixed ([coord], [t0], ...; JSON lines pass through as they are, labelled by node). A restarted node joins through the live nodes as its seeds. A trainer
 /// comes back on a fresh port, so it rejoins at once; the coordinator comes back at its old address (the trainers'
 /// seeds name it), which Akka admits only once the failure detector and the split-brain resolver have removed the
 /// dead incarnation, so the cluster never holds two coordinator incarnations. Like a Kubernetes controller, the launcher restarts a process
@@ -42,7 +44,7 @@ public sealed class LocalRun(LocalRunOptions options)
         var env = new Dictionary<string, string> { [TrainerCommand.TokenVariable] = token };
         int coordinatorPort = options.CoordinatorPort ?? FreePorts.Next();
         var trainerPorts = Enumerable.Range(0, options.Workers).Select(_ => FreePorts.Next()).ToList();
-        string seeds = string.Join(",", new[] { coordinatorPort }.Concat(trainerPorts).Select(p => NodeOptions.Address("127.0.0.1", p)));
+        string seeds = string.Join(",", new[] { coordinatorPort }.Concat(trainerPorts).Select(Seed));
 
         var coordinatorArgs = new List<string> { "coordinator", "--out", options.RunDir, "--port", coordinatorPort.ToString(),
             "--seed-nodes", seeds, "--workers", options.Workers.ToString(), "--metrics-port", FreePorts.Next().ToString() };
@@ -54,11 +56,12 @@ public sealed class LocalRun(LocalRunOptions options)
         for (int i = 0; i < options.Workers; i++)
         {
             var trainerArgs = new List<string> { "trainer", "--out", options.RunDir, "--port", trainerPorts[i].ToString(),
-                "--seed-nodes", seeds, "--devices", "cpu", "--metrics-port", FreePorts.Next().ToString() };
+                "--seed-nodes", seeds, "--device", "cpu", "--metrics-port", FreePorts.Next().ToString() };
             trainerArgs.AddRange(options.SpecArgs);
             trainerArgs.AddRange(options.NodeArgs);
             if (options.ThreadsPerTrainer is { } threads) trainerArgs.AddRange(["--set", $"threads={threads}"]);
             if (options.Force) trainerArgs.Add("--force");
+            if (options.TensorBoardDir is { } board) trainerArgs.AddRange(["--tensorboard", board]);
             Add($"t{i}", "trainer", trainerPorts[i], trainerArgs);
         }
         WriteMetricsPorts();
@@ -67,12 +70,12 @@ public sealed class LocalRun(LocalRunOptions options)
         using var stopOnSignal = signal.Register(() =>
         {
             _over = true;
-            Print("local", "stopping every process (each finishes its step; rank 0 checkpoints)...");
+            NodeLog.Warning("stopping every process (each finishes its step; rank 0 checkpoints)...");
             foreach (var c in Live()) c.Terminate();
             _ = Task.Delay(TimeSpan.FromSeconds(60)).ContinueWith(_ => { foreach (var c in Live()) c.KillNow(); });
         });
 
-        // Supervise until the coordinator ends the run (exit 0, 1 or 2) or a signal stops everything.
+        // Supervise until the coordinator ends the run (ExitCodes.EndsRun: 0, 1, 2 or 4) or a signal stops everything.
         int exitCode;
         while (true)
         {
@@ -80,8 +83,8 @@ public sealed class LocalRun(LocalRunOptions options)
             var exited = await Task.WhenAny(running.Select(c => c.WaitAsync().ContinueWith(_ => c)));
             var child = exited.Result;
             var slot = _slots.Values.First(s => s.Process == child);
-            if (slot == coordinator && (child.ExitCode is 0 or 1 or 2 || _over)) { exitCode = child.ExitCode; break; }
-            if (_over || signal.IsCancellationRequested) { if (!Live().Any(c => !c.HasExited)) { exitCode = 130; break; } continue; }
+            if (slot == coordinator && (ExitCodes.EndsRun(child.ExitCode) || _over)) { exitCode = child.ExitCode; break; }
+            if (_over || signal.IsCancellationRequested) { if (!Live().Any(c => !c.HasExited)) { exitCode = ExitCodes.Interrupted; break; } continue; }
             if (ShouldRestart(slot, child.ExitCode))
             {
                 slot.Restarts++;
@@ -92,16 +95,16 @@ public sealed class LocalRun(LocalRunOptions options)
                     slot.Port = FreePorts.Next();
                     slot.Args[slot.Args.IndexOf("--port") + 1] = slot.Port.ToString();
                 }
-                Print("local", $"{slot.Name} exited with code {child.ExitCode}; restarting it on port {slot.Port} (restart {slot.Restarts})");
+                NodeLog.Warning($"{slot.Name} exited with code {child.ExitCode}; restarting it on port {slot.Port} (restart {slot.Restarts})");
                 slot.Args[slot.Args.IndexOf("--seed-nodes") + 1] = RejoinSeeds(slot);
                 await Task.Delay(TimeSpan.FromSeconds(1));
                 Start(slot, env);
             }
             else
             {
-                Print("local", $"{slot.Name} exited with code {child.ExitCode}");
+                NodeLog.Info($"{slot.Name} exited with code {child.ExitCode}");
                 slot.Process = null;
-                if (!Live().Any()) { exitCode = 1; break; }
+                if (!Live().Any()) { exitCode = ExitCodes.Failure; break; }
             }
         }
         _over = true;
@@ -110,12 +113,12 @@ public sealed class LocalRun(LocalRunOptions options)
         try { await Task.WhenAll(Live().Select(c => c.WaitAsync(grace.Token))); }
         catch (OperationCanceledException)
         {
-            foreach (var c in Live().Where(c => !c.HasExited)) { Print("local", $"{c.Name} did not exit; stopping it"); c.Terminate(); }
+            foreach (var c in Live().Where(c => !c.HasExited)) { NodeLog.Warning($"{c.Name} did not exit; stopping it"); c.Terminate(); }
             await Task.Delay(TimeSpan.FromSeconds(10));
             foreach (var c in Live()) c.KillNow();
         }
         WriteProcessList();
-        return signal.IsCancellationRequested ? 130 : exitCode;
+        return signal.IsCancellationRequested ? ExitCodes.Interrupted : exitCode; // the command answers with the signal's own code
     }
 
     /// <summary>
@@ -130,14 +133,16 @@ public sealed class LocalRun(LocalRunOptions options)
         var seeds = restarted.Role == "trainer"
             ? _slots.Values.Where(s => s.Role != "trainer").Select(s => s.Port).Concat(live).Distinct()
             : new[] { restarted.Port }.Concat(live);
-        return string.Join(",", seeds.Select(p => NodeOptions.Address("127.0.0.1", p)));
+        return string.Join(",", seeds.Select(Seed));
     }
 
+    static string Seed(int port) => $"127.0.0.1:{port}";
+
     /// <summary>
-    /// 0, 1, 2 and 130 are a node's own decisions (done, failed or gave up, bad input, stopped by a signal);
-    /// anything else (killed, or 3: removed from the cluster) is a crash to recover from.
+    /// A node's own decisions (<see cref="ExitCodes.IsDecision"/>: done, failed or gave up, bad input, stopped by the
+    /// collapse response or by a signal) stand; anything else (killed, or 3: rejoin requested) is a crash to recover from.
     /// </summary>
-    static bool ShouldRestart(Slot slot, int exitCode) => slot.Restarts < 50 && exitCode is not (0 or 1 or 2 or 130);
+    static bool ShouldRestart(Slot slot, int exitCode) => slot.Restarts < 50 && !ExitCodes.IsDecision(exitCode);
 
     Slot Add(string name, string role, int port, List<string> args)
     {
@@ -150,6 +155,7 @@ public sealed class LocalRun(LocalRunOptions options)
     {
         // The node label on its metrics: the slot's name, the same across restarts (the metrics port is kept too).
         var nodeEnv = new Dictionary<string, string>(env) { [TelemetryOptions.NodeNameVariable] = slot.Name };
+        foreach (var (k, v) in NodeLog.ChildEnvironment()) nodeEnv[k] = v;
         lock (_lock) slot.Process = ChildProcess.Start(slot.Name, slot.Args, nodeEnv, Print);
         WriteProcessList();
     }
@@ -187,7 +193,7 @@ public sealed class LocalRun(LocalRunOptions options)
 
     void Print(string name, string line)
     {
-        lock (_console) options.Output($"[{name}] {line}");
+        lock (_console) options.Output(name, line);
     }
 }
 
@@ -213,5 +219,9 @@ public sealed class LocalRunOptions
 
     public string? Token { get; init; }
 
-    public Action<string> Output { get; init; } = Console.WriteLine;
+    /// <summary>TensorBoard event files of the run (--tensorboard DIR, passed to every trainer); null: as the spec says.</summary>
+    public string? TensorBoardDir { get; init; }
+
+    /// <summary>A line a child printed (its name, the line): <see cref="NodeLog.Relay"/> by default.</summary>
+    public Action<string, string> Output { get; init; } = NodeLog.Relay;
 }

@@ -1,3 +1,4 @@
+using GanCluster.Telemetry.Logging;
 using GanCluster.Training.Style;
 using Spectre.Console;
 
@@ -16,7 +17,7 @@ public static class StyleProgress
             return optimise(report =>
             {
                 if (report.Step == 1 || report.Step % logEvery == 0 || report.Step == report.TotalSteps)
-                    Console.WriteLine(Line(report));
+                    NodeLog.Info(Line(report));
             });
         }
         T result = default!;

@@ -1,3 +1,4 @@
+using GanCluster.Telemetry.Logging;
 using GanCluster.Training;
 using Spectre.Console;
 
@@ -9,17 +10,19 @@ namespace GanCluster.Cli.Terminal;
 /// </summary>
 public static class TrainingProgress
 {
-    public static bool IsInteractive => !Console.IsOutputRedirected && AnsiConsole.Profile.Capabilities.Interactive;
+    /// <summary>A live bar only for a person at a terminal: redirected output and JSON logs get log lines.</summary>
+    public static bool IsInteractive => !Console.IsOutputRedirected && AnsiConsole.Profile.Capabilities.Interactive && NodeLog.Format == LogFormat.Text;
 
     /// <summary>Runs <paramref name="train"/> (which reports through the callback it is given) under a progress display.</summary>
-    public static T Run<T>(long totalSteps, long logEvery, string title, Func<Action<StepReport>, T> train)
+    /// <param name="rank">labels the log lines (a trainer's rank), or null.</param>
+    public static T Run<T>(long totalSteps, long logEvery, string title, Func<Action<StepReport>, T> train, string? rank = null)
     {
         if (!IsInteractive)
         {
             return train(report =>
             {
                 if (report.Stats.Step % logEvery == 0 || report.Stats.Step == report.TotalSteps)
-                    Console.WriteLine(Line(report));
+                    NodeLog.Info(Line(report), rank);
             });
         }
         T result = default!;

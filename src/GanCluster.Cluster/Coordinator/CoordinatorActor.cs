@@ -437,13 +437,13 @@ public sealed class CoordinatorActor : ReceivePersistentActor, IWithTimers
     /// <summary>
     /// The collapse response stops the run: the trainers stop together (a voted stop after the next step; rank 0 then
     /// writes the final checkpoint and reports the end), and the coordinator ends events.jsonl with collapse_stopped
-    /// (rank 0's end-of-run details plus the reason) instead of run_interrupted, then exits 1. Should rank 0 not
+    /// (rank 0's end-of-run details plus the reason) instead of run_interrupted, then exits 4. Should rank 0 not
     /// report within a minute, the run ends all the same.
     /// </summary>
     void BeginCollapseStop(CollapseAction.Stop stop, CollapseFlagState flag)
     {
         _collapseStop = (stop, flag);
-        var message = new StopTraining(ControlProtocol.Version, "collapse response: " + stop.Reason, true);
+        var message = new StopTraining(ControlProtocol.Version, "collapse response: " + stop.Reason, true, ByCollapseResponse: true);
         foreach (var r in _registered.Values) r.Ref.Tell(message);
         foreach (var r in _world!.Refs.Values) r?.Tell(message);
         Timers.StartSingleTimer("collapse-stop", new CollapseStopTimeout(), TimeSpan.FromSeconds(60));
@@ -473,7 +473,7 @@ public sealed class CoordinatorActor : ReceivePersistentActor, IWithTimers
         details["rollbacks"] = _collapse!.State.Rollbacks;
         details["decided_at"] = stop.EffectiveStep;
         Write(step, EventKind.CollapseStopped, details);
-        Finish(exitCode: 1, reason: "collapse response: " + stop.Reason, failed: true, step: step);
+        Finish(exitCode: ExitCodes.CollapseStopped, reason: "collapse response: " + stop.Reason, failed: true, step: step);
     }
 
     // ---- The collapse response (collapse.response.enabled): rank 0 reports while collapse_suspected is set.
@@ -493,7 +493,7 @@ public sealed class CoordinatorActor : ReceivePersistentActor, IWithTimers
     /// <summary>
     /// Decides (<see cref="CollapseSupervisor"/>, the same owner as in a single process) and answers rank 0. A
     /// rollback aborts the world; the next world forms from the chosen checkpoint with the new learning-rate scales
-    /// (<see cref="FormNextWorld"/> archives the abandoned logs). A stop ends the run with collapse_stopped, exit code 1.
+    /// (<see cref="FormNextWorld"/> archives the abandoned logs). A stop ends the run with collapse_stopped, exit code 4.
     /// </summary>
     /// <summary>Outside a training world nothing is decided: rank 0 trains on and asks again at its next evaluation.</summary>
     void Continue(CollapseReport r) => Sender.Tell(new CollapseDecision(ControlProtocol.Version, r.Epoch, r.Step, CollapseDecision.Continue));
@@ -555,9 +555,9 @@ public sealed class CoordinatorActor : ReceivePersistentActor, IWithTimers
 
     void Finish(int exitCode, string reason, bool failed, long step)
     {
-        foreach (var r in _registered.Values) r.Ref.Tell(new StopTraining(ControlProtocol.Version, reason, failed));
+        foreach (var r in _registered.Values) r.Ref.Tell(new StopTraining(ControlProtocol.Version, reason, failed, exitCode == ExitCodes.CollapseStopped));
         if (_world != null)
-            foreach (var r in _world.Refs.Values) r?.Tell(new StopTraining(ControlProtocol.Version, reason, failed));
+            foreach (var r in _world.Refs.Values) r?.Tell(new StopTraining(ControlProtocol.Version, reason, failed, exitCode == ExitCodes.CollapseStopped));
         BecomeStopped();
         if (exitCode == 2) { _settings.Finished(exitCode); return; } // nothing started: nothing to record
         Persist(new RunEnded(ControlProtocol.Version, exitCode, step), e =>

@@ -7,6 +7,9 @@ using Akka.Remote.Hosting;
 using GanCluster.Cluster.Protocol;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Akka.Logger.Serilog;
+using GanCluster.Core.Runs;
+using GanCluster.Telemetry.Logging;
 using Microsoft.Extensions.Logging;
 
 namespace GanCluster.Cluster.Hosting;
@@ -24,13 +27,16 @@ public static class ClusterNodeHost
     public static IHost Build(NodeOptions node, Action<AkkaConfigurationBuilder> actors)
     {
         var builder = Host.CreateApplicationBuilder();
-        builder.Logging.ClearProviders(); // the CLI prints its own lines; Akka logs warnings to stderr below
+        builder.Logging.ClearProviders(); // the node logs through NodeLog; Akka too (below)
         builder.Services.AddAkka(NodeOptions.SystemName, akka =>
         {
             // Akka's own log is for debugging the cluster: errors only, unless GANCLUSTER_AKKA_LOGLEVEL asks for more.
             // A peer that died (the normal case in a fault-tolerance test) is not an error worth a stack trace.
+            // It goes into the node's own log stream (NodeLog: text or JSON lines, same node label) through Serilog.
             akka.ConfigureLoggers(l =>
                 {
+                    l.ClearLoggers();
+                    l.AddSerilogLogging();
                     l.LogLevel = Environment.GetEnvironmentVariable("GANCLUSTER_AKKA_LOGLEVEL") switch
                     {
                         "DEBUG" => Akka.Event.LogLevel.DebugLevel,
@@ -64,6 +70,8 @@ public static class ClusterNodeHost
                     akka.cluster.down-removal-margin = {{(int)node.Timing.StableAfter.TotalMilliseconds}}ms
                     akka.cluster.singleton-proxy.log-singleton-identification-failure = off
                     akka.cluster.seed-node-timeout = 5s
+                    # What Akka logs before its loggers start and after they stop goes to the same stream too.
+                    akka.stdout-logger-class = "{{typeof(NodeLogMinimalLogger).AssemblyQualifiedName}}"
                     akka.remote.log-remote-lifecycle-events = off
                     akka.remote.retry-gate-closed-for = 1s
                     akka.coordinated-shutdown.exit-clr = off
@@ -99,12 +107,13 @@ public static class ClusterNodeHost
     }
 
     /// <summary>Exit code of a node whose actor system ended without being asked (downed by the split-brain resolver).</summary>
-    public const int RemovedFromClusterExitCode = 3;
+    public const int RemovedFromClusterExitCode = ExitCodes.RejoinRequested;
 
     /// <summary>Runs a node until its lifetime reports an exit code, or a signal asks it to stop.</summary>
+    /// <param name="signalExitCode">the code for the signal received (130 SIGINT, 143 SIGTERM), read once it came.</param>
     /// <param name="coordinatorWatchdog">trainer nodes: leave (exit 3) after this long in a cluster without a coordinator.</param>
     public static async Task<int> RunAsync(IHost host, NodeLifetime lifetime, CancellationToken signal, Action onSignal,
-        TimeSpan? coordinatorWatchdog = null)
+        Func<int> signalExitCode, TimeSpan? coordinatorWatchdog = null)
     {
         await host.StartAsync();
         var system = host.Services.GetRequiredService<ActorSystem>();
@@ -122,7 +131,7 @@ public static class ClusterNodeHost
             // This node was removed from the cluster (e.g. it was paused past the failure detector and downed), or
             // its cluster has had no coordinator for too long. It cannot rejoin with the same actor system: exit,
             // and let the supervisor start a new member.
-            Console.Error.WriteLine(first == orphaned
+            NodeLog.Warning(first == orphaned
                 ? $"no coordinator in this cluster for {coordinatorWatchdog!.Value.TotalSeconds:F0} s; exiting so that a new member can rejoin"
                 : "this node was removed from the cluster; exiting so that it can rejoin as a new member");
             await host.StopAsync();
@@ -132,7 +141,7 @@ public static class ClusterNodeHost
         {
             onSignal();
             // Give the node time to finish the current step and checkpoint before leaving the cluster.
-            code = await Task.WhenAny(lifetime.ExitCode, Task.Delay(TimeSpan.FromSeconds(60))) == lifetime.ExitCode ? 130 : 1;
+            code = await Task.WhenAny(lifetime.ExitCode, Task.Delay(TimeSpan.FromSeconds(60))) == lifetime.ExitCode ? signalExitCode() : ExitCodes.Failure;
         }
         else code = await lifetime.ExitCode;
         await CoordinatedShutdown.Get(system).Run(CoordinatedShutdown.ClrExitReason.Instance);

@@ -1,3 +1,4 @@
+using GanCluster.Core.Quality;
 using GanCluster.Core.Runs;
 using GanCluster.Telemetry;
 using GanCluster.Training;
@@ -21,5 +22,8 @@ public static class TrainerTelemetry
     /// <summary>The collapse figures of a metrics row, when an evaluation finished at its step.</summary>
     public static CollapseSample? Collapse(MetricsRow row) => row.Collapse is not { } c ? null : new CollapseSample(
         c.CollapseStep, c.Reading.Diversity, c.Reading.DuplicateRate, c.Reading.ClassesCovered, c.Reading.KlUniform,
-        c.Reading.CollapseScore, c.Reading.CollapseSuspected);
+        c.Reading.CollapseScore, c.Reading.CollapseSuspected, Quality(c.Quality));
+
+    /// <summary>The quality figures of a metrics row (fid, kid, precision, recall, features), when it carries them.</summary>
+    static QualitySample? Quality(QualityReading? q) => q == null ? null : new QualitySample(q.Features, q.Fid, q.Kid, q.Precision, q.Recall);
 }

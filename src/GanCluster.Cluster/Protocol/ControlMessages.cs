@@ -1,3 +1,6 @@
+using System.Text.Json.Serialization;
+using GanCluster.Core.Runs;
+
 namespace GanCluster.Cluster.Protocol;
 
 // The control protocol between trainers and the coordinator. Small, versioned records only: tensors never
@@ -127,5 +130,10 @@ public sealed record CollapseDecision(int Version, long Epoch, long Step, string
     public const string Continue = "continue", RollBack = "rollback", Stop = "stop";
 }
 
-/// <summary>The coordinator ends the run (done, or failed): trainers stop and their processes exit.</summary>
-public sealed record StopTraining(int Version, string Reason, bool Failed) : IControlMessage;
+/// <summary>The coordinator ends the run (done, failed, or stopped by the collapse response): trainers stop and their processes exit.</summary>
+public sealed record StopTraining(int Version, string Reason, bool Failed, bool ByCollapseResponse = false) : IControlMessage
+{
+    /// <summary>The exit code of a trainer this message stops (<see cref="ExitCodes"/>): the one place that maps a stop to a code.</summary>
+    [JsonIgnore]
+    public int ExitCode => ByCollapseResponse ? ExitCodes.CollapseStopped : Failed ? ExitCodes.Failure : ExitCodes.Ok;
+}

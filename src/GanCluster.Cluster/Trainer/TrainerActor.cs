@@ -241,6 +241,7 @@ public sealed class TrainerActor : ReceiveActor, IWithTimers
             Log = _settings.Log,
         });
         if (_settings.Metrics is { } metrics) TrainerTelemetry.Attach(trainer, metrics);
+        _settings.TrainerCreated?.Invoke(trainer);
         trainer.StepCompleted += report =>
         {
             Interlocked.Exchange(ref _latestStep, report.Stats.Step);
@@ -324,7 +325,7 @@ public sealed class TrainerActor : ReceiveActor, IWithTimers
         if (_loopTask != null && !_loopTask.Wait(TimeSpan.FromSeconds(30))) AbortLoop();
         Note(stop.Failed ? $"stopping: {stop.Reason}" : $"run over: {stop.Reason}");
         Become(Stopped);
-        _settings.Stopped(stop.Failed ? 1 : 0);
+        _settings.Stopped(stop.ExitCode);
     }
 
     void AbortLoop()

@@ -34,6 +34,9 @@ public sealed class TrainerSettings
     /// <summary>This rank's metrics (null: none).</summary>
     public GanCluster.Telemetry.TrainerMetrics? Metrics { get; init; }
 
-    /// <summary>Called once with this trainer's exit code when it stops (0 done, 1 failed, 2 refused / bad input).</summary>
+    /// <summary>Called once with the trainer (it lives as long as this actor) so the node can attach its own observers (TensorBoard).</summary>
+    public Action<GanCluster.Training.GanTrainer>? TrainerCreated { get; init; }
+
+    /// <summary>Called once with this trainer's exit code (<see cref="GanCluster.Core.Runs.ExitCodes"/>) when it stops.</summary>
     public Action<int> Stopped { get; init; } = _ => { };
 }

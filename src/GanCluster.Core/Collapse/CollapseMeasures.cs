@@ -7,4 +7,9 @@ namespace GanCluster.Core.Collapse;
 /// <param name="Coverage">Class spread, when a classifier applies.</param>
 /// <param name="Score">The combined collapse score (<see cref="CollapseScore"/>).</param>
 /// <remarks>As the run's files and `gancluster evaluate` write it: <see cref="CollapseReading"/>.</remarks>
-public sealed record CollapseMeasures(int N, double Diversity, double DuplicateRate, ClassCoverage? Coverage, double Score);
+public sealed record CollapseMeasures(int N, double Diversity, double DuplicateRate, ClassCoverage? Coverage, double Score)
+{
+    /// <summary>The same measures with the score recombined to count the quality measures' recall (<see cref="CollapseScore"/>).</summary>
+    public CollapseMeasures WithRecall(double recall, double duplicatePercentile) =>
+        this with { Score = CollapseScore.Combine(Diversity, DuplicateRate, duplicatePercentile, Coverage, recall) };
+}

@@ -19,8 +19,10 @@ public sealed class AdaptivePolicySpec : PolicySpec
     [SpecDoc("steps averaged per adjustment (StyleGAN2-ADA: 4)")]
     public int Interval { get; set; } = 4;
 
+    [SpecDoc("lower bound of lr_d")]
     public double MinLrD { get; set; } = 1.0e-5;
 
+    [SpecDoc("upper bound of lr_d")]
     public double MaxLrD { get; set; } = 1.0e-3;
 
     public override void Validate(SpecProblems problems, string path)

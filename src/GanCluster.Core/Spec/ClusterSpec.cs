@@ -24,6 +24,7 @@ public sealed class ClusterSpec : ISpecSection
     [SpecDoc("seconds the coordinator waits for survivors to report their state before it forms the next world")]
     public double RecoveryWindowSeconds { get; set; } = 3;
 
+    [SpecDoc("the data plane: gradient wire format, chunking, shared memory, timeouts (docs/data-plane.md)")]
     public TransportSpec Transport { get; set; } = new();
 
     public void Validate(SpecProblems problems, string path)

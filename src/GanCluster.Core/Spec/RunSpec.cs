@@ -19,8 +19,10 @@ public sealed class RunSpec : ISpecSection
     [SpecDoc("images per step per rank")]
     public int BatchSize { get; set; } = 64;
 
+    [SpecDoc("the training images")]
     public DataSpec Data { get; set; } = new();
 
+    [SpecDoc("the generator and discriminator")]
     public ModelSpec Model { get; set; } = new();
 
     [SpecDoc("progressive growing (model.arch progressive only; null for dcgan)")]
@@ -29,6 +31,7 @@ public sealed class RunSpec : ISpecSection
     [SpecDoc("bce | hinge | wgan-gp (default: bce for dcgan, wgan-gp for progressive)")]
     public LossKind Loss { get; set; } = LossKind.Bce;
 
+    [SpecDoc("Adam settings of both networks")]
     public OptimSpec Optim { get; set; } = new();
 
     [SpecDoc("learning-rate balancing policies, applied in order: fixed | ttur | skip-d | adaptive | plateau")]
@@ -40,10 +43,16 @@ public sealed class RunSpec : ISpecSection
     [SpecDoc("print a progress line every N steps when the output is not a terminal")]
     public int LogEvery { get; set; } = 50;
 
+    [SpecDoc("checkpoints in RUN_DIR/checkpoints (atomic, checksummed)")]
     public CheckpointSpec Checkpoint { get; set; } = new();
 
+    [SpecDoc("write TensorBoard event files to RUN_DIR/tensorboard on rank 0: every metrics row as scalars, sample grids as images (--tensorboard DIR writes them elsewhere)")]
+    public bool Tensorboard { get; set; }
+
+    [SpecDoc("how the run uses the cluster (`local`, `coordinator`, `trainer`; ignored by `train`)")]
     public ClusterSpec Cluster { get; set; } = new();
 
+    [SpecDoc("the mode-collapse monitor and its optional response (docs/collapse.md)")]
     public CollapseSpec Collapse { get; set; } = new();
 
     [SpecDoc("CPU threads for tensor ops (0: libtorch's default)")]

@@ -12,7 +12,6 @@ namespace GanCluster.Core.Spec;
 public sealed class SpecBinder
 {
     readonly SpecProblems _problems;
-    static readonly NullabilityInfoContext Nullability = new();
 
     public SpecBinder(SpecProblems problems) => _problems = problems;
 
@@ -168,7 +167,7 @@ public sealed class SpecBinder
                 _problems.Add(childPath, "one of the keys " + string.Join(", ", known), $"unknown key '{key}'{hint}");
                 continue;
             }
-            if (IsNull(v) && !field.Property.PropertyType.IsValueType && IsNullableReference(field.Property))
+            if (IsNull(v) && SpecSchema.AcceptsNull(field.Property))
             {
                 field.Property.SetValue(target, null); // an optional section (e.g. progressive: null)
                 continue;
@@ -177,11 +176,6 @@ public sealed class SpecBinder
             field.Property.SetValue(target, Bind(field.Property.PropertyType, v, childPath, currentValue));
         }
         return target;
-    }
-
-    static bool IsNullableReference(PropertyInfo property)
-    {
-        lock (Nullability) return Nullability.Create(property).WriteState == NullabilityState.Nullable;
     }
 
     /// <summary>A fresh instance for a list/dictionary element; abstract kinds are picked by their discriminator.</summary>

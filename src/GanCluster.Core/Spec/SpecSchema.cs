@@ -70,6 +70,20 @@ public static class SpecSchema
     public static IReadOnlyList<string> EnumNames(Type enumType) =>
         Enum.GetValues(enumType).Cast<object>().Select(v => EnumName(enumType, v)).ToList();
 
+    static readonly NullabilityInfoContext Nullability = new();
+
+    /// <summary>
+    /// Whether a field may be null in YAML: strings, nullable value types (int?) and sections declared nullable
+    /// (e.g. progressive: null). The binder and the JSON Schema both ask here.
+    /// </summary>
+    public static bool AcceptsNull(PropertyInfo property)
+    {
+        var t = property.PropertyType;
+        if (t == typeof(string) || Nullable.GetUnderlyingType(t) != null) return true;
+        if (t.IsValueType) return false;
+        lock (Nullability) return Nullability.Create(property).WriteState == NullabilityState.Nullable;
+    }
+
     public static bool IsScalar(Type t)
     {
         t = Nullable.GetUnderlyingType(t) ?? t;

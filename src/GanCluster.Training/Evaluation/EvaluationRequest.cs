@@ -1,3 +1,4 @@
+using GanCluster.Core.Quality;
 using GanCluster.Core.Spec;
 
 namespace GanCluster.Training.Evaluation;
@@ -13,6 +14,12 @@ public sealed record EvaluationRequest
 
     /// <summary>auto, none, or a classifier weights file (see <see cref="Collapse.ClassifierFiles"/>).</summary>
     public string Classifier { get; init; } = CollapseSpec.AutoClassifier;
+
+    /// <summary>
+    /// The feature network of the quality measures: auto (mnist for the embedded MNIST, else resnet18), resnet18,
+    /// mnist, inception:PATH, or none (see <see cref="Features.FeatureNetworks"/>).
+    /// </summary>
+    public string Features { get; init; } = FeatureSetting.Auto;
 
     /// <summary>Images to score (sampled from the set, or generated from the checkpoint).</summary>
     public int N { get; init; } = 512;

@@ -2,9 +2,12 @@ using System.Globalization;
 using GanCluster.Core.Checkpoints;
 using GanCluster.Core.Collapse;
 using GanCluster.Core.Data;
+using GanCluster.Core.Quality;
 using GanCluster.Core.Spec;
 using GanCluster.Training.Collapse;
 using GanCluster.Training.Data;
+using GanCluster.Training.Features;
+using GanCluster.Training.Quality;
 using GanCluster.Training.Sampling;
 using static TorchSharp.torch;
 
@@ -13,7 +16,9 @@ namespace GanCluster.Training.Evaluation;
 /// <summary>
 /// Scores a set of images against real ones (`gancluster evaluate`): an image folder or IDX file as it is, or a
 /// checkpoint through the network `gancluster sample` draws (<see cref="CheckpointGenerator"/>: the EMA when kept,
-/// at the checkpoint's stage). The measures are the collapse monitor's (docs/collapse.md).
+/// at the checkpoint's stage). The measures are the collapse monitor's (docs/collapse.md), and with a feature network
+/// (<see cref="EvaluationRequest.Features"/>) sample quality too (docs/quality.md), whose recall the score then
+/// counts, as the online monitor scores.
 /// </summary>
 public static class SampleEvaluation
 {
@@ -33,21 +38,32 @@ public static class SampleEvaluation
         var real = OpenImages(request.Reference, model, "--reference");
         string? classifierPath = ClassifierFiles.Resolve(request.Classifier, request.Reference == null, "--classifier");
         using var classifier = classifierPath == null ? null : ClassifierFiles.Load(classifierPath, "--classifier", device);
+        using var network = FeatureNetworks.Create(request.Features, request.Reference == null, "--features", device);
         var scorer = CollapseScorer.Build(real, request.ReferenceN, request.Seed, classifier, defaults.MeasureOptions(), device);
+        var qualityScorer = network == null ? null : QualityScorer.Build(network, real, request.ReferenceN, request.Seed, QualityOptions.Default, device);
 
         CollapseMeasures measures;
+        QualityMeasures? quality;
         if (checkpoint != null)
         {
             using var latents = checkpoint.Latents(request.N, request.Seed);
-            measures = scorer.Measure(request.N, (start, count) => checkpoint.Draw(latents.narrow(0, start, count)));
+            Tensor Draw(int start, int count) => checkpoint.Draw(latents.narrow(0, start, count));
+            measures = scorer.Measure(request.N, Draw);
+            quality = qualityScorer?.Measure(request.N, Draw); // the same latents: the same images again
         }
         else
         {
             var set = OpenImages(request.Samples, model, "--samples");
             if (set.Count < 2) throw Input("--samples", "at least 2 images", set.Count);
-            measures = scorer.Measure(set, CollapseScorer.SampleIndices(set.Count, request.N, request.Seed + 1));
+            var indices = CollapseScorer.SampleIndices(set.Count, request.N, request.Seed + 1);
+            if (network != null && indices.Count <= QualityOptions.Default.NearestK)
+                throw Input("--samples", $"more than {QualityOptions.Default.NearestK} images for precision/recall (or --features none)", indices.Count);
+            measures = scorer.Measure(set, indices);
+            quality = qualityScorer?.Measure(set, indices);
         }
+        if (quality != null) measures = measures.WithRecall(quality.Recall, defaults.DuplicatePercentile);
         return new EvaluationReport(CollapseReading.Of(measures, suspected: measures.Score >= defaults.RaiseThreshold), measures.N,
+            quality == null ? null : QualityReading.Of(quality), network?.Description, network?.ComparableWithPublishedFid,
             request.Reference == null ? "embedded MNIST" : Path.GetFullPath(request.Reference), scorer.Reference.Count, classifierPath,
             checkpoint?.Path ?? Path.GetFullPath(request.Samples));
     }

@@ -51,6 +51,9 @@ public sealed class RunRecorder : IDisposable
     /// <summary>Raised on rank 0 after each metrics.jsonl row is written.</summary>
     public event Action<MetricsRow>? RowWritten;
 
+    /// <summary>Raised on rank 0 after a sample grid was written: the step and the PNG file (samples/step-NNNNNN.png).</summary>
+    public event Action<long, string>? SampleWritten;
+
     /// <summary>
     /// Enters world <paramref name="epoch"/> (0: a single process, no fence) as rank 0 or not. Rank 0 reopens the
     /// logs at <paramref name="step"/>, the step the world continues from: rows and events beyond it were written by
@@ -100,6 +103,7 @@ public sealed class RunRecorder : IDisposable
         byte[] png = SampleGrid.Png(g, _sampleLatents, _spec, _device);
         if (g == _generator) _generator.train();
         DurableFile.WriteAllBytes(_layout.SampleFile(step), png);
+        SampleWritten?.Invoke(step, _layout.SampleFile(step));
     }
 
     /// <summary>Rank 0 of an abandoned world must not write to the run directory (see <see cref="WorldFence"/>).</summary>

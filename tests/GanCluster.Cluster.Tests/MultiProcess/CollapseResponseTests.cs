@@ -8,7 +8,7 @@ namespace GanCluster.Cluster.Tests.MultiProcess;
 /// collapse_suspected rise deterministically (raise_threshold 0.001: any score counts; raise_after 2: the flag rises
 /// at the evaluation of step 4, so the checkpoint of step 2 is the newest clear one). The coordinator rolls both
 /// replicas back to step 2 with halved learning rates; the same flag rises again after the rollback and, with
-/// max_rollbacks 1, the run stops with collapse_stopped and exit code 1.
+/// max_rollbacks 1, the run stops with collapse_stopped and exit code 4 (ExitCodes.CollapseStopped).
 /// </summary>
 public class CollapseResponseTests
 {
@@ -30,7 +30,7 @@ public class CollapseResponseTests
             "--set", "collapse.raise_threshold=0.001", "--set", "collapse.clear_threshold=0",
             "--set", "collapse.response.enabled=true", "--set", "collapse.response.window=1", "--set", "collapse.response.max_rollbacks=1",
         ]);
-        Assert.True(r.ExitCode == 1, r.ToString());
+        Assert.True(r.ExitCode == ExitCodes.CollapseStopped, r.ToString());
         Assert.Contains("collapse response", r.Stdout);
         string run = Path.Combine(_dir, "run");
         var layout = new RunLayout(run);

@@ -19,6 +19,7 @@ public class ControlMessageSerializerTests : IDisposable
         [new TrainerFailed(1, "a", 2, 7, "peer 1 reset", false)],
         [new RunEventReport(1, 3, "checkpoint_committed", "{\"bytes\":12}")],
         [new StopTraining(1, "done", false)],
+        [new StopTraining(1, "collapse response: budget spent", true, ByCollapseResponse: true)],
         [new CollapseReport(1, "a", 2, 40, "{\"suspected\":true,\"suspected_evaluations\":1}")],
         [new CollapseDecision(1, 2, 40, CollapseDecision.RollBack, "collapse suspected since step 40")],
         [new WorldFormed(1, 5, [new WorldMember(0, "a", "h", 1)], 20, "/runs/x/checkpoints/step-000020", NeedState: [0],
@@ -36,6 +37,19 @@ public class ControlMessageSerializerTests : IDisposable
         Assert.Equal(message.GetType(), back.GetType());
         // Records compare by value, except list members: compare their JSON form instead.
         Assert.Equal(System.Text.Json.JsonSerializer.Serialize(message, message.GetType()), System.Text.Json.JsonSerializer.Serialize(back, back.GetType()));
+    }
+
+    [Fact]
+    public void A_stop_by_the_collapse_response_keeps_its_exit_code_over_the_wire()
+    {
+        var serializer = new ControlMessageSerializer((ExtendedActorSystem)_system);
+        var stop = new StopTraining(1, "collapse response", true, ByCollapseResponse: true);
+        var back = (StopTraining)serializer.FromBinary(serializer.ToBinary(stop), serializer.Manifest(stop));
+        Assert.Equal(Core.Runs.ExitCodes.CollapseStopped, back.ExitCode);
+        Assert.Equal(Core.Runs.ExitCodes.Failure, (back with { ByCollapseResponse = false }).ExitCode);
+        // An older coordinator's message (no such field) still reads, as an ordinary stop.
+        var old = (StopTraining)serializer.FromBinary("{\"version\":1,\"reason\":\"done\",\"failed\":false}"u8.ToArray(), nameof(StopTraining));
+        Assert.Equal(Core.Runs.ExitCodes.Ok, old.ExitCode);
     }
 
     [Fact]

@@ -2,6 +2,7 @@ using System.Text.Json.Nodes;
 using GanCluster.Core.Collapse;
 using GanCluster.Core.Planning;
 using GanCluster.Core.Progressive;
+using GanCluster.Core.Quality;
 using GanCluster.Core.Runs;
 using GanCluster.Core.Runs.Events;
 
@@ -15,6 +16,12 @@ namespace GanCluster.Core.Tests.Runs;
 public class RunJsonTests
 {
     static void Same(string expected, JsonObject actual) => Assert.Equal(expected, actual.ToJsonString());
+
+    static QualityReading Quality() => QualityReading.Of(new QualityMeasures("mnist", 64, 1000, 12.3456789, 0.00123456789, 0.0004,
+        new ManifoldMeasures(0.75, 0.5, 1.0312346, 0.875)));
+
+    /// <summary>The quality fields as the collapse monitor added them to a row and to the run's last event (6 decimals).</summary>
+    const string QualityJson = "\"fid\":12.345679,\"kid\":0.001235,\"kid_std\":0.0004,\"precision\":0.75,\"recall\":0.5,\"density\":1.031235,\"coverage\":0.875,\"features\":\"mnist\"";
 
     static CollapseMeasures Measures(bool classifier) => new(64, 0.8123456, 0.0312345,
         classifier ? new ClassCoverage([0.5, 0.25, 0.25], 3, 0.0431234, 0.9) : null, 0.2345678);
@@ -40,9 +47,23 @@ public class RunJsonTests
             Step = 4, Epoch = 0, LossD = 1, LossG = 2, DReal = 0.5, DFake = 0.5, RealSign = 0, GradNormD = 3, GradNormG = 4, LrD = 1, LrG = 1,
             DSkipped = 1, Resolution = 8, Phase = "fade-in", Alpha = 0.25, BatchSize = 8, Images = 32, ImagesPerS = 10, SkippedNonfinite = 0,
             WorldSize = 1, Time = 5, ReplicaHashOk = true,
-            Collapse = new MetricsCollapseFields(2, CollapseReading.Of(Measures(classifier: false), suspected: true), 64, 0.1234, null),
+            Collapse = new MetricsCollapseFields(2, CollapseReading.Of(Measures(classifier: false), suspected: true), 64, null, 0.1234, null),
         };
         Same("""{"step":4,"epoch":0,"loss_d":1,"loss_g":2,"d_real":0.5,"d_fake":0.5,"r_t":0,"grad_norm_d":3,"grad_norm_g":4,"lr_d":1,"lr_g":1,"d_skipped":1,"resolution":8,"phase":"fade-in","alpha":0.25,"batch_size":8,"images":32,"images_per_s":10,"skipped_nonfinite":0,"world_size":1,"time":5,"replica_hash_ok":true,"collapse_step":2,"diversity":0.81235,"duplicate_rate":0.03123,"classes_covered":null,"class_histogram":null,"kl_uniform":null,"collapse_score":0.23457,"collapse_suspected":true,"collapse_n":64,"collapse_eval_s":0.1234}""",
+            RunJson.Row(row));
+    }
+
+    [Fact]
+    public void A_collapse_evaluation_with_sample_quality_writes_the_quality_fields_after_collapse_n()
+    {
+        var row = new MetricsRow
+        {
+            Step = 4, Epoch = 0, LossD = 1, LossG = 2, DReal = 0.5, DFake = 0.5, RealSign = 0, GradNormD = 3, GradNormG = 4, LrD = 1, LrG = 1,
+            DSkipped = 0, Resolution = 8, Phase = "stable", Alpha = 1, BatchSize = 8, Images = 32, ImagesPerS = 10, SkippedNonfinite = 0,
+            WorldSize = 1, Time = 5,
+            Collapse = new MetricsCollapseFields(2, CollapseReading.Of(Measures(classifier: false), suspected: false), 64, Quality(), 0.1234, 2.5),
+        };
+        Same("""{"step":4,"epoch":0,"loss_d":1,"loss_g":2,"d_real":0.5,"d_fake":0.5,"r_t":0,"grad_norm_d":3,"grad_norm_g":4,"lr_d":1,"lr_g":1,"d_skipped":0,"resolution":8,"phase":"stable","alpha":1,"batch_size":8,"images":32,"images_per_s":10,"skipped_nonfinite":0,"world_size":1,"time":5,"collapse_step":2,"diversity":0.81235,"duplicate_rate":0.03123,"classes_covered":null,"class_histogram":null,"kl_uniform":null,"collapse_score":0.23457,"collapse_suspected":false,"collapse_n":64,""" + QualityJson + ""","collapse_eval_s":0.1234,"collapse_reference_s":2.5}""",
             RunJson.Row(row));
     }
 
@@ -72,10 +93,19 @@ public class RunJsonTests
         const string flagJson = """{"suspected":true,"above":0,"below":0,"suspected_evaluations":2,"changed_at":6,"evaluations":4,"last_step":8,"last_score":0.9}""";
         Assert.Equal(flagJson, flag.ToJson().ToJsonString());
         Same("""{"skipped_nonfinite":0,"images_seen":64,"replica_hash":"aa"}""", RunJson.Details(new RunEndedEvent(EventKind.RunFinished, 0, 64, "aa")));
-        var summary = new CollapseSummary(CollapseReading.Of(Measures(classifier: true), true), 64, 8, flag);
+        var summary = new CollapseSummary(CollapseReading.Of(Measures(classifier: true), true), 64, null, 8, flag);
         Same("""{"skipped_nonfinite":1,"images_seen":64,"replica_hash":"aa","collapse":{"diversity":0.81235,"duplicate_rate":0.03123,"classes_covered":3,"class_histogram":[0.5,0.25,0.25],"kl_uniform":0.04312,"collapse_score":0.23457,"collapse_suspected":true,"n":64,"collapse_step":8,"flag":""" + flagJson + """},"reason":"why","rollbacks":2}""",
             RunJson.Details(new RunEndedEvent(EventKind.CollapseStopped, 1, 64, "aa", summary, "why", 2)));
-        Same("""{"collapse":{"flag":""" + flagJson + "}}", RunJson.Object(new { collapse = new CollapseSummary(null, null, null, flag) }));
+        Same("""{"collapse":{"flag":""" + flagJson + "}}", RunJson.Object(new { collapse = new CollapseSummary(null, null, null, null, flag) }));
+    }
+
+    [Fact]
+    public void The_end_of_a_run_writes_the_last_evaluations_sample_quality_after_n()
+    {
+        var flag = CollapseFlagState.Initial;
+        var summary = new CollapseSummary(CollapseReading.Of(Measures(classifier: false), false), 64, Quality(), 8, flag);
+        Same("""{"diversity":0.81235,"duplicate_rate":0.03123,"classes_covered":null,"class_histogram":null,"kl_uniform":null,"collapse_score":0.23457,"collapse_suspected":false,"n":64,""" + QualityJson + ""","collapse_step":8,"flag":""" + flag.ToJson().ToJsonString() + "}",
+            RunJson.Object(summary));
     }
 
     [Fact]

@@ -89,7 +89,7 @@ public sealed class BedCluster : IDisposable
         }
 
         var coordinator = Start(coordinatorHost, CoordinatorRole, ["--workers", options.Trainers.ToString()]);
-        string[] trainerArgs = ["--data-port", options.DataPort.ToString(), "--devices", "cpu"];
+        string[] trainerArgs = ["--data-port", options.DataPort.ToString(), "--device", "cpu"];
         var trainers = new List<BedNode> { Start(trainerHosts[0], TrainerRole, trainerArgs) };
         var cluster = new BedCluster(options, coordinator, trainers, metrics, events);
         try
