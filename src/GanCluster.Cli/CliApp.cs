@@ -1,10 +1,10 @@
 using System.CommandLine;
 using GanCluster.Cli.Commands;
+using GanCluster.Core.Data;
 using GanCluster.Core.Runs;
 using GanCluster.Core.Spec;
 using GanCluster.Telemetry;
 using GanCluster.Telemetry.Logging;
-using GanCluster.Training.Data;
 
 namespace GanCluster.Cli;
 

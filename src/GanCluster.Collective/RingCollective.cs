@@ -148,16 +148,6 @@ public sealed class RingCollective : ICollective
         try { cts.Cancel(); } catch (ObjectDisposedException) { }
     }
 
-    /// <summary>Builds a ring over links of another transport (the seam for a shared-memory or GPU path).
-    /// <paramref name="toNext"/> leads to rank+1, <paramref name="fromPrevious"/> to rank-1; both are full duplex.</summary>
-    public static RingCollective FromLinks(WorldDescriptor world, int rank, IDataLink toNext, IDataLink fromPrevious,
-        RingOptions? options = null, DataPlaneStats? stats = null)
-    {
-        options ??= RingOptions.Default;
-        options.Validate();
-        return new RingCollective(world, rank, options, stats ?? new DataPlaneStats(), toNext, fromPrevious);
-    }
-
     public int Rank { get; }
 
     public int WorldSize => World.Size;

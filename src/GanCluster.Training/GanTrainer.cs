@@ -4,10 +4,10 @@ using GanCluster.Core.Checkpoints;
 using GanCluster.Core.Collapse;
 using GanCluster.Core.Data;
 using GanCluster.Core.Diagnostics;
-using GanCluster.Core.IO;
 using GanCluster.Core.Parallel;
 using GanCluster.Core.Planning;
 using GanCluster.Core.Runs;
+using GanCluster.Core.Runs.Events;
 using GanCluster.Core.Spec;
 using GanCluster.Training.Checkpointing;
 using GanCluster.Training.Collapse;
@@ -17,23 +17,28 @@ using GanCluster.Training.Losses;
 using GanCluster.Training.Models;
 using GanCluster.Training.Models.Progressive;
 using GanCluster.Training.Planning;
-using GanCluster.Training.Sampling;
+using GanCluster.Training.Recording;
 using GanCluster.Training.Steps;
+using GanCluster.Training.Tensors;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
-using GanCluster.Training.Tensors;
 
 namespace GanCluster.Training;
 
 /// <summary>
-/// One replica's training loop. Its parts, declared up front (torchtitan's habit):
-/// configuration (spec, run directory, options); components built from the spec (data, models, generator EMA,
-/// loss, optimizers, the step, and the plan: progressive schedule and learning-rate policies); the world it
-/// trains in (the collective, bound and rebound by <see cref="BindWorld"/>);
-/// rank-0 components (metrics log, events, checkpoint writer, samples, collapse monitor and response); and the
-/// run state.
-/// Every rank trains; only rank 0 writes the run directory.
+/// One replica's training loop over named components (torchtitan's Trainer habit):
+/// <list type="bullet">
+/// <item>built from the spec: the data, G and D (and G's EMA), two Adam optimizers, the step (<see cref="GanStep"/>)
+/// and the plan (progressive schedule and learning-rate policies, <see cref="PlanExecutor"/>);</item>
+/// <item>around the loop: the <see cref="RunRecorder"/> (metrics rows, events, samples, the fence), the checkpoint
+/// store and writer, the resume loader (<see cref="ResumeLoader"/>), the collapse monitor, and the
+/// <see cref="CollapseSupervisor"/> (the collapse response and the learning-rate scales it implies);</item>
+/// <item>the world it trains in (<see cref="BindWorld"/>) and the run state (<see cref="TrainState"/>).</item>
+/// </list>
+/// The <see cref="RunMode"/> says what this trainer owns: in a single process it prepares the run directory, writes
+/// events.jsonl and answers collapse itself; as a cluster rank the coordinator does those. Every rank trains; only
+/// the current world's rank 0 writes the run directory.
 /// </summary>
 public sealed class GanTrainer : IDisposable
 {
@@ -43,6 +48,7 @@ public sealed class GanTrainer : IDisposable
     readonly string _specHash;
     readonly RunLayout _layout;
     readonly TrainerOptions _options;
+    readonly RunMode _mode;
     readonly Device _device;
 
     // Components built from the spec
@@ -50,63 +56,63 @@ public sealed class GanTrainer : IDisposable
     readonly nn.Module<Tensor, Tensor> _g;
     readonly nn.Module<Tensor, Tensor> _d;
     readonly GeneratorEma? _ema;
-    readonly IGanLoss _loss;
     readonly Adam _optG;
     readonly Adam _optD;
     readonly GanStep _step;
     readonly PlanExecutor _plan;
-    readonly Tensor _sampleLatents;
+
+    // Components around the loop
+    readonly RunRecorder _recorder;
+    readonly CheckpointStore _store;
+    readonly CollapseSupervisor _supervisor;
+    CheckpointWriter? _checkpoints;       // rank 0
+    CollapseMonitor? _collapse;           // rank 0 with collapse.enabled; off the hot path
+    bool _respondsToCollapse;             // a single process in a world of one with collapse.response.enabled
+    CheckpointManifest? _resumedManifest; // carries the collapse state of the checkpoint this replica continues from
 
     // The world (changes when members join or leave)
     ICollective _collective = SingleProcessCollective.Instance;
-    long _epoch; // the world's epoch in a cluster (0 in a single process: no fence to respect)
     BatchLoader? _loader;
     int _perRankBatch;
 
-    // Rank-0 components
-    JsonlWriter? _metrics;
-    IEventSink? _events;
-    EventLog? _ownEventLog;
-    CheckpointWriter? _checkpoints;
-    CollapseMonitor? _collapse;           // diversity / duplicates / coverage, off the hot path
-    CollapseResponse? _collapseResponse;  // opt-in: roll back and mitigate when collapse persists
-
     // Run state
     TrainState _state;
-    JsonObject? _lastRow; // the last step's metrics row, kept on every rank for whoever is rank 0 next
-    CheckpointManifest? _resumedManifest; // carries the collapse state of the checkpoint we resumed from
-    (double G, double D) _lrScale = (1, 1); // compounded by collapse rollbacks, on top of the plan's learning rates
-    CollapseResponseState? _clusterCollapse; // in a cluster: the coordinator's response state, given with each world
 
     public GanTrainer(TrainerOptions options)
     {
         _options = options;
         _spec = options.Spec;
+        _mode = options.Mode;
         _specYaml = SpecEmitter.ToYaml(_spec);
         _specHash = SpecDiff.Hash(_spec);
         _layout = new RunLayout(options.RunDir);
-        _device = ParseDevice(options.Device);
+        _device = Devices.Parse(options.Device);
         if (_spec.Threads > 0) set_num_threads(_spec.Threads);
 
         var plan = new TrainingPlan(_spec);
         _data = ImageSources.Open(_spec.Data, _spec.Model);
         (_g, _d) = CreateModels();
         _ema = CreateEma(_spec, _g, _device);
-        _loss = GanLosses.Create(_spec.Loss);
         _optG = new SafeAdam(_g.parameters(), _spec.Optim.LrG, _spec.Optim.Beta1, _spec.Optim.Beta2);
         _optD = new SafeAdam(_d.parameters(), _spec.Optim.LrD, _spec.Optim.Beta1, _spec.Optim.Beta2);
-        _step = new GanStep(_g, _d, _spec.Model.Nz, _loss, _optG, _optD, _device);
-        _plan = new PlanExecutor(plan, _g, _d, _ema, _optG, _optD, _step, () => _events);
-        _sampleLatents = StepRandom.FixedLatents(_spec.Seed, options.SampleCount, _spec.Model.Nz);
+        _step = new GanStep(_g, _d, _spec.Model.Nz, GanLosses.Create(_spec.Loss), _optG, _optD, _device);
+        _recorder = new RunRecorder(_layout, _mode, _spec, _g, _ema?.Model, options.SampleCount, _device);
+        _plan = new PlanExecutor(plan, _g, _d, _ema, _optG, _optD, _step, () => _recorder.Events);
+        _store = new CheckpointStore(_layout, _spec.Checkpoint.Keep);
+        _supervisor = new CollapseSupervisor(_spec.Collapse.Response);
         _state = new TrainState { Seed = _spec.Seed };
 
-        var resumeFrom = options.ResumeCheckpoint != null ? LoadCheckpoint(options.ResumeCheckpoint)
-            : options.Resume ? FindResumePoint() : null;
-        bool ownsRunDirectory = options.Events == null;
-        var firstWorld = options.Collective ?? (ownsRunDirectory ? SingleProcessCollective.Instance : null);
-        if (ownsRunDirectory && firstWorld?.Rank == 0)
-            RunDirectory.Prepare(_layout, _specYaml, resume: options.Resume, _spec.Checkpoint.Keep);
-        if (resumeFrom != null) Restore(resumeFrom);
+        var resumeFrom = options.ResumeCheckpoint is { } chosen ? ResumeLoader.Check(chosen, _spec, options.Force, options.Log)
+            : options.Resume ? ResumeLoader.FindNewest(_store, _spec, options.Force, options.Log) : null;
+        // A single process trains in its world from the start; a cluster rank waits outside any world for BindWorld
+        // (binding a world of one there would make it rank 0 of nothing and rewrite the run's logs).
+        var firstWorld = _mode is RunMode.SingleProcess single ? single.World ?? SingleProcessCollective.Instance : null;
+        if (firstWorld?.Rank == 0) RunDirectory.Prepare(_layout, _specYaml, resume: options.Resume, _spec.Checkpoint.Keep);
+        if (resumeFrom != null)
+        {
+            Restore(TrainerSnapshot.ReadFrom(resumeFrom.Path));
+            _resumedManifest = resumeFrom.Manifest;
+        }
         if (firstWorld != null) BindWorld(firstWorld);
         foreach (var warning in _data.Warnings) DataWarning(warning);
         _data.Warning += DataWarning;
@@ -116,10 +122,18 @@ public sealed class GanTrainer : IDisposable
     public event Action<StepReport>? StepCompleted;
 
     /// <summary>Raised on rank 0 after each metrics.jsonl row is written (it carries the collapse monitor's figures when one finished).</summary>
-    public event Action<JsonObject>? MetricsRowWritten;
+    public event Action<MetricsRow>? MetricsRowWritten
+    {
+        add => _recorder.RowWritten += value;
+        remove => _recorder.RowWritten -= value;
+    }
 
     /// <summary>Raised on rank 0 after a sample grid was written: the step and the PNG file (samples/step-NNNNNN.png).</summary>
-    public event Action<long, string>? SampleWritten;
+    public event Action<long, string>? SampleWritten
+    {
+        add => _recorder.SampleWritten += value;
+        remove => _recorder.SampleWritten -= value;
+    }
 
     public RunSpec Spec => _spec;
 
@@ -145,54 +159,21 @@ public sealed class GanTrainer : IDisposable
     /// <summary>The step at which the run ends (spec.steps, or the end of the progressive schedule).</summary>
     public long TotalSteps => _plan.TotalSteps(_collective.WorldSize);
 
-    bool IsLogger => _collective.Rank == 0;
-
     /// <summary>Why the collapse response stopped the run (null when it did not): the CLI prints it and exits 1.</summary>
-    public string? StopReason => _collapseResponse?.StopReason;
-
-    /// <summary>
-    /// In a cluster (the coordinator owns the collapse response): called on rank 0's training thread after a step whose
-    /// collected evaluation left collapse_suspected set, once the step's checkpoint is committed. It reports the flag
-    /// to the coordinator and waits for its decision (a rollback or a stop ends this world: the call then waits for
-    /// the abort or stop to arrive, so the world does not run ahead).
-    /// </summary>
-    public Action<long, CollapseFlagState>? CollapseSuspected { get; set; }
-
-    /// <summary>
-    /// In a cluster: the coordinator's collapse response state for the world about to start. Its learning-rate
-    /// scales apply from the world's first step on every replica, and rank 0 records it in checkpoint manifests.
-    /// </summary>
-    public void SetCollapseState(CollapseResponseState state)
-    {
-        _clusterCollapse = state;
-        _lrScale = (state.LrGScale, state.LrDScale);
-    }
-
-    /// <summary>
-    /// Loads a checkpoint folder into this replica (a world formed from a checkpoint, e.g. a collapse rollback); a
-    /// collapse monitor takes the checkpoint's flag state.
-    /// </summary>
-    public void RestoreCheckpoint(string path)
-    {
-        Restore(TrainerSnapshot.ReadFrom(path));
-        if (CheckpointStore.Verify(path, out var manifest) == null && manifest != null)
-        {
-            _resumedManifest = manifest;
-            _collapse?.Reset(CollapseCheckpointInfo.Flag(manifest));
-        }
-    }
+    public string? StopReason => _supervisor.StopReason;
 
     /// <summary>The collapse monitor (rank 0 with collapse.enabled), for telemetry to subscribe to.</summary>
     public CollapseMonitor? CollapseMonitor => _collapse;
 
     /// <summary>
     /// Enters a (new) world: this rank's data shard continues from the global data position, and the rank-0
-    /// duties (metrics, events, checkpoints, samples) move to whoever is rank 0 now.
+    /// duties (metrics, events, checkpoints, samples, the collapse monitor) move to whoever is rank 0 now; a rank 0
+    /// that stays rank 0 keeps its collapse monitor's history. <paramref name="epoch"/>: the world's epoch in a
+    /// cluster (0 in a single process: no fence to respect).
     /// </summary>
     public void BindWorld(ICollective collective, long epoch = 0)
     {
         _collective = collective;
-        _epoch = epoch;
         _state = _state with { WorldSize = collective.WorldSize };
         _loader?.Dispose();
         CheckBatchesFit(_plan.Plan, _data.Count, collective.WorldSize);
@@ -200,47 +181,23 @@ public sealed class GanTrainer : IDisposable
         var sampler = new ShardedSampler(_data.Count, _spec.Seed, collective.Rank, collective.WorldSize, _perRankBatch);
         _loader = new BatchLoader(_data, sampler);
         _loader.Seek(_state.Data);
-        // Reopened on every world: a world that was abandoned may have completed a step it could not log (its
-        // rank 0 was fenced, or died); opening drops rows past our state and writes the one we hold for it.
-        CloseRankZeroFiles(keepCollapse: IsLogger);
-        if (IsLogger) OpenRankZeroFiles();
-    }
 
-    /// <summary>
-    /// The batch each rank draws, given the plan's per-rank batch (batch_size, or the progressive table's entry),
-    /// in a world of <paramref name="worldSize"/> (cluster.batch_rule).
-    /// </summary>
-    public static int PerRankBatch(RunSpec spec, int planBatch, int worldSize) => spec.Cluster.BatchRule == BatchRule.KeepGlobal
-        ? Math.Max(1, planBatch * spec.Cluster.Workers / worldSize)
-        : planBatch;
-
-    void OpenRankZeroFiles()
-    {
-        _layout.Create();
-        // Rows beyond the state we continue from were written by a world that did not commit them.
-        _metrics = new JsonlWriter(_layout.MetricsFile, truncateAfterStep: _state.Step);
-        // A previous rank 0 may have died before writing the row of the step this world continues from.
-        if (_lastRow?["step"]?.GetValue<long>() == _state.Step && JsonlWriter.LastStep(_layout.MetricsFile) < _state.Step)
-            _metrics.Write(_lastRow.DeepClone().AsObject());
-        if (_options.Events is { } sink) _events = sink;
-        else _events = _ownEventLog = new EventLog(_layout.EventsFile, truncateAfterStep: _state.Step);
-        _checkpoints = new CheckpointWriter(new CheckpointStore(_layout.CheckpointsDir, _spec.Checkpoint.Keep), _events);
-        if (_spec.Collapse.Enabled && _collapse == null) (_collapse, _collapseResponse) = CreateCollapseComponents(_resumedManifest);
-        if (_collapseResponse?.State is { } response) _lrScale = (response.LrGScale, response.LrDScale);
-    }
-
-    /// <param name="keepCollapse">rank 0 stays rank 0: its collapse monitor keeps its history</param>
-    void CloseRankZeroFiles(bool keepCollapse = false)
-    {
-        if (!keepCollapse)
+        bool rankZero = collective.Rank == 0;
+        if (!rankZero)
         {
             _collapse?.Dispose();
-            (_collapse, _collapseResponse) = (null, null);
+            (_collapse, _respondsToCollapse) = (null, false);
         }
-        _checkpoints?.Dispose();
-        _metrics?.Dispose();
-        _ownEventLog?.Dispose();
-        (_checkpoints, _metrics, _events, _ownEventLog) = (null, null, null, null);
+        _checkpoints?.Dispose(); // its last commit event goes out before the logs close
+        _checkpoints = null;
+        _recorder.Bind(epoch, rankZero, _state.Step);
+        if (!rankZero) return;
+        _checkpoints = new CheckpointWriter(_store, _recorder.Events);
+        if (_spec.Collapse.Enabled && _collapse == null)
+        {
+            _collapse = CreateCollapseMonitor();
+            _respondsToCollapse = RespondsToCollapseHere();
+        }
     }
 
     /// <summary>
@@ -256,15 +213,8 @@ public sealed class GanTrainer : IDisposable
         long startStep = _state.Step;
         double imagesPerSecond = 0;
         bool stopped = false;
-        _events?.Write(_state.Step, startStep == 0 ? EventKind.RunStarted : EventKind.RunResumed, new JsonObject
-        {
-            ["steps"] = _spec.Steps,
-            ["total_steps"] = TotalSteps,
-            ["world_size"] = _collective.WorldSize,
-            ["data"] = _data.Description,
-            ["device"] = _device.ToString(),
-            ["spec_hash"] = _specHash,
-        });
+        _recorder.Event(_state.Step, new RunStartedEvent(Resumed: startStep != 0, _spec.Steps, TotalSteps, _collective.WorldSize,
+            _data.Description, _device.ToString(), _specHash));
         if (_collective.WorldSize > 1) CheckReplicas(abort); // same start, proven before the first step
         while (!_plan.Finished && StopReason == null)
         {
@@ -273,14 +223,10 @@ public sealed class GanTrainer : IDisposable
             var stepClock = Stopwatch.StartNew();
             long step = _state.Step + 1;
             using var stepSpan = GanActivities.Source.StartActivity(GanActivities.Step)?.SetTag("gancluster.step", step);
-            var plan = _plan.Begin();
+
+            // The plan's learning rates, times the collapse response's scales (1 until a rollback).
+            var plan = _plan.Begin(_supervisor.State.LrGScale, _supervisor.State.LrDScale);
             if (plan.Step != step) throw new InvalidOperationException($"the plan is for step {plan.Step}, the trainer is at step {step}");
-            if (_lrScale != (1, 1))
-            {
-                plan = plan with { LrG = plan.LrG * _lrScale.G, LrD = plan.LrD * _lrScale.D };
-                PlanExecutor.SetLearningRate(_optG, plan.LrG);
-                PlanExecutor.SetLearningRate(_optD, plan.LrD);
-            }
             _perRankBatch = PerRankBatch(_spec, plan.BatchSize, _collective.WorldSize);
             _loader!.BatchSize = _perRankBatch;
             StepStats stats;
@@ -289,100 +235,123 @@ public sealed class GanTrainer : IDisposable
                     voteStop: stop.IsCancellationRequested, abort);
             if (stats.GUpdated) _ema?.Update();
             _plan.End(stats, _collective.WorldSize);
+
+            long images = (long)_perRankBatch * _collective.WorldSize;
             _state = _state with
             {
                 Step = step,
                 Data = _loader.Position,
-                ImagesSeen = _state.ImagesSeen + (long)_perRankBatch * _collective.WorldSize,
+                ImagesSeen = _state.ImagesSeen + images,
                 SkippedNonFiniteD = _state.SkippedNonFiniteD + (stats.DUpdated || stats.DSkippedByPolicy ? 0 : 1),
                 SkippedNonFiniteG = _state.SkippedNonFiniteG + (stats.GUpdated ? 0 : 1),
             };
-            double rate = (double)_perRankBatch * _collective.WorldSize / Math.Max(1e-9, stepClock.Elapsed.TotalSeconds);
+            double rate = images / Math.Max(1e-9, stepClock.Elapsed.TotalSeconds);
             imagesPerSecond = imagesPerSecond == 0 ? rate : 0.9 * imagesPerSecond + 0.1 * rate;
             AfterStep(stats, plan, imagesPerSecond, abort);
             StepCompleted?.Invoke(new StepReport(stats, TotalSteps, imagesPerSecond, plan.LrD, plan.LrG,
                 _state.SkippedNonFinite, clock.Elapsed) { StepsThisSession = step - startStep, Plan = plan, Progressive = _plan.Plan.Schedule.IsProgressive,
-                StepSeconds = stepClock.Elapsed.TotalSeconds, ImagesThisStep = (long)_perRankBatch * _collective.WorldSize });
+                StepSeconds = stepClock.Elapsed.TotalSeconds, ImagesThisStep = images });
             if (stats.StopVotes > 0) { stopped = true; break; }
         }
         Finish(stopped);
         return _state;
     }
 
+    /// <summary>
+    /// After every step: the replica check when due; then rank 0 checks the fence, collects the collapse monitor,
+    /// writes the metrics row, a sample and a checkpoint when due, and answers a collapse flag.
+    /// </summary>
     void AfterStep(StepStats stats, StepPlan plan, double imagesPerSecond, CancellationToken cancel)
     {
         long step = stats.Step;
         bool checkpointDue = _spec.Checkpoint.Every > 0 && step % _spec.Checkpoint.Every == 0;
-        bool? hashOk = null;
-        if (_collective.WorldSize > 1 && _spec.Cluster.HashEvery > 0 && step % _spec.Cluster.HashEvery == 0)
-            hashOk = CheckReplicas(cancel);
-        if (stats.AnyNonFinite && IsLogger) _events!.Write(step, EventKind.NonFiniteSkipped, new JsonObject
-        {
-            ["d"] = !stats.DUpdated && !stats.DSkippedByPolicy,
-            ["g"] = !stats.GUpdated,
-            ["loss_d"] = Json(stats.LossD),
-            ["loss_g"] = Json(stats.LossG),
-        });
-        var row = new JsonObject
-        {
-            ["step"] = step,
-            ["epoch"] = _state.Data.Epoch,
-            ["loss_d"] = Json(stats.LossD),
-            ["loss_g"] = Json(stats.LossG),
-            ["d_real"] = Json(stats.DReal),
-            ["d_fake"] = Json(stats.DFake),
-            ["r_t"] = Json(stats.RealSign),
-            ["grad_norm_d"] = Json(stats.GradNormD),
-            ["grad_norm_g"] = Json(stats.GradNormG),
-            ["lr_d"] = plan.LrD,
-            ["lr_g"] = plan.LrG,
-            ["d_skipped"] = plan.UpdateD ? 0 : 1,
-            ["resolution"] = plan.Resolution,
-            ["phase"] = plan.PhaseName,
-            ["alpha"] = plan.Alpha,
-            ["batch_size"] = _perRankBatch,
-            ["images"] = _state.ImagesSeen,
-            ["images_per_s"] = Math.Round(imagesPerSecond, 2),
-            ["skipped_nonfinite"] = _state.SkippedNonFinite,
-            ["world_size"] = _collective.WorldSize,
-            ["time"] = Math.Round(DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() / 1000.0, 3),
-        };
-        if (hashOk is { } ok) row["replica_hash_ok"] = ok;
-        _lastRow = row;
-        if (!IsLogger) return;
-        CheckFence();
-        var collapse = ObserveCollapse(step, row, checkpointDue);
-        _metrics!.Write(row);
-        MetricsRowWritten?.Invoke(row);
-        if (_spec.SampleEvery > 0 && step % _spec.SampleEvery == 0) WriteSample(step);
+        bool? hashOk = _collective.WorldSize > 1 && _spec.Cluster.HashEvery > 0 && step % _spec.Cluster.HashEvery == 0
+            ? CheckReplicas(cancel) : null;
+        if (stats.AnyNonFinite)
+            _recorder.Event(step, new NonFiniteSkippedEvent(D: !stats.DUpdated && !stats.DSkippedByPolicy, G: !stats.GUpdated, stats.LossD, stats.LossG));
+        var row = MetricsRows.Of(stats, plan, _state, _perRankBatch, _collective.WorldSize, imagesPerSecond, hashOk);
+        _recorder.Keep(row); // for whoever is rank 0 of the next world, should this world end before the row is written
+        if (!_recorder.IsRankZero) return;
+        _recorder.CheckFence();
+        var evaluation = ObserveCollapse(step, checkpointDue);
+        _recorder.Write(evaluation == null ? row : row with { Collapse = _collapse!.RowFields(evaluation) });
+        if (_spec.SampleEvery > 0 && step % _spec.SampleEvery == 0) _recorder.Sample(step);
         if (checkpointDue) Checkpoint(background: true);
-        if (collapse != null) _collapseResponse?.AfterEvaluation(step, RestoreForRollback);
-        if (collapse != null && _collapseResponse == null && _collapse!.Flag.Suspected && CollapseSuspected is { } report)
-        {
-            _checkpoints!.Flush(); // the coordinator chooses among committed checkpoints
-            report(step, _collapse.Flag);
-        }
+        if (evaluation != null && _collapse!.Flag.Suspected) RespondToCollapse(step, _collapse.Flag);
     }
 
     /// <summary>
-    /// Hands the generator to the collapse monitor when an evaluation is due, and adds any evaluation that finished
-    /// to this step's metrics row. Before a checkpoint it waits for the evaluation in flight, so the checkpoint
-    /// records the flag as of every evaluation up to its step (what a rollback chooses by).
+    /// Hands the generator to the collapse monitor when an evaluation is due, and returns any evaluation that finished
+    /// (it goes into this step's metrics row). Before a checkpoint it waits for the evaluation in flight, so the
+    /// checkpoint records the flag as of every evaluation up to its step (what a rollback chooses by).
     /// </summary>
-    CollapseEvaluation? ObserveCollapse(long step, JsonObject row, bool checkpointDue)
+    CollapseEvaluation? ObserveCollapse(long step, bool checkpointDue)
     {
         if (_collapse == null) return null;
         if (_collapse.IsDue(step)) _collapse.Submit(step, _ema?.Model ?? _g); // the generator samples come from
         if (checkpointDue) _collapse.WaitIdle();
-        return _collapse.Collect(step, row);
+        return _collapse.Collect(step);
     }
 
-    /// <summary>Rank 0 of an abandoned world must not write to the run directory (see <see cref="WorldFence"/>).</summary>
-    void CheckFence()
+    /// <summary>
+    /// Collapse is suspected after the evaluation that just landed; a response chooses among committed checkpoints,
+    /// so the writes in flight finish first. In a single process the supervisor decides here: a rollback happens at
+    /// once, a stop ends the loop (<see cref="StopReason"/>). In a cluster rank 0 reports the flag to the coordinator,
+    /// whose supervisor decides (<see cref="CollapseSuspected"/>).
+    /// </summary>
+    void RespondToCollapse(long step, CollapseFlagState flag)
     {
-        if (_epoch == 0) return;
-        long fence = WorldFence.Read(_layout.Root);
-        if (fence > _epoch) throw new WorldFencedException(_epoch, fence);
+        if (_respondsToCollapse)
+        {
+            _checkpoints!.Flush();
+            switch (_supervisor.Decide(step, flag, _store))
+            {
+                case CollapseAction.RollBack back:
+                    RollBack(back, flag);
+                    break;
+                case CollapseAction.Stop stop:
+                    _options.Log?.Invoke("collapse response: " + stop.Reason); // Finish ends the run with collapse_stopped
+                    break;
+            }
+        }
+        else if (_mode is RunMode.ClusterRank && CollapseSuspected is { } report)
+        {
+            _checkpoints!.Flush();
+            report(step, flag);
+        }
+    }
+
+    /// <summary>
+    /// A rollback in this process: the replica takes the checkpoint's state (weights, optimizers, data position, step;
+    /// the supervisor's new learning-rate scales apply from the next step), the newer checkpoints go, the abandoned log
+    /// lines move to rollbacks/N/, and the monitor takes the checkpoint's flag.
+    /// </summary>
+    void RollBack(CollapseAction.RollBack action, CollapseFlagState flag)
+    {
+        string dir = _layout.CheckpointDir(action.ToStep);
+        CheckpointStore.Verify(dir, out var manifest);
+        Restore(TrainerSnapshot.ReadFrom(dir));
+        var dropped = _checkpoints!.DropAfter(action.ToStep);
+        _collapse!.Reset(manifest == null ? CollapseFlagState.Initial : CollapseCheckpointInfo.Flag(manifest));
+        _recorder.RecordRollback(_supervisor, action, flag, dropped);
+        _options.Log?.Invoke("collapse response: " + action.Reason);
+    }
+
+    /// <summary>Rank 0 ends the run: the last evaluation, sample and checkpoint, then run_finished, run_interrupted or collapse_stopped.</summary>
+    void Finish(bool interrupted)
+    {
+        long step = _state.Step;
+        if (!_recorder.IsRankZero) return;
+        _recorder.CheckFence();
+        _collapse?.WaitIdle();
+        var lastEvaluation = _collapse?.Collect(step); // one taken at the last step has no later row
+        if (_spec.SampleEvery == 0 || step % _spec.SampleEvery != 0) _recorder.Sample(step);
+        _checkpoints!.Flush();
+        if (_checkpoints.LastCommittedStep != step) Checkpoint(background: false);
+        _checkpoints.Flush();
+        string ending = interrupted ? EventKind.RunInterrupted : StopReason != null ? EventKind.CollapseStopped : EventKind.RunFinished;
+        _recorder.Event(step, new RunEndedEvent(ending, _state.SkippedNonFinite, _state.ImagesSeen, Snapshot().Hash(),
+            _collapse?.Summary(lastEvaluation), StopReason, StopReason != null ? _supervisor.State.Rollbacks : null));
     }
 
     /// <summary>Compares replica hashes across the world; a mismatch is an error event and stops the run.</summary>
@@ -391,44 +360,45 @@ public sealed class GanTrainer : IDisposable
         string local = Snapshot().Hash();
         int mismatches = ReplicaCheck.CountMismatches(_collective, local, out string rank0, cancel);
         if (mismatches == 0) return true;
-        _events?.Write(_state.Step, EventKind.ReplicaHashMismatch, new JsonObject
-        {
-            ["ranks_differing"] = mismatches,
-            ["rank0_hash"] = rank0,
-        });
+        _recorder.Event(_state.Step, new ReplicaHashMismatchEvent(mismatches, rank0));
         throw new ReplicaMismatchException(_state.Step, local, rank0);
     }
 
-    void Finish(bool interrupted)
+    // ---- The cluster's hooks (TrainerActor)
+
+    /// <summary>
+    /// In a cluster (the coordinator owns the collapse response): called on rank 0's training thread after a step whose
+    /// collected evaluation left collapse_suspected set, once the step's checkpoint is committed. It reports the flag
+    /// to the coordinator and waits for its decision (a rollback or a stop ends this world: the call then waits for
+    /// the abort or stop to arrive, so the world does not run ahead).
+    /// </summary>
+    public Action<long, CollapseFlagState>? CollapseSuspected { get; set; }
+
+    /// <summary>
+    /// In a cluster: the coordinator's collapse response state for the world about to start. Its learning-rate
+    /// scales apply from the world's first step on every replica, and rank 0 records it in checkpoint manifests.
+    /// </summary>
+    public void SetCollapseState(CollapseResponseState state) => _supervisor.Adopt(state);
+
+    /// <summary>
+    /// Loads a checkpoint folder into this replica (a world formed from a checkpoint, e.g. a collapse rollback); a
+    /// collapse monitor takes the checkpoint's flag state.
+    /// </summary>
+    public void RestoreCheckpoint(string path)
     {
-        long step = _state.Step;
-        if (!IsLogger) return;
-        CheckFence();
-        _collapse?.WaitIdle();
-        var lastEvaluation = _collapse?.Collect(step, row: null); // one taken at the last step has no later row
-        if (_spec.SampleEvery == 0 || step % _spec.SampleEvery != 0) WriteSample(step);
-        _checkpoints!.Flush();
-        if (_checkpoints.LastCommittedStep != step) Checkpoint(background: false);
-        _checkpoints.Flush();
-        var details = new JsonObject
+        Restore(TrainerSnapshot.ReadFrom(path));
+        if (CheckpointStore.Verify(path, out var manifest) == null && manifest != null)
         {
-            ["skipped_nonfinite"] = _state.SkippedNonFinite,
-            ["images_seen"] = _state.ImagesSeen,
-            ["replica_hash"] = Snapshot().Hash(),
-        };
-        if (_collapse != null) details["collapse"] = _collapse.Summary(lastEvaluation);
-        if (StopReason != null)
-        {
-            details["reason"] = StopReason;
-            details["rollbacks"] = _collapseResponse!.State.Rollbacks;
+            _resumedManifest = manifest;
+            _collapse?.Reset(CollapseCheckpointInfo.Flag(manifest));
         }
-        string kind = interrupted ? EventKind.RunInterrupted : StopReason != null ? EventKind.CollapseStopped : EventKind.RunFinished;
-        _events!.Write(step, kind, details);
     }
+
+    // ---- Snapshots and checkpoints
 
     /// <summary>The replica's state as blobs (weights, optimizers, state.json, spec).</summary>
     public TrainerSnapshot Snapshot() => TrainerSnapshot.Capture(_g, _d, _optG, _optD,
-        _state with { Plan = JsonNode.Parse(_plan.State.ToJson()) }, _specYaml, _ema?.Model, _lastRow?.ToJsonString());
+        _state with { Plan = JsonNode.Parse(_plan.State.ToJson()) }, _specYaml, _ema?.Model, _recorder.LastRowJson);
 
     /// <summary>Replaces this replica's state with <paramref name="snapshot"/> (a checkpoint or a live peer's state).</summary>
     public void Restore(TrainerSnapshot snapshot)
@@ -436,111 +406,27 @@ public sealed class GanTrainer : IDisposable
         snapshot.Restore(_g, _d, _optG, _optD, _ema?.Model);
         var saved = snapshot.ReadState();
         _state = saved with { Seed = _spec.Seed, WorldSize = _collective.WorldSize, Plan = null };
-        _lastRow = snapshot.ReadLastRow() is { } row ? JsonNode.Parse(row) as JsonObject : null;
+        _recorder.RestoreLastRow(snapshot.ReadLastRow());
         _loader?.Seek(saved.Data);
         // The plan continues from its saved state (phase, alpha, policy states, pending decisions), re-derived
         // under this spec: with resume --force, changed learning rates or schedules take effect from here.
         _plan.Restore(saved.ReadPlan() ?? _plan.Plan.At(saved.Step, saved.ImagesSeen));
     }
 
+    /// <summary>Rank 0 commits the replica as a checkpoint, with the collapse flag and response state in its manifest.</summary>
     void Checkpoint(bool background)
     {
-        if (!IsLogger) return;
         var snapshot = Snapshot();
         var info = new JsonObject { ["replica_hash"] = snapshot.Hash(), ["world_size"] = _collective.WorldSize };
-        if (_collapse != null)
-            info[CollapseCheckpointInfo.Key] = CollapseCheckpointInfo.ToJson(_collapse.Flag, _collapseResponse?.State ?? _clusterCollapse ?? CollapseResponseState.Initial);
+        if (_collapse != null) info[CollapseCheckpointInfo.Key] = CollapseCheckpointInfo.ToJson(_collapse.Flag, _supervisor.State);
         if (background) _checkpoints!.Submit(_state.Step, _specHash, snapshot, info);
         else _checkpoints!.WriteNow(_state.Step, _specHash, snapshot, info);
     }
 
-    void WriteSample(long step)
-    {
-        if (!IsLogger) return;
-        using var scope = NewDisposeScope();
-        using var _ = no_grad();
-        var g = _ema?.Model ?? _g;
-        g.eval();
-        var images = g.forward(_sampleLatents.to(_device));
-        if (g == _g) _g.train();
-        // A progressive run's grids show the current resolution, upscaled to the final one for viewing.
-        int minSide = _spec.Model.Arch == ModelArch.Progressive ? Math.Max(64, _spec.Model.Resolution) : 0;
-        DurableFile.WriteAllBytes(_layout.SampleFile(step), ImageGrid.ToPng(images, minSide: minSide));
-        SampleWritten?.Invoke(step, _layout.SampleFile(step));
-    }
-
-    TrainerSnapshot? FindResumePoint()
-    {
-        var store = new CheckpointStore(_layout.CheckpointsDir, _spec.Checkpoint.Keep);
-        var found = store.FindNewestValid(w => _options.Log?.Invoke("warning: " + w));
-        if (found == null)
-        {
-            _options.Log?.Invoke($"--resume: no valid checkpoint under {_layout.CheckpointsDir}; starting from step 0");
-            return null;
-        }
-        return LoadCheckpoint(found.Value.Path);
-    }
-
-    /// <summary>Reads a checkpoint and refuses it when training-defining spec fields differ (unless forced).</summary>
-    TrainerSnapshot LoadCheckpoint(string path)
-    {
-        var snapshot = TrainerSnapshot.ReadFrom(path);
-        if (CheckpointStore.Verify(path, out var manifest) == null) _resumedManifest = manifest;
-        var saved = RunSpecLoader.Parse(snapshot.ReadSpecYaml());
-        var differences = SpecDiff.TrainingDifferences(saved, _spec);
-        if (differences.Count > 0 && !_options.Force)
-        {
-            var problems = differences.Select(d => new SpecProblem(d.Path,
-                $"{d.Before} (as in checkpoint {Path.GetFileName(path)}; pass --force to resume anyway)", d.After)).ToList();
-            throw new SpecException(problems, "--resume");
-        }
-        foreach (var d in differences) _options.Log?.Invoke($"--resume --force: {d.Path} changed from {d.Before} to {d.After}");
-        _options.Log?.Invoke($"resuming from {path}");
-        return snapshot;
-    }
-
-    /// <summary>The collapse response's rollback: this replica takes the checkpoint's state and the mitigated learning rates.</summary>
-    void RestoreForRollback(TrainerSnapshot snapshot, CollapseAction.RollBack action)
-    {
-        Restore(snapshot);
-        _lrScale = (action.LrGScale, action.LrDScale);
-    }
+    // ---- Building the components
 
     (nn.Module<Tensor, Tensor> G, nn.Module<Tensor, Tensor> D) CreateModels() =>
         _options.Models?.Invoke(_spec, _device) ?? GanModels.Create(_spec, _device);
-
-    /// <summary>
-    /// The collapse monitor (classifier: collapse.classifier, "auto" = the shipped MNIST one for the embedded data) and,
-    /// when collapse.response is on in a world of one, the response; a resumed run continues their state.
-    /// </summary>
-    (CollapseMonitor, CollapseResponse?) CreateCollapseComponents(CheckpointManifest? resumed)
-    {
-        var spec = _spec.Collapse;
-        string? classifier = ClassifierFiles.Resolve(spec.Classifier, _spec.Data.Format == DataFormat.Embedded, "collapse.classifier");
-        var monitor = new CollapseMonitor(spec, _data, _spec.Seed, _spec.Model.Nz, () =>
-        {
-            var (g, d) = CreateModels();
-            d.Dispose();
-            return g;
-        }, _device, classifier, _events, _options.Log, resumed == null ? null : CollapseCheckpointInfo.Flag(resumed),
-            _layout.QualityReferenceFile, _spec.Data.Format == DataFormat.Embedded);
-        if (!spec.Response.Enabled) return (monitor, null);
-        if (_ownEventLog == null) return (monitor, null); // a cluster: the coordinator responds (see CollapseSuspected)
-        if (_collective.WorldSize > 1)
-        {
-            _options.Log?.Invoke("warning: collapse.response: several ranks without a coordinator; this trainer only monitors");
-            return (monitor, null);
-        }
-        var responder = new CollapseResponder(spec.Response, CollapseResponse.ResumeState(resumed, _layout.EventsFile));
-        return (monitor, new CollapseResponse(responder, monitor, _checkpoints!, _layout, _metrics!, _ownEventLog, _options.Log));
-    }
-
-    void DataWarning(string message)
-    {
-        _options.Log?.Invoke("warning: " + message);
-        if (IsLogger)
-            _events?.Write(_state.Step, EventKind.DataWarning, new JsonObject { ["message"] = message, ["skipped_total"] = _data.Skipped });
-    }
 
     static GeneratorEma? CreateEma(RunSpec spec, nn.Module<Tensor, Tensor> g, Device device)
     {
@@ -552,6 +438,53 @@ public sealed class GanTrainer : IDisposable
         return new GeneratorEma(g, copy, p.GEma);
     }
 
+    /// <summary>
+    /// The collapse monitor (classifier: collapse.classifier, "auto" = the shipped MNIST one for the embedded data); a
+    /// resumed replica continues the flag of its checkpoint.
+    /// </summary>
+    CollapseMonitor CreateCollapseMonitor()
+    {
+        var spec = _spec.Collapse;
+        string? classifier = ClassifierFiles.Resolve(spec.Classifier, _spec.Data.Format == DataFormat.Embedded, "collapse.classifier");
+        return new CollapseMonitor(spec, _data, _spec.Seed, _spec.Model.Nz, () =>
+        {
+            var (g, d) = CreateModels();
+            d.Dispose();
+            return g;
+        }, _device, classifier, _recorder.Events, _options.Log, _resumedManifest == null ? null : CollapseCheckpointInfo.Flag(_resumedManifest),
+            _layout.QualityReferenceFile, _spec.Data.Format == DataFormat.Embedded);
+    }
+
+    /// <summary>
+    /// Whether this trainer answers collapse itself (collapse.response on, a single process in a world of one); it
+    /// then continues the response state of the run it resumes (checkpoint and events.jsonl, the newer).
+    /// </summary>
+    bool RespondsToCollapseHere()
+    {
+        if (!_spec.Collapse.Response.Enabled || _mode is not RunMode.SingleProcess) return false; // a cluster: the coordinator responds
+        if (_collective.WorldSize > 1)
+        {
+            _options.Log?.Invoke("warning: collapse.response: several ranks without a coordinator; this trainer only monitors");
+            return false;
+        }
+        _supervisor.Adopt(CollapseSupervisor.ResumeState(_resumedManifest, _layout.EventsFile));
+        return true;
+    }
+
+    void DataWarning(string message)
+    {
+        _options.Log?.Invoke("warning: " + message);
+        _recorder.Event(_state.Step, new DataWarningEvent(message, _data.Skipped));
+    }
+
+    /// <summary>
+    /// The batch each rank draws, given the plan's per-rank batch (batch_size, or the progressive table's entry),
+    /// in a world of <paramref name="worldSize"/> (cluster.batch_rule).
+    /// </summary>
+    static int PerRankBatch(RunSpec spec, int planBatch, int worldSize) => spec.Cluster.BatchRule == BatchRule.KeepGlobal
+        ? Math.Max(1, planBatch * spec.Cluster.Workers / worldSize)
+        : planBatch;
+
     /// <summary>Every phase's global batch must fit in the dataset (checked up front, not at a growth step hours later).</summary>
     static void CheckBatchesFit(TrainingPlan plan, int count, int worldSize)
     {
@@ -561,24 +494,14 @@ public sealed class GanTrainer : IDisposable
                                         $"({worldSize} x {phase.BatchSize}); lower the batch size or add images");
     }
 
-    /// <summary>JSON has no NaN/Inf: a non-finite statistic is written as null.</summary>
-    static JsonNode? Json(double value) => double.IsFinite(value) ? JsonValue.Create(value) : null;
-
-    public static Device ParseDevice(string text)
-    {
-        if (text.StartsWith("cuda", StringComparison.OrdinalIgnoreCase) && !cuda.is_available())
-            throw new SpecException("--device", "cpu, or a CUDA device on a build with -p:TorchBackend=cuda and a visible GPU", $"'{text}' (CUDA is not available)", "input");
-        try { return device(text); }
-        catch (ArgumentException) { throw new SpecException("--device", "cpu, cuda or cuda:N", $"'{text}'", "input"); }
-    }
-
     public void Dispose()
     {
         _data.Warning -= DataWarning;
-        CloseRankZeroFiles();
+        _collapse?.Dispose();
+        _checkpoints?.Dispose();
+        _recorder.Dispose();
         _loader?.Dispose();
         _step.Dispose();
-        _sampleLatents.Dispose();
         _ema?.Dispose();
         _optG.Dispose();
         _optD.Dispose();

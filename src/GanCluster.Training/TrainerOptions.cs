@@ -1,5 +1,3 @@
-using GanCluster.Core.Parallel;
-using GanCluster.Core.Runs;
 using GanCluster.Core.Spec;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -25,18 +23,8 @@ public sealed class TrainerOptions
     /// <summary>cpu, cuda or cuda:N.</summary>
     public string Device { get; init; } = "cpu";
 
-    /// <summary>
-    /// The first world's data plane. Null: a world of one in a single process; in a cluster (an event sink is
-    /// given) the trainer stays outside any world until <see cref="GanTrainer.BindWorld"/> (binding a world of one
-    /// there would make this trainer rank 0 of nothing and rewrite the run's logs).
-    /// </summary>
-    public ICollective? Collective { get; init; }
-
-    /// <summary>
-    /// Where rank 0 sends its events. Null: rank 0 writes RUN_DIR/events.jsonl itself and prepares the run
-    /// directory (single process). In a cluster the coordinator prepares the folder and owns events.jsonl.
-    /// </summary>
-    public IEventSink? Events { get; init; }
+    /// <summary>Single process (the default) or one rank of a cluster run: what this trainer owns.</summary>
+    public RunMode Mode { get; init; } = new RunMode.SingleProcess();
 
     /// <summary>Sample grid size.</summary>
     public int SampleCount { get; init; } = 64;

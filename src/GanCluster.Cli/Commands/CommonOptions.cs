@@ -34,7 +34,7 @@ public static class CommonOptions
         if (devices.Length == 0) throw new SpecException("--device", "a device such as cpu or cuda:0", $"'{text}'", "input");
         if (!list && devices.Length > 1)
             throw new SpecException("--device", "one device (this command runs one rank; `local` or `trainer` run one per device)", $"'{text}'", "input");
-        foreach (var d in devices) Training.GanTrainer.ParseDevice(d);
+        foreach (var d in devices) Training.Devices.Parse(d);
         return devices;
     }
 

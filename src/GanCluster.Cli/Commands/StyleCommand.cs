@@ -2,9 +2,9 @@ using System.CommandLine;
 using GanCluster.Cli.Terminal;
 using GanCluster.Core.IO;
 using GanCluster.Core.Spec;
+using GanCluster.Telemetry.Logging;
 using GanCluster.Training;
 using GanCluster.Training.Style;
-using GanCluster.Telemetry.Logging;
 
 namespace GanCluster.Cli.Commands;
 
@@ -60,7 +60,7 @@ public static class StyleCommand
                 Check(value is null || (double.IsFinite(value.Value) && value >= 0), option.Name, "a finite number >= 0", value.ToString()!);
 
             // Inputs first: a bad file is reported before any work starts.
-            var onDevice = GanTrainer.ParseDevice(CommonOptions.Devices(parse, device, list: false)[0]);
+            var onDevice = Devices.Parse(CommonOptions.Devices(parse, device, list: false)[0]);
             string contentPath = parse.GetValue(content)!, stylePath = parse.GetValue(style)!;
             using var contentImage = StyleImage.Load(contentPath, side, "--content", onDevice);
             using var styleImage = StyleImage.Load(stylePath, side, "--style", onDevice);

@@ -8,6 +8,7 @@ using GanCluster.Cluster.Protocol;
 using GanCluster.Core.Collapse;
 using GanCluster.Core.Membership;
 using GanCluster.Core.Runs;
+using GanCluster.Core.Runs.Events;
 using GanCluster.Core.Spec;
 
 namespace GanCluster.Cluster.Coordinator;
@@ -31,7 +32,7 @@ public sealed class CoordinatorActor : ReceivePersistentActor, IWithTimers
     readonly ILoggingAdapter _log = Context.GetLogger();
     readonly Dictionary<string, IActorRef> _trainers = []; // where each trainer id is (from its last message)
     CoordinatorLedger _replayed = CoordinatorLedger.Empty;
-    CollapseResponder? _collapse; // collapse.response: its state survives restarts (journal, checkpoints, events)
+    CollapseSupervisor? _collapse; // collapse.response: its state survives restarts (journal, checkpoints, events)
     (CollapseAction.RollBack Action, CollapseFlagState Flag)? _rollback; // decided; archived when the next world forms
     (CollapseAction.Stop Action, CollapseFlagState Flag)? _collapseStop; // decided; the run ends once rank 0 has stopped
 
@@ -71,7 +72,7 @@ public sealed class CoordinatorActor : ReceivePersistentActor, IWithTimers
                 _run.Open(reconnect, _settings.Resume, _settings.Force);
                 if (_settings.Metrics is { } metrics) _run.EventWritten += metrics.OnEvent;
                 Note($"run {_settings.RunId}: {_spec.Cluster.Workers} trainer(s) wanted (at least {_spec.Cluster.MinWorkers}); run directory {_run.Layout.Root}");
-                if (_spec.Collapse is { Enabled: true, Response.Enabled: true }) _collapse = CreateCollapseResponder();
+                if (_spec.Collapse is { Enabled: true, Response.Enabled: true }) _collapse = CreateCollapseSupervisor();
             }
         }
         catch (SpecException e)
@@ -178,7 +179,7 @@ public sealed class CoordinatorActor : ReceivePersistentActor, IWithTimers
                     _run.RaiseFence(fence.Epoch);
                     break;
                 case RecordEvent ev:
-                    _run.Write(ev.Step, ev.Kind, ev.Details);
+                    _run.Write(ev.Step, ev.Event);
                     var (inWorld, standby, suspects) = _model.Counts;
                     _settings.Metrics?.SetMembers(inWorld, standby, suspects);
                     break;
@@ -194,7 +195,7 @@ public sealed class CoordinatorActor : ReceivePersistentActor, IWithTimers
                     Timers.Cancel(cancel.Kind);
                     break;
                 case ApplyRollback:
-                    if (_rollback is { } back) _run.ArchiveRollback(back.Action, back.Flag, _collapse!.State);
+                    if (_rollback is { } back) _run.ArchiveRollback(back.Action, back.Flag, _collapse!);
                     _rollback = null;
                     break;
                 case Finish finish:
@@ -227,21 +228,21 @@ public sealed class CoordinatorActor : ReceivePersistentActor, IWithTimers
     /// The responder, with the newest response state among the journal's, the newest checkpoint's and the last
     /// collapse_rollback event's: a restarted or resumed coordinator keeps the rollback count and the scales.
     /// </summary>
-    CollapseResponder CreateCollapseResponder()
+    CollapseSupervisor CreateCollapseSupervisor()
     {
         var state = CollapseResponseState.FromJson(_replayed.CollapseStateJson is { } json ? JsonNode.Parse(json) : null);
         state = CollapseResponseState.Latest(state, _run.RecordedCollapseState());
         if (state.Rollbacks > 0) Note($"collapse response: {state.Rollbacks} rollback(s) so far, lr scales {state.LrGScale:G4}/{state.LrDScale:G4}");
-        return new CollapseResponder(_spec.Collapse.Response, state);
+        return new CollapseSupervisor(_spec.Collapse.Response, state);
     }
 
     /// <summary>Outside a training world nothing is decided: rank 0 trains on and asks again at its next evaluation.</summary>
     void Continue(CollapseReport r) => Sender.Tell(new CollapseDecision(ControlProtocol.Version, r.Epoch, r.Step, CollapseDecision.Continue));
 
     /// <summary>
-    /// Decides (<see cref="CollapseResponder"/>, the same pure logic as a single process) and answers rank 0. A
+    /// Decides (<see cref="CollapseSupervisor"/>, the same pure logic as a single process) and answers rank 0. A
     /// rollback aborts the world; the next world forms from the chosen checkpoint with the new learning-rate scales.
-    /// A stop ends the run with collapse_stopped, exit code 1.
+    /// A stop ends the run with collapse_stopped, exit code 4.
     /// </summary>
     void OnCollapseReport(CollapseReport r)
     {

@@ -3,9 +3,8 @@ using GanCluster.Core.Checkpoints;
 using GanCluster.Core.Collapse;
 using GanCluster.Core.Membership;
 using GanCluster.Core.Runs;
+using GanCluster.Core.Runs.Events;
 using GanCluster.Core.Spec;
-using GanCluster.Training.Checkpointing;
-using GanCluster.Training.Collapse;
 
 namespace GanCluster.Cluster.Coordinator;
 
@@ -18,6 +17,7 @@ namespace GanCluster.Cluster.Coordinator;
 public sealed class CoordinatorRunDirectory(RunSpec spec, string root, Action<string> log) : IRunDirectoryView, IDisposable
 {
     readonly RunLayout _layout = new(root);
+    readonly CheckpointStore _checkpoints = new(new RunLayout(root), spec.Checkpoint.Keep);
     EventLog? _events;
 
     /// <summary>Raised after every events.jsonl line (kind, step, details), for metrics.</summary>
@@ -37,17 +37,7 @@ public sealed class CoordinatorRunDirectory(RunSpec spec, string root, Action<st
         if (!reconnect)
         {
             RunDirectory.Prepare(_layout, SpecEmitter.ToYaml(spec), resume, spec.Checkpoint.Keep);
-            var checkpoint = resume ? Newest(verbose: true) : null;
-            if (checkpoint != null)
-            {
-                var saved = RunSpecLoader.Parse(File.ReadAllText(Path.Combine(checkpoint.Path, TrainerSnapshot.Spec)));
-                var differences = SpecDiff.TrainingDifferences(saved, spec);
-                if (differences.Count > 0 && !force)
-                    throw new SpecException(differences.Select(d => new SpecProblem(d.Path,
-                        $"{d.Before} (as in checkpoint {RunLayout.StepName(checkpoint.Step)}; pass --force to resume anyway)", d.After)).ToList(), "--resume");
-                log($"resuming from {checkpoint.Path}");
-                truncate = checkpoint.Step;
-            }
+            if (resume && ResumeLoader.FindNewest(_checkpoints, spec, force, log) is { } checkpoint) truncate = checkpoint.Step;
         }
         _events = new EventLog(_layout.EventsFile, truncateAfterStep: reconnect ? null : truncate);
         _events.Written += (kind, step, details) => EventWritten?.Invoke(kind, step, details);
@@ -55,29 +45,29 @@ public sealed class CoordinatorRunDirectory(RunSpec spec, string root, Action<st
 
     public void Write(long step, string kind, JsonObject? details) => _events?.Write(step, kind, details);
 
+    public void Write(long step, RunEvent runEvent) => _events?.Write(step, runEvent);
+
     public CheckpointRef? NewestValidCheckpoint() => Newest(verbose: false);
 
     public long FenceEpoch() => WorldFence.Read(_layout.Root);
 
     public void RaiseFence(long epoch) => WorldFence.Raise(_layout.Root, epoch);
 
-    CheckpointStore Store => new(_layout.CheckpointsDir, spec.Checkpoint.Keep);
-
     CheckpointRef? Newest(bool verbose)
     {
-        var found = Store.FindNewestValid(w => { if (verbose) log($"warning: {w}"); });
+        var found = _checkpoints.FindNewestValid(w => { if (verbose) log($"warning: {w}"); });
         return found is { } f ? new CheckpointRef(f.Step, f.Path) : null;
     }
 
     /// <summary>The committed checkpoints that verify, as collapse rollback candidates.</summary>
-    public IReadOnlyList<CollapseCheckpoint> CollapseCandidates() => CollapseResponse.Candidates(Store);
+    public IReadOnlyList<CollapseCheckpoint> CollapseCandidates() => CollapseSupervisor.Candidates(_checkpoints);
 
     /// <summary>The collapse response state recorded by the newest checkpoint and the last collapse_rollback event.</summary>
     public CollapseResponseState RecordedCollapseState()
     {
         CheckpointManifest? manifest = null;
         if (Newest(verbose: false) is { } newest) CheckpointStore.Verify(newest.Path, out manifest);
-        return CollapseResponse.ResumeState(manifest, _layout.EventsFile);
+        return CollapseSupervisor.ResumeState(manifest, _layout.EventsFile);
     }
 
     /// <summary>
@@ -85,12 +75,11 @@ public sealed class CoordinatorRunDirectory(RunSpec spec, string root, Action<st
     /// when it opens the log): move what the abandoned steps wrote to rollbacks/N/, drop newer checkpoints, and
     /// record collapse_rollback.
     /// </summary>
-    public void ArchiveRollback(CollapseAction.RollBack action, CollapseFlagState flag, CollapseResponseState state)
+    public void ArchiveRollback(CollapseAction.RollBack action, CollapseFlagState flag, CollapseSupervisor supervisor)
     {
-        var dropped = Store.DropAfter(action.ToStep);
+        var dropped = _checkpoints.DropAfter(action.ToStep);
         using var metrics = new JsonlWriter(_layout.MetricsFile);
-        var details = CollapseResponse.Archive(action, flag, state, dropped, _layout, metrics, _events!);
-        Write(action.ToStep, EventKind.CollapseRollback, details);
+        Write(action.ToStep, supervisor.RecordRollback(action, flag, dropped, _layout, metrics, _events!));
     }
 
     public string CheckpointDir(long step) => _layout.CheckpointDir(step);

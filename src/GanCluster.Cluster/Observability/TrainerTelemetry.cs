@@ -1,4 +1,5 @@
-using System.Text.Json.Nodes;
+using GanCluster.Core.Quality;
+using GanCluster.Core.Runs;
 using GanCluster.Telemetry;
 using GanCluster.Training;
 
@@ -19,22 +20,10 @@ public static class TrainerTelemetry
         r.ImagesThisStep, r.SkippedNonFinite, r.Stats.DSkippedByPolicy, r.StepSeconds);
 
     /// <summary>The collapse figures of a metrics row, when an evaluation finished at its step.</summary>
-    public static CollapseSample? Collapse(JsonObject row)
-    {
-        if (Number(row, "collapse_score") is not { } score) return null;
-        return new CollapseSample((long)(Number(row, "collapse_step") ?? Number(row, "step") ?? 0), Number(row, "diversity") ?? double.NaN,
-            Number(row, "duplicate_rate") ?? double.NaN, Number(row, "classes_covered"), Number(row, "kl_uniform"), score,
-            row["collapse_suspected"] is JsonValue v && v.TryGetValue(out bool b) && b, Quality(row));
-    }
+    public static CollapseSample? Collapse(MetricsRow row) => row.Collapse is not { } c ? null : new CollapseSample(
+        c.CollapseStep, c.Reading.Diversity, c.Reading.DuplicateRate, c.Reading.ClassesCovered, c.Reading.KlUniform,
+        c.Reading.CollapseScore, c.Reading.CollapseSuspected, Quality(c.Quality));
 
     /// <summary>The quality figures of a metrics row (fid, kid, precision, recall, features), when it carries them.</summary>
-    public static QualitySample? Quality(JsonObject row)
-    {
-        if (Number(row, "fid") is not { } fid || row["features"] is not JsonValue f || !f.TryGetValue(out string? features)) return null;
-        return new QualitySample(features, fid, Number(row, "kid") ?? double.NaN, Number(row, "precision") ?? double.NaN, Number(row, "recall") ?? double.NaN);
-    }
-
-    static double? Number(JsonObject o, string key) =>
-        o[key] is JsonValue v && v.GetValueKind() == System.Text.Json.JsonValueKind.Number
-            ? double.Parse(v.ToJsonString(), System.Globalization.CultureInfo.InvariantCulture) : null;
+    static QualitySample? Quality(QualityReading? q) => q == null ? null : new QualitySample(q.Features, q.Fid, q.Kid, q.Precision, q.Recall);
 }

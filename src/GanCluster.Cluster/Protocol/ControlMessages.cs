@@ -5,8 +5,8 @@ using GanCluster.Core.Runs;
 namespace GanCluster.Cluster.Protocol;
 
 // The control protocol between trainers and the coordinator. Small, versioned records only: tensors never
-// travel here (ARCHITECTURE.md invariant 3); they go over the data plane. Every message that concerns a world
-// carries its epoch, so a message from an older world is recognised and ignored (invariant 5).
+// travel here (docs/architecture.md, invariant 3); they go over the data plane. Every message that concerns a world
+// carries its epoch, so a message from an older world is recognised and ignored (docs/architecture.md, invariant 5).
 // Serialised by ControlMessageSerializer (explicit type list, System.Text.Json), not by Newtonsoft type handling.
 
 /// <summary>Marker for messages bound to <see cref="ControlMessageSerializer"/>.</summary>

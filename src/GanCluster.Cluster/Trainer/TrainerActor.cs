@@ -5,7 +5,10 @@ using Akka.Event;
 using GanCluster.Cluster.Observability;
 using GanCluster.Cluster.Protocol;
 using GanCluster.Core.Collapse;
+using GanCluster.Core.Data;
+using GanCluster.Core.Diagnostics;
 using GanCluster.Core.Runs;
+using GanCluster.Core.Runs.Events;
 using GanCluster.Core.Spec;
 using GanCluster.Training;
 using GanCluster.Training.Checkpointing;
@@ -189,10 +192,7 @@ public sealed class TrainerActor : ReceiveActor, IWithTimers, IWithUnboundedStas
             case FailureKind.Trainer:
                 _restarts++;
                 var backoff = TimeSpan.FromSeconds(Math.Min(_settings.Timings.MaxLoopRestartBackoff.TotalSeconds, Math.Pow(2, _restarts - 1)));
-                Forward(EventKind.TrainerRestarted, f.Step, new JsonObject
-                {
-                    ["trainer"] = _settings.TrainerId, ["restart"] = _restarts, ["backoff_seconds"] = backoff.TotalSeconds, ["reason"] = f.Reason,
-                });
+                Forward(f.Step, new TrainerRestartedEvent(_settings.TrainerId, _restarts, backoff.TotalSeconds, f.Reason));
                 LeaveWorld(backoff);
                 break;
             default:
@@ -284,7 +284,7 @@ public sealed class TrainerActor : ReceiveActor, IWithTimers, IWithUnboundedStas
             ResumeCheckpoint = resumeCheckpoint,
             Force = _settings.Force,
             Device = _settings.Device,
-            Events = new ForwardingEventSink(_settings.Coordinator, _self),
+            Mode = new RunMode.ClusterRank(new ForwardingEventSink(_settings.Coordinator, _self)),
             Log = _settings.Log,
         });
         if (_settings.Metrics is { } metrics) TrainerTelemetry.Attach(trainer, metrics);
@@ -318,11 +318,8 @@ public sealed class TrainerActor : ReceiveActor, IWithTimers, IWithUnboundedStas
             {
                 byte[] state = _settings.DataPlane.ReceiveState(world, rank, source, abort);
                 trainer.Restore(TrainerSnapshot.FromBytes(state));
-                Forward(EventKind.StateTransfer, world.StartStep, new JsonObject
-                {
-                    ["trainer"] = _settings.TrainerId, ["from_rank"] = source, ["to_rank"] = rank, ["epoch"] = world.Epoch,
-                    ["bytes"] = state.Length, ["seconds"] = Math.Round(clock.Elapsed.TotalSeconds, 4),
-                });
+                Forward(world.StartStep, new StateTransferEvent(_settings.TrainerId, source, rank, world.Epoch, state.Length,
+                    Math.Round(clock.Elapsed.TotalSeconds, 4)));
             }
         }
         else if (world.ResumeCheckpoint != null && (trainer.State.Step != world.StartStep || receives))
@@ -358,8 +355,7 @@ public sealed class TrainerActor : ReceiveActor, IWithTimers, IWithUnboundedStas
         WaitHandle.WaitAny([abort.WaitHandle, stop.WaitHandle], _settings.Timings.CollapseOutcomeWait);
     }
 
-    void Forward(string kind, long step, JsonObject details) =>
-        _settings.Coordinator.Tell(new RunEventReport(ControlProtocol.Version, step, kind, details.ToJsonString()), _self);
+    void Forward(long step, RunEvent runEvent) => new ForwardingEventSink(_settings.Coordinator, _self).Write(step, runEvent);
 
     void Refused(string reason)
     {

@@ -11,6 +11,9 @@ namespace GanCluster.Core.Checkpoints;
 /// </summary>
 public sealed class CheckpointStore(string dir, int keep)
 {
+    /// <summary>The run's store, RUN_DIR/checkpoints, keeping the newest <paramref name="keep"/> (checkpoint.keep).</summary>
+    public CheckpointStore(RunLayout layout, int keep) : this(layout.CheckpointsDir, keep) { }
+
     const string StagingPrefix = ".staging-";
 
     public string Dir { get; } = dir;

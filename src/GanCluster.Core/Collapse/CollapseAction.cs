@@ -5,7 +5,7 @@ namespace GanCluster.Core.Collapse;
 /// <summary>
 /// What the collapse response decided after an evaluation. Every decision that changes training carries the step
 /// at which it takes effect (<see cref="EffectiveStep"/>: after that step completes), so that every replica can
-/// apply it at the same step (ARCHITECTURE.md invariant 2).
+/// apply it at the same step (docs/architecture.md, invariant 2).
 /// </summary>
 public abstract record CollapseAction(long EffectiveStep)
 {

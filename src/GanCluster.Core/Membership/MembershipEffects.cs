@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using GanCluster.Core.Runs;
+using GanCluster.Core.Runs.Events;
 
 namespace GanCluster.Core.Membership;
 
@@ -34,7 +35,13 @@ public sealed record RaiseFence(long Epoch) : MembershipEffect;
 public sealed record Persist(object JournalEvent) : MembershipEffect;
 
 /// <summary>An events.jsonl entry.</summary>
-public sealed record RecordEvent(long Step, string Kind, JsonObject Details) : MembershipEffect;
+public sealed record RecordEvent(long Step, RunEvent Event) : MembershipEffect
+{
+    public string Kind => Event.Kind;
+
+    /// <summary>The line's details as written (<see cref="RunJson.Details"/>).</summary>
+    public JsonObject Details => RunJson.Details(Event);
+}
 
 /// <summary>
 /// Check that a trainer's data-plane port answers, within the probe timeout, from the coordinator's host; report

@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using GanCluster.Core.Runs;
+using GanCluster.Core.Runs.Events;
 
 namespace GanCluster.Core.Membership;
 
@@ -136,10 +137,7 @@ public sealed class MembershipModel
             // still be training it: adopt it from their heartbeats; decide nothing until they had time to speak.
             var members = ledger.World ?? ledger.Members.Select((id, rank) => new WorldMember(rank, id, "", 0)).ToList();
             _world = new World(ledger.Epoch, members, adopted: false);
-            fx.Add(new RecordEvent(ledger.CommittedStep, EventKind.CoordinatorRecovered, new JsonObject
-            {
-                ["epoch"] = ledger.Epoch, ["committed_step"] = ledger.CommittedStep, ["members"] = members.Count,
-            }));
+            fx.Add(new RecordEvent(ledger.CommittedStep, new CoordinatorRecoveredEvent(ledger.Epoch, ledger.CommittedStep, members.Count)));
             fx.Add(new Note($"coordinator restarted: world {ledger.Epoch} was training at step {ledger.CommittedStep}; adopting it from its members' reports"));
             fx.Add(new StartTimer(new MembershipTimer(TimerKind.AdoptGrace, ledger.Epoch), _config.Timings.AdoptGrace));
             _phase = Phase.Training;
@@ -167,7 +165,7 @@ public sealed class MembershipModel
         if (refusal != null)
         {
             fx.Add(new Note($"refused trainer {report.TrainerId}: {refusal}"));
-            fx.Add(new RecordEvent(EventStep, EventKind.TrainerRefused, new JsonObject { ["trainer"] = report.TrainerId, ["reason"] = refusal }));
+            fx.Add(new RecordEvent(EventStep, new TrainerRefusedEvent(report.TrainerId, refusal)));
             fx.Add(new ReplyRegistration(report.TrainerId, refusal));
             return fx;
         }
@@ -179,10 +177,7 @@ public sealed class MembershipModel
         {
             fx.Add(new Note($"trainer {report.TrainerId} registered ({report.Device}, data plane {report.DataHost}:{report.DataPort}" +
                             (report.Step >= 0 ? $", holding step {report.Step}" : "") + $"); {_trainers.Count} known"));
-            fx.Add(new RecordEvent(EventStep, EventKind.MemberJoined, new JsonObject
-            {
-                ["trainer"] = report.TrainerId, ["device"] = report.Device, ["holds_step"] = report.Step,
-            }));
+            fx.Add(new RecordEvent(EventStep, new MemberJoinedEvent(report.TrainerId, report.Device, report.Step)));
             fx.Add(new ReplyRegistration(report.TrainerId, null));
         }
         switch (_phase)
@@ -219,10 +214,7 @@ public sealed class MembershipModel
         if (_recovery != null && epoch > _recovery.AbortedEpoch && !heartbeat)
         {
             double seconds = Math.Round(_time.GetElapsedTime(_recovery.StartedAt).TotalSeconds, 3);
-            fx.Add(new RecordEvent(step, EventKind.Recovered, new JsonObject
-            {
-                ["epoch"] = epoch, ["seconds"] = seconds, ["reason"] = _recovery.Reason, ["world_size"] = _world!.Size,
-            }));
+            fx.Add(new RecordEvent(step, new RecoveredEvent(epoch, seconds, _recovery.Reason, _world!.Size)));
             fx.Add(new Note($"recovered in {seconds:F1} s: world {epoch} completed step {step}"));
             _recovery = null;
         }
@@ -244,10 +236,7 @@ public sealed class MembershipModel
         if (!_world!.Adopted || _world.Members.Values.Any(m => !_finishedHashes.ContainsKey(m.TrainerId))) return fx;
         var hashes = _world.Members.Values.Select(m => _finishedHashes[m.TrainerId]).ToList();
         bool identical = hashes.Distinct().Count() == 1;
-        fx.Add(new RecordEvent(step, EventKind.RunComplete, new JsonObject
-        {
-            ["world_size"] = _world.Size, ["replicas_identical"] = identical, ["replica_hash"] = hashes[0], ["epoch"] = _world.Epoch,
-        }));
+        fx.Add(new RecordEvent(step, new RunCompleteEvent(_world.Size, identical, hashes[0], _world.Epoch)));
         fx.Add(new Note(identical
             ? $"done: {step} steps; all {_world.Size} replicas identical ({Short(hashes[0])})"
             : $"done: {step} steps, but replica hashes differ: {string.Join(", ", hashes.Select(Short))}"));
@@ -266,7 +255,7 @@ public sealed class MembershipModel
         if (_world == null || epoch != _world.Epoch || _phase is Phase.Stopped) return fx;
         if (fatal)
         {
-            fx.Add(new RecordEvent(step, EventKind.TrainerFailed, new JsonObject { ["trainer"] = trainerId, ["reason"] = reason, ["fatal"] = true }));
+            fx.Add(new RecordEvent(step, new TrainerFailedEvent(trainerId, reason, Fatal: true)));
             End(1, $"trainer {trainerId}: {reason}", step, fx);
             return fx;
         }
@@ -280,7 +269,7 @@ public sealed class MembershipModel
     public IReadOnlyList<MembershipEffect> Leaving(string trainerId, string reason)
     {
         var fx = new List<MembershipEffect>();
-        fx.Add(new RecordEvent(EventStep, EventKind.TrainerLeft, new JsonObject { ["trainer"] = trainerId, ["reason"] = reason }));
+        fx.Add(new RecordEvent(EventStep, new TrainerLeftEvent(trainerId, reason)));
         Lost(trainerId, $"trainer {trainerId} left: {reason}", fx);
         return fx;
     }
@@ -316,7 +305,7 @@ public sealed class MembershipModel
         {
             _isolated = false;
             fx.Add(new Note("the coordinator reaches the world's members again; it takes up its duties"));
-            fx.Add(new RecordEvent(EventStep, EventKind.CoordinatorReconnected, new JsonObject { ["epoch"] = _world?.Epoch ?? 0 }));
+            fx.Add(new RecordEvent(EventStep, new CoordinatorReconnectedEvent(_world?.Epoch ?? 0)));
             // The other members turn reachable over the next second or so; those still unreachable after the settle
             // time are the faulty ones.
             if (_unreachableNodes.Count > 0) Settle(fx);
@@ -438,7 +427,7 @@ public sealed class MembershipModel
             _world.Adopted = true;
             fx.Add(new CancelTimer(TimerKind.AdoptGrace));
             fx.Add(new Note($"all {_world.Size} member(s) of world {_world.Epoch} reported; it trains on under this coordinator"));
-            fx.Add(new RecordEvent(EventStep, EventKind.WorldAdopted, new JsonObject { ["epoch"] = _world.Epoch, ["world_size"] = _world.Size }));
+            fx.Add(new RecordEvent(EventStep, new WorldAdoptedEvent(_world.Epoch, _world.Size)));
             // Trainers that registered while the members reconnected were held back: grow the world now.
             if (_trainers.Values.FirstOrDefault(t => t.Available && !_world.Contains(t.Report.TrainerId)) is { } standby) MaybeGrow(standby, fx);
         }
@@ -457,7 +446,7 @@ public sealed class MembershipModel
             return;
         }
         if (!_world.Contains(trainerId)) return;
-        fx.Add(new RecordEvent(EventStep, EventKind.MemberLost, new JsonObject { ["trainer"] = trainerId, ["epoch"] = _world.Epoch, ["reason"] = reason }));
+        fx.Add(new RecordEvent(EventStep, new MemberLostEvent(trainerId, _world.Epoch, reason)));
         BeginRecovery(reason, [trainerId], fx);
     }
 
@@ -478,10 +467,7 @@ public sealed class MembershipModel
                 _isolated = true;
                 fx.Add(new Note($"the coordinator cannot reach {unreachable.Count} of {_world.Size} member(s): it is the one cut off; " +
                                 "it waits, and the trainers train on without it"));
-                fx.Add(new RecordEvent(EventStep, EventKind.CoordinatorIsolated, new JsonObject
-                {
-                    ["epoch"] = _world.Epoch, ["unreachable"] = unreachable.Count, ["world_size"] = _world.Size,
-                }));
+                fx.Add(new RecordEvent(EventStep, new CoordinatorIsolatedEvent(_world.Epoch, unreachable.Count, _world.Size)));
             }
             return;
         }
@@ -572,10 +558,7 @@ public sealed class MembershipModel
         long epoch = _world.Epoch;
         fx.Add(new Note($"world {epoch} aborted: {reason}"));
         fx.Add(new RaiseFence(epoch + 1)); // nothing of the abandoned world may be written from now on
-        fx.Add(new RecordEvent(_ledger.CommittedStep < 0 ? 0 : _ledger.CommittedStep, EventKind.WorldAborted, new JsonObject
-        {
-            ["epoch"] = epoch, ["reason"] = reason, ["suspects"] = new JsonArray(dead.Select(s => (JsonNode)s).ToArray()),
-        }));
+        fx.Add(new RecordEvent(_ledger.CommittedStep < 0 ? 0 : _ledger.CommittedStep, new WorldAbortedEvent(epoch, reason, dead.ToList())));
         var previous = _world.List;
         foreach (var m in previous)
         {
@@ -625,7 +608,7 @@ public sealed class MembershipModel
         if (plan == null)
         {
             fx.Add(new Note($"{candidates.Count} trainer(s) available, {minimum} needed: waiting for replacements"));
-            fx.Add(new RecordEvent(EventStep, EventKind.WaitingForTrainers, new JsonObject { ["available"] = candidates.Count, ["needed"] = minimum }));
+            fx.Add(new RecordEvent(EventStep, new WaitingForTrainersEvent(candidates.Count, minimum)));
             _world = null;
             _phase = Phase.Waiting;
             return;
@@ -641,13 +624,9 @@ public sealed class MembershipModel
             // No live replica holds the committed step (half or more of the world failed at once): say so.
             string lost = $"{_ledger.CommittedStep - plan.StartStep} step(s)";
             fx.Add(new Note($"no live replica holds step {_ledger.CommittedStep}: falling back to checkpoint step {plan.StartStep} ({lost} lost)"));
-            fx.Add(new RecordEvent(plan.StartStep, EventKind.CheckpointFallback, new JsonObject
-            {
-                ["committed_step"] = _ledger.CommittedStep, ["checkpoint_step"] = plan.StartStep, ["checkpoint"] = plan.ResumeCheckpoint,
-                ["reason"] = healing != null
+            fx.Add(new RecordEvent(plan.StartStep, new CheckpointFallbackEvent(_ledger.CommittedStep, plan.StartStep, plan.ResumeCheckpoint, healing != null
                     ? $"{healing.Dead.Count} of {healing.Previous.Count} member(s) of world {healing.AbortedEpoch} lost"
-                    : "no live replica holds the committed step",
-            }));
+                    : "no live replica holds the committed step")));
         }
         var started = new EpochStarted(_config.ProtocolVersion, epoch, plan.StartStep, plan.Members.Select(m => m.TrainerId).ToList(),
             Rollback: rollback != null, World: plan.Members);
@@ -655,16 +634,8 @@ public sealed class MembershipModel
         fx.Add(new Persist(started));
         fx.Add(new RaiseFence(epoch));
         fx.Add(new AnnounceWorld(epoch, plan));
-        fx.Add(new RecordEvent(plan.StartStep, EventKind.WorldFormed, new JsonObject
-        {
-            ["epoch"] = epoch,
-            ["world_size"] = plan.Members.Count,
-            ["start_step"] = plan.StartStep,
-            ["source_rank"] = plan.SourceRank,
-            ["need_state"] = new JsonArray(plan.NeedState.Select(r => (JsonNode)r).ToArray()),
-            ["resume_checkpoint"] = plan.ResumeCheckpoint,
-            ["members"] = new JsonArray(plan.Members.Select(m => (JsonNode)new JsonObject { ["rank"] = m.Rank, ["trainer"] = m.TrainerId }).ToArray()),
-        }));
+        fx.Add(new RecordEvent(plan.StartStep, new WorldFormedEvent(epoch, plan.Members.Count, plan.StartStep, plan.SourceRank, plan.NeedState,
+            plan.ResumeCheckpoint, plan.Members.Select(m => new RankedTrainer(m.Rank, m.TrainerId)).ToList())));
         fx.Add(new Note($"world {epoch} formed: {plan.Members.Count} rank(s), from step {plan.StartStep}" +
                         (plan.SourceRank is int s ? $", state from rank {s} to rank(s) {string.Join(",", plan.NeedState)}" : "") +
                         (plan.ResumeCheckpoint != null ? $", from checkpoint {Path.GetFileName(plan.ResumeCheckpoint)}" : "")));

@@ -2,7 +2,7 @@ namespace GanCluster.Core.Parallel;
 
 /// <summary>
 /// The data plane as the training step sees it: collective operations over the ranks of one world.
-/// Implementations must be deterministic: every rank ends with the same bits (ARCHITECTURE.md invariant 1).
+/// Implementations must be deterministic: every rank ends with the same bits (docs/architecture.md, invariant 1).
 /// </summary>
 public interface ICollective : IDisposable
 {

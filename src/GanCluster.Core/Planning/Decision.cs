@@ -5,7 +5,7 @@ using GanCluster.Core.Runs;
 namespace GanCluster.Core.Planning;
 
 /// <summary>
-/// A run-changing decision (ARCHITECTURE.md invariants 2 and 4): made after step s from statistics all-reduced
+/// A run-changing decision (docs/architecture.md, invariants 2 and 4): made after step s from statistics all-reduced
 /// across ranks, stamped with the step at which it takes effect (<see cref="Step"/> = s + 1), written to
 /// events.jsonl when that step starts. The <see cref="StepPlan"/> is what replicas apply; decisions say why.
 /// </summary>

@@ -1,6 +1,6 @@
 namespace GanCluster.Core.Runs;
 
-/// <summary>The names of run events in events.jsonl (ARCHITECTURE.md invariant 4). Kept in one place.</summary>
+/// <summary>The names of run events in events.jsonl (docs/architecture.md, invariant 4). Kept in one place.</summary>
 public static class EventKind
 {
     public const string RunStarted = "run_started";

@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using GanCluster.Core.Runs.Events;
 
 namespace GanCluster.Core.Runs;
 
@@ -12,6 +13,12 @@ public sealed class EventLog : IEventSink, IDisposable
     /// <summary>Raised after each event is written (metrics and console subscribe).</summary>
     public event Action<string, long, JsonObject>? Written;
 
+    public void Write(long step, RunEvent runEvent) => Write(step, runEvent.Kind, RunJson.Details(runEvent));
+
+    /// <summary>
+    /// Writes an event whose details were serialised elsewhere (a trainer's event relayed to the coordinator, which
+    /// writes it as it came); everything of this process goes through <see cref="Write(long, RunEvent)"/>.
+    /// </summary>
     public void Write(long step, string kind, JsonObject? details = null)
     {
         details ??= [];

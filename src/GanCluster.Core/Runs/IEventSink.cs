@@ -1,4 +1,4 @@
-using System.Text.Json.Nodes;
+using GanCluster.Core.Runs.Events;
 
 namespace GanCluster.Core.Runs;
 
@@ -8,5 +8,6 @@ namespace GanCluster.Core.Runs;
 /// </summary>
 public interface IEventSink
 {
-    void Write(long step, string kind, JsonObject? details = null);
+    /// <summary>Records <paramref name="runEvent"/> at <paramref name="step"/> (the step at which it takes effect).</summary>
+    void Write(long step, RunEvent runEvent);
 }

@@ -17,7 +17,7 @@ public static class RunDirectory
         layout.Create();
         if (!resume)
         {
-            var committed = new CheckpointStore(layout.CheckpointsDir, keep).List();
+            var committed = new CheckpointStore(layout, keep).List();
             if (committed.Count > 0)
                 throw new SpecException("--out", "a new run directory, or --resume to continue this one",
                     $"'{layout.Root}' holding checkpoints up to {RunLayout.StepName(committed[0].Step)}", "input");

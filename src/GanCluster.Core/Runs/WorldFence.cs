@@ -7,7 +7,7 @@ namespace GanCluster.Core.Runs;
 /// RUN_DIR/world-epoch: the oldest world epoch that may still write to the run directory. The coordinator raises
 /// it when it abandons a world (before forming the next); rank 0 of a cluster world reads it before each write and
 /// stops when its own epoch is below it. This keeps a trainer that was paused or partitioned away, and that wakes
-/// up still believing it is rank 0, from appending to metrics.jsonl or committing checkpoints (invariant 5).
+/// up still believing it is rank 0, from appending to metrics.jsonl or committing checkpoints (docs/architecture.md, invariant 5).
 /// </summary>
 public static class WorldFence
 {

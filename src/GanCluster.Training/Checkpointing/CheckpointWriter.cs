@@ -3,6 +3,7 @@ using GanCluster.Core.Diagnostics;
 using System.Text.Json.Nodes;
 using GanCluster.Core.Checkpoints;
 using GanCluster.Core.Runs;
+using GanCluster.Core.Runs.Events;
 
 namespace GanCluster.Training.Checkpointing;
 
@@ -47,19 +48,14 @@ public sealed class CheckpointWriter(CheckpointStore store, IEventSink? events) 
             string dir = Store.Commit(step, specHash, snapshot.Files, info);
             LastCommittedStep = step;
             double seconds = clock.Elapsed.TotalSeconds;
-            events?.Write(step, EventKind.CheckpointCommitted, new JsonObject
-            {
-                ["path"] = dir,
-                ["bytes"] = snapshot.Bytes,
-                ["seconds"] = Math.Round(seconds, 4),
-            });
+            events?.Write(step, new CheckpointCommittedEvent(dir, snapshot.Bytes, Math.Round(seconds, 4)));
             Committed?.Invoke(step, snapshot.Bytes, seconds);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             Failures++;
             span?.SetStatus(ActivityStatusCode.Error, e.Message);
-            events?.Write(step, EventKind.CheckpointFailed, new JsonObject { ["error"] = e.Message });
+            events?.Write(step, new CheckpointFailedEvent(e.Message));
         }
     }
 

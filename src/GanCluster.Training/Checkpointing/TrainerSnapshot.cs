@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
+using GanCluster.Core.Checkpoints;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
@@ -12,16 +13,16 @@ namespace GanCluster.Training.Checkpointing;
 /// </summary>
 public sealed class TrainerSnapshot
 {
-    public const string Generator = "generator.bin";
-    public const string GeneratorEma = "generator_ema.bin";
-    public const string Discriminator = "discriminator.bin";
-    public const string OptimizerG = "optim_g.bin";
-    public const string OptimizerD = "optim_d.bin";
-    public const string State = "state.json";
-    public const string Spec = "spec.yaml";
+    public const string Generator = SnapshotFiles.Generator;
+    public const string GeneratorEma = SnapshotFiles.GeneratorEma;
+    public const string Discriminator = SnapshotFiles.Discriminator;
+    public const string OptimizerG = SnapshotFiles.OptimizerG;
+    public const string OptimizerD = SnapshotFiles.OptimizerD;
+    public const string State = SnapshotFiles.State;
+    public const string Spec = SnapshotFiles.Spec;
 
     /// <summary>The metrics row of the snapshot's step, so a new rank 0 can write it if its predecessor could not.</summary>
-    public const string LastRow = "last_row.json";
+    public const string LastRow = SnapshotFiles.LastRow;
 
     /// <summary>The blobs that define training (everything except the informational spec copy).</summary>
     public static readonly string[] Hashed = [Generator, Discriminator, OptimizerG, OptimizerD];

@@ -1,3 +1,4 @@
+using GanCluster.Core.Data;
 using GanCluster.Core.Spec;
 using GanCluster.Training.Data;
 using static TorchSharp.torch;

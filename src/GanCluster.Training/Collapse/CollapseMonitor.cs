@@ -1,8 +1,8 @@
 using System.Diagnostics;
-using System.Text.Json.Nodes;
 using GanCluster.Core.Collapse;
 using GanCluster.Core.Quality;
 using GanCluster.Core.Runs;
+using GanCluster.Core.Runs.Events;
 using GanCluster.Core.Spec;
 using GanCluster.Training.Data;
 using GanCluster.Training.Features;
@@ -18,8 +18,8 @@ namespace GanCluster.Training.Collapse;
 /// copies the weights into its own generator (a memcpy between steps) and scores a fixed latent batch against a
 /// fixed real sample on a background task, so the training step does not wait. At most one evaluation is in
 /// flight: if the next one is due before the last finished, the trainer waits for it (bounded staleness).
-/// Finished evaluations land in the next metrics row the trainer writes (with <c>collapse_step</c>, the step
-/// whose weights were measured) and feed the collapse_suspected hysteresis; a flip is an event.
+/// Finished evaluations land in the next metrics row the trainer writes (<see cref="RowFields"/>: <c>collapse_step</c> is
+/// the step whose weights were measured) and feed the collapse_suspected hysteresis; a flip is an event.
 /// With a feature network (<c>collapse.features</c>) each evaluation also measures sample quality — FID, KID,
 /// precision/recall/density/coverage against the same fixed real sample, whose features and statistics are computed
 /// once and cached in RUN_DIR/quality/ — and the collapse score counts its recall (docs/collapse.md).
@@ -100,10 +100,10 @@ public sealed class CollapseMonitor : IDisposable
     }
 
     /// <summary>
-    /// Takes the evaluations that finished (without waiting), updates the flag, writes flag-change events at
-    /// <paramref name="step"/>, and adds the newest one's fields to <paramref name="row"/>. Returns it, or null.
+    /// Takes the evaluations that finished (without waiting), updates the flag and writes flag-change events at
+    /// <paramref name="step"/>. Returns the newest one (its metrics row fields: <see cref="RowFields"/>), or null.
     /// </summary>
-    public CollapseEvaluation? Collect(long step, JsonObject? row)
+    public CollapseEvaluation? Collect(long step)
     {
         if (_inflight is { IsCompleted: true }) WaitIdle();
         CollapseEvaluation? newest = null;
@@ -121,29 +121,25 @@ public sealed class CollapseMonitor : IDisposable
             Evaluated?.Invoke(evaluation, _hysteresis.State);
             newest = evaluation;
         }
-        if (newest != null && row != null)
-        {
-            row["collapse_step"] = newest.Step;
-            foreach (var (key, value) in newest.Measures.ToJson(_hysteresis.Suspected))
-                row[key == "n" ? "collapse_n" : key] = value?.DeepClone();
-            if (newest.Quality is { } quality)
-                foreach (var (key, value) in quality.ToJson()) row[key] = value?.DeepClone();
-            row["collapse_eval_s"] = Math.Round(newest.Seconds, 4);
-            if (newest.ReferenceSeconds > 0) row["collapse_reference_s"] = Math.Round(newest.ReferenceSeconds, 4);
-        }
         return newest;
     }
 
+    /// <summary>A collected evaluation as the fields of the metrics row it lands in (with the flag as of now).</summary>
+    public MetricsCollapseFields RowFields(CollapseEvaluation evaluation) => new(
+        evaluation.Step,
+        CollapseReading.Of(evaluation.Measures, _hysteresis.Suspected),
+        evaluation.Measures.N,
+        evaluation.Quality is { } quality ? QualityReading.Of(quality) : null,
+        Math.Round(evaluation.Seconds, 4),
+        evaluation.ReferenceSeconds > 0 ? Math.Round(evaluation.ReferenceSeconds, 4) : null);
+
     /// <summary>The flag state plus, when given, an evaluation's measures (for the run's last event).</summary>
-    public JsonObject Summary(CollapseEvaluation? evaluation)
-    {
-        var summary = evaluation?.Measures.ToJson(_hysteresis.Suspected) ?? [];
-        if (evaluation?.Quality is { } quality)
-            foreach (var (key, value) in quality.ToJson()) summary[key] = value?.DeepClone();
-        if (evaluation != null) summary["collapse_step"] = evaluation.Step;
-        summary["flag"] = _hysteresis.State.ToJson();
-        return summary;
-    }
+    public CollapseSummary Summary(CollapseEvaluation? evaluation) => new(
+        evaluation == null ? null : CollapseReading.Of(evaluation.Measures, _hysteresis.Suspected),
+        evaluation?.Measures.N,
+        evaluation?.Quality is { } quality ? QualityReading.Of(quality) : null,
+        evaluation?.Step,
+        _hysteresis.State);
 
     /// <summary>Drops any evaluation in flight or uncollected and sets the flag state (a rollback restores the checkpoint's).</summary>
     public void Reset(CollapseFlagState flag)
@@ -155,11 +151,8 @@ public sealed class CollapseMonitor : IDisposable
 
     void WriteFlipEvent(long step, CollapseEvaluation e)
     {
-        var details = e.Measures.ToJson(_hysteresis.Suspected);
-        details["evaluated_step"] = e.Step;
-        details["raise_threshold"] = _spec.RaiseThreshold;
-        details["clear_threshold"] = _spec.ClearThreshold;
-        _events?.Write(step, _hysteresis.Suspected ? EventKind.CollapseSuspected : EventKind.CollapseCleared, details);
+        _events?.Write(step, new CollapseFlagChangedEvent(CollapseReading.Of(e.Measures, _hysteresis.Suspected), e.Measures.N, e.Step,
+            _spec.RaiseThreshold, _spec.ClearThreshold));
         _log?.Invoke(_hysteresis.Suspected
             ? $"collapse suspected at step {e.Step} (collapse_score {e.Measures.Score:F3})"
             : $"collapse cleared at step {e.Step} (collapse_score {e.Measures.Score:F3})");

@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using System.IO.Compression;
+using GanCluster.Core.Data;
 
 namespace GanCluster.Training.Data;
 

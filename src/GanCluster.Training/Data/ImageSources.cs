@@ -1,3 +1,4 @@
+using GanCluster.Core.Data;
 using GanCluster.Core.Spec;
 
 namespace GanCluster.Training.Data;

@@ -1,3 +1,5 @@
+using GanCluster.Core.Data;
+
 namespace GanCluster.Training.Data;
 
 /// <summary>Images already decoded and resized, held as bytes (MNIST-sized sets).</summary>

@@ -2,6 +2,7 @@ using GanCluster.Core.Planning;
 using GanCluster.Core.Policies;
 using GanCluster.Core.Progressive;
 using GanCluster.Core.Runs;
+using GanCluster.Core.Runs.Events;
 using GanCluster.Training.Models;
 using GanCluster.Training.Models.Progressive;
 using GanCluster.Training.Steps;
@@ -44,9 +45,6 @@ public sealed class PlanExecutor
     /// <summary>The plan state: the next step's plan, policy states, decisions pending for the next step.</summary>
     public PlanState State { get; private set; }
 
-    /// <summary>The plan of the step that ran last (or runs now); null before the first.</summary>
-    public StepPlan? Current => _applied;
-
     public bool Finished => _plan.IsFinished(State);
 
     public long TotalSteps(int worldSize) => _plan.TotalSteps(State, worldSize);
@@ -61,23 +59,15 @@ public sealed class PlanExecutor
     }
 
     /// <summary>
-    /// Follows a plan state computed elsewhere (the coordinator's broadcast after step s) instead of
-    /// <see cref="End"/>: the next <see cref="Begin"/> applies its Next and logs its pending decisions.
+    /// Applies the next step's plan, its learning rates scaled by <paramref name="lrGScale"/> / <paramref name="lrDScale"/>
+    /// (the collapse response's mitigation so far); returns it as applied.
     /// </summary>
-    public void Adopt(PlanState state)
+    public StepPlan Begin(double lrGScale = 1, double lrDScale = 1)
     {
-        if (_applied is { } last && state.Next.Step != last.Step + 1)
-            throw new ArgumentException($"a plan for step {state.Next.Step} after step {last.Step}", nameof(state));
-        State = state;
-    }
-
-    /// <summary>Applies the next step's plan; returns it.</summary>
-    public StepPlan Begin()
-    {
-        var next = State.Next;
+        var next = State.Next with { LrG = State.Next.LrG * lrGScale, LrD = State.Next.LrD * lrDScale };
         foreach (var decision in State.Pending)
         {
-            _events()?.Write(decision.Step, decision.Kind, decision.Details());
+            _events()?.Write(decision.Step, new PlanDecisionEvent(decision));
             if (decision is ResolutionGrown { OptimizerReset: true })
             {
                 ResetOptimizer(_optG);
@@ -124,8 +114,6 @@ public sealed class PlanExecutor
             foreach (int index in dict.StateIndexRef[group])
                 dict.State[index].Initialize(dict.Options[group]);
     }
-
-    public static double LearningRate(OptimizerHelper optimizer) => optimizer.ParamGroups.First().LearningRate;
 
     public static void SetLearningRate(OptimizerHelper optimizer, double lr)
     {

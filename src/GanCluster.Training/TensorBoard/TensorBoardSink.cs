@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using GanCluster.Core.Runs;
 using TorchSharp.Modules;
 using static TorchSharp.torch.utils;
 
@@ -30,7 +31,7 @@ public sealed class TensorBoardSink(string directory) : IDisposable
     /// <summary>Listens to <paramref name="trainer"/>'s rows and samples (call once per trainer; the sink outlives worlds).</summary>
     public void Attach(GanTrainer trainer)
     {
-        trainer.MetricsRowWritten += WriteRow;
+        trainer.MetricsRowWritten += row => WriteRow(RunJson.Row(row)); // the row as metrics.jsonl has it
         trainer.SampleWritten += WriteSample;
     }
 

@@ -134,9 +134,10 @@ public class CollapseMathTests
         var collapsed = reference.Measure(SyntheticFeatures.Repeated(200, 2, 3) with { Embedding = null, Probabilities = null });
         Assert.Null(healthy.Coverage);
         Assert.True(collapsed.Score > healthy.Score + 0.5, $"{healthy.Score} vs {collapsed.Score}");
-        var json = healthy.ToJson(suspected: false);
+        var json = GanCluster.Core.Runs.RunJson.Object(CollapseReading.Of(healthy, suspected: false));
+        Assert.True(json.ContainsKey("classes_covered"));
         Assert.Null(json["classes_covered"]);
-        Assert.Equal(200, json["n"]!.GetValue<int>());
+        Assert.Equal(200, healthy.N);
     }
 
     [Fact]

@@ -1,3 +1,4 @@
+using GanCluster.Core.Data;
 using GanCluster.Training.Data;
 using SkiaSharp;
 

@@ -1,4 +1,5 @@
 using System.IO.Compression;
+using GanCluster.Core.Data;
 using GanCluster.Training.Data;
 
 namespace GanCluster.Training.Tests.Data;

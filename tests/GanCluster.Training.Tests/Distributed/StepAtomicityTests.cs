@@ -81,7 +81,7 @@ public class StepAtomicityTests
         string dir = TinySpecs.TempDir();
         using var mirrored = new GanTrainer(new TrainerOptions
         {
-            Spec = TinySpecs.Dcgan("steps=3", "cluster.hash_every=1"), RunDir = dir, Collective = new MirrorCollective(),
+            Spec = TinySpecs.Dcgan("steps=3", "cluster.hash_every=1"), RunDir = dir, Mode = new RunMode.SingleProcess(new MirrorCollective()),
         });
         var state = mirrored.Run();
         Assert.Equal(3, state.Step);

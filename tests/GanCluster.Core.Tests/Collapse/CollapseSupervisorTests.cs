@@ -3,7 +3,7 @@ using GanCluster.Core.Spec;
 
 namespace GanCluster.Core.Tests.Collapse;
 
-public class CollapseResponderTests
+public class CollapseSupervisorTests
 {
     static CollapseResponseSpec Spec(int window = 2, int max = 2) => new()
     {
@@ -21,7 +21,7 @@ public class CollapseResponderTests
     [Fact]
     public void Nothing_happens_while_clear_or_before_the_window_is_full()
     {
-        var r = new CollapseResponder(Spec(window: 3));
+        var r = new CollapseSupervisor(Spec(window: 3));
         Assert.IsType<CollapseAction.Continue>(r.Decide(300, CollapseFlagState.Initial, Checkpoints));
         Assert.IsType<CollapseAction.Continue>(r.Decide(300, Suspected(280, 2), Checkpoints));
         Assert.Equal(0, r.State.Rollbacks);
@@ -30,14 +30,14 @@ public class CollapseResponderTests
     [Fact]
     public void A_disabled_response_never_acts()
     {
-        var r = new CollapseResponder(new CollapseResponseSpec { Enabled = false });
+        var r = new CollapseSupervisor(new CollapseResponseSpec { Enabled = false });
         Assert.IsType<CollapseAction.Continue>(r.Decide(300, Suspected(200, 9), Checkpoints));
     }
 
     [Fact]
     public void It_rolls_back_to_the_newest_clear_checkpoint_before_the_flag_rose()
     {
-        var r = new CollapseResponder(Spec());
+        var r = new CollapseSupervisor(Spec());
         var action = Assert.IsType<CollapseAction.RollBack>(r.Decide(320, Suspected(260, 2), Checkpoints));
         Assert.Equal(320, action.EffectiveStep);
         Assert.Equal(250, action.ToStep); // 300 was taken while suspected
@@ -48,7 +48,7 @@ public class CollapseResponderTests
         Assert.Equal(320, r.State.LastRollbackAt);
 
         // A checkpoint at the onset step itself measured as collapsed: the one before it is chosen.
-        var again = new CollapseResponder(Spec());
+        var again = new CollapseSupervisor(Spec());
         var b = Assert.IsType<CollapseAction.RollBack>(again.Decide(320, Suspected(250, 2), Checkpoints));
         Assert.Equal(200, b.ToStep);
     }
@@ -56,7 +56,7 @@ public class CollapseResponderTests
     [Fact]
     public void Factors_compound_and_the_budget_ends_in_a_stop()
     {
-        var r = new CollapseResponder(Spec(max: 2));
+        var r = new CollapseSupervisor(Spec(max: 2));
         Assert.IsType<CollapseAction.RollBack>(r.Decide(320, Suspected(260, 2), Checkpoints));
         var second = Assert.IsType<CollapseAction.RollBack>(r.Decide(330, Suspected(260, 2), Checkpoints));
         Assert.Equal(2, second.Number);
@@ -71,7 +71,7 @@ public class CollapseResponderTests
     [Fact]
     public void With_no_clear_checkpoint_it_stops_instead_of_guessing()
     {
-        var r = new CollapseResponder(Spec());
+        var r = new CollapseSupervisor(Spec());
         var stop = Assert.IsType<CollapseAction.Stop>(r.Decide(320, Suspected(90, 2), Checkpoints));
         Assert.Contains("no committed checkpoint", stop.Reason);
         Assert.Equal(0, r.State.Rollbacks);
@@ -80,11 +80,11 @@ public class CollapseResponderTests
     [Fact]
     public void The_state_survives_json_and_restore()
     {
-        var r = new CollapseResponder(Spec(max: 1));
+        var r = new CollapseSupervisor(Spec(max: 1));
         r.Decide(320, Suspected(260, 2), Checkpoints);
         var back = CollapseResponseState.FromJson(System.Text.Json.Nodes.JsonNode.Parse(r.State.ToJson().ToJsonString()));
         Assert.Equal(r.State, back);
-        var resumed = new CollapseResponder(Spec(max: 1), back);
+        var resumed = new CollapseSupervisor(Spec(max: 1), back);
         Assert.IsType<CollapseAction.Stop>(resumed.Decide(400, Suspected(350, 2), Checkpoints));
     }
 
