@@ -2,6 +2,7 @@ using GanCluster.TestBed.Checking;
 using GanCluster.TestBed.Cluster;
 using GanCluster.TestBed.Nemesis;
 using GanCluster.TestBed.Network;
+using GanCluster.TestBed.Processes;
 using Xunit.Abstractions;
 
 namespace GanCluster.TestBed.Tests;
@@ -61,7 +62,8 @@ public sealed class PartitionScheduleTests(ITestOutputHelper output) : IDisposab
             Assert.True(outcome.Applied.Count == 2, $"the schedule did not run: {outcome.Applied.Count} of 2 faults applied");
         }
 
-        var result = HistoryChecker.Check(RunHistory.Load(run, Steps));
+        var history = RunHistory.Load(run, Steps);
+        var result = HistoryChecker.Check(history);
         string table = string.Join('\n', ResultTable.Lines(result));
         output.WriteLine(table);
         var (trainerCut, coordinatorCut) = (result.Faults[0], result.Faults[1]);
@@ -71,6 +73,9 @@ public sealed class PartitionScheduleTests(ITestOutputHelper output) : IDisposab
         Assert.True(trainerCut.Incidents.Count == 0, $"a node that was not cut off exited or was left out:\n{table}");
         Assert.True(coordinatorCut.Incidents.Count == 0, $"a node that was not cut off exited or was left out:\n{table}");
         Assert.True(coordinatorCut.StepsInSecondHalf > 0, $"training stopped while the coordinator was cut off:\n{table}");
+        // Alone on its side, the cut-off trainer downs itself and asks its supervisor for a new member (exit code 3).
+        Assert.Contains(history.Processes, p => p.Host == trainerCut.Fault.Node && p.Event == ProcessEventKind.Exit
+                                                && p.ExitCode == GanCluster.Core.Runs.ExitCodes.RejoinRequested);
         Assert.True(trainerCut.RejoinSeconds is <= 15, $"the partitioned trainer was not back in the world within 15 s of the heal:\n{table}");
         Assert.True(result.Faults.All(f => f.CheckpointFallbacks == 0), $"a world fell back to a checkpoint:\n{table}");
         Assert.True(result.StepsLost == 0, $"completed steps were rolled back:\n{table}");
