@@ -6,6 +6,13 @@ namespace GanCluster.Kubernetes.Tests.Launch;
 /// <summary>One pod of a <see cref="BedLaunch"/>: its launch description, the bed host it runs on (named after the pod) and its process.</summary>
 public sealed record BedPod(PodLaunch Launch, BedHost Host, BedProcess Process)
 {
-    /// <summary>The trainer id its trainer registers with (HOSTNAME:PID/DEVICE; the process runs the CLI itself, exec'd by the sandbox).</summary>
-    public string? TrainerId(int device = 0) => Process.Pid is { } pid ? $"{Launch.Hostname}:{pid}/{device}" : null;
+    /// <summary>
+    /// Whether <paramref name="trainerId"/> names a trainer of this pod's process <paramref name="pid"/> (its pid is the
+    /// CLI's: the sandbox execs it). Trainer ids are HOSTNAME:PID/DEVICE, or HOSTNAME:PID.NONCE/DEVICE.
+    /// </summary>
+    public bool RunsTrainer(string trainerId, int pid)
+    {
+        string prefix = $"{Launch.Hostname}:{pid}";
+        return trainerId.StartsWith(prefix, StringComparison.Ordinal) && trainerId.Length > prefix.Length && trainerId[prefix.Length] is '/' or '.';
+    }
 }

@@ -127,13 +127,13 @@ public sealed class LaunchOnBedTests(ITestOutputHelper output) : IDisposable
         Assert.StartsWith(coordinator.Launch.PodIp + " ", resolved.Stdout);
 
         var replacement = launch.Replace(victim);
-        await WaitAsync(() => replacement.TrainerId() != null, "the replacement pod did not start", cancel.Token);
-        string replacementId = replacement.TrainerId()!;
+        await WaitAsync(() => replacement.Process.Pid != null, "the replacement pod did not start", cancel.Token);
+        int pid = replacement.Process.Pid!.Value;
         Assert.Equal(victim.Launch.Hostname, replacement.Launch.Hostname);
         Assert.NotEqual(victim.Launch.PodIp, replacement.Launch.PodIp);
-        await WaitAsync(() => events.Rows.Any(e => RunEvents.Kind(e) == EventKind.WorldFormed && Members(e).Contains(replacementId)),
-            $"no world with the replacement {replacementId} formed", cancel.Token);
-        var rejoined = events.Rows.Last(e => RunEvents.Kind(e) == EventKind.WorldFormed && Members(e).Contains(replacementId));
+        bool WithReplacement(JsonObject e) => RunEvents.Kind(e) == EventKind.WorldFormed && Members(e).Any(m => replacement.RunsTrainer(m, pid));
+        await WaitAsync(() => events.Rows.Any(WithReplacement), $"no world with the replacement {replacement.Launch.Name} (pid {pid}) formed", cancel.Token);
+        var rejoined = events.Rows.Last(WithReplacement);
         Assert.Equal(["gancluster-trainer-0", "gancluster-trainer-1", "gancluster-trainer-2"], RunEvents.MemberHosts(rejoined).Order());
 
         var live = launch.Pods.Where(p => p != victim).ToList();
