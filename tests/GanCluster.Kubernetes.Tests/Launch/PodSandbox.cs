@@ -15,7 +15,20 @@ public static class PodSandbox
     /// <summary>The pod's container command: the built `gancluster` (the image's entrypoint) with the pod's args.</summary>
     public static ProcessStartInfo StartInfo(PodLaunch pod) => StartInfo(pod, ContainerCommand(pod));
 
-    public static IReadOnlyList<string> ContainerCommand(PodLaunch pod) => ["dotnet", CliProcess.CliDll, .. pod.Args];
+    public static IReadOnlyList<string> ContainerCommand(PodLaunch pod) => ["dotnet", ImageCli.Value, .. pod.Args];
+
+    /// <summary>
+    /// What the image's `dotnet publish` takes: the CLI's own build output (src/GanCluster.Cli/bin/CONFIG/TFM), not the copy
+    /// next to these tests. This project runs on the ASP.NET Core shared framework (the stand-in API), so its output
+    /// lacks the Microsoft.Extensions.* package assemblies the CLI loads (the framework would provide them, but the
+    /// CLI's runtimeconfig does not name it).
+    /// </summary>
+    static readonly Lazy<string> ImageCli = new(() =>
+    {
+        var output = new DirectoryInfo(AppContext.BaseDirectory); // tests/GanCluster.Kubernetes.Tests/bin/CONFIG/TFM/
+        string dll = Path.Combine(Tools.Root, "src", "GanCluster.Cli", "bin", output.Parent!.Name, output.Name, "gancluster.dll");
+        return File.Exists(dll) ? dll : throw new FileNotFoundException($"the CLI's build output {dll} is missing: build src/GanCluster.Cli first", dll);
+    });
 
     /// <summary>Any command in the pod's sandbox, as a process on this machine (tests of the sandbox itself).</summary>
     public static ProcessStartInfo StartInfo(PodLaunch pod, IReadOnlyList<string> command)
@@ -32,8 +45,12 @@ public static class PodSandbox
     /// The sandboxed command as program, args, the complete environment and working directory: what a test bed
     /// host's supervisor starts (with no inherited environment) to run the pod on that host's network.
     /// </summary>
+    /// <remarks>
+    /// <paramref name="hostsFile"/>, when given, is bind-mounted over /etc/hosts (the kubelet's hosts file plus the names
+    /// the cluster DNS would answer, <see cref="PodHostsFile"/>); the bind mount follows later rewrites of the file.
+    /// </remarks>
     public static (string Program, IReadOnlyList<string> Args, IReadOnlyDictionary<string, string> Environment, string WorkingDirectory) Command(
-        PodLaunch pod, IReadOnlyList<string> command)
+        PodLaunch pod, IReadOnlyList<string> command, string? hostsFile = null)
     {
         const string prelude = """
             set -e
@@ -41,7 +58,8 @@ public static class PodSandbox
             mount -t tmpfs -o size=1m,mode=0755 tmpfs /run
             mkdir -p "$GANCLUSTER_SANDBOX_SA_DIR"
             cp "$GANCLUSTER_SANDBOX_SA_FILES"/token "$GANCLUSTER_SANDBOX_SA_FILES"/ca.crt "$GANCLUSTER_SANDBOX_SA_FILES"/namespace "$GANCLUSTER_SANDBOX_SA_DIR"/
-            unset GANCLUSTER_SANDBOX_HOSTNAME GANCLUSTER_SANDBOX_SA_DIR GANCLUSTER_SANDBOX_SA_FILES
+            if [ -n "${GANCLUSTER_SANDBOX_HOSTS:-}" ]; then mount --bind "$GANCLUSTER_SANDBOX_HOSTS" /etc/hosts; fi
+            unset GANCLUSTER_SANDBOX_HOSTNAME GANCLUSTER_SANDBOX_SA_DIR GANCLUSTER_SANDBOX_SA_FILES GANCLUSTER_SANDBOX_HOSTS
             exec "$@"
             """;
         string[] args = ["--uts", "--mount", "--propagation", "private", "--", "/bin/sh", "-c", prelude, "pod-sandbox", .. command];
@@ -53,6 +71,7 @@ public static class PodSandbox
         env["GANCLUSTER_SANDBOX_HOSTNAME"] = pod.Hostname;
         env["GANCLUSTER_SANDBOX_SA_DIR"] = RenderedPods.ServiceAccountDir;
         env["GANCLUSTER_SANDBOX_SA_FILES"] = pod.ServiceAccountFiles;
+        if (hostsFile != null) env["GANCLUSTER_SANDBOX_HOSTS"] = hostsFile;
         return ("unshare", args, env, pod.Environment.TryGetValue("TMPDIR", out var tmp) ? tmp : pod.Root);
     }
 

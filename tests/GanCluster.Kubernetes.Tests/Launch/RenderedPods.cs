@@ -24,12 +24,13 @@ public static partial class RenderedPods
     public const string ServiceAccountDir = "/var/run/secrets/kubernetes.io/serviceaccount";
     public const string CompletionIndex = "batch.kubernetes.io/job-completion-index";
 
-    public static PodLaunch Launch(List<Manifest> all, V1Job job, int index, PodSite site)
+    /// <summary>Pod <paramref name="index"/> of <paramref name="job"/>, named &lt;job&gt;-&lt;index&gt;-<paramref name="suffix"/> (default: a new random suffix).</summary>
+    public static PodLaunch Launch(List<Manifest> all, V1Job job, int index, PodSite site, string? suffix = null)
     {
         var template = job.Spec.Template;
         string jobName = job.Metadata.Name;
-        string hostname = $"{jobName}-{index}";
-        string name = $"{hostname}-{Suffix()}";
+        string hostname = Hostname(job, index);
+        string name = $"{hostname}-{suffix ?? NewSuffix()}";
         string root = Path.Combine(site.PodsDir, name);
         Directory.CreateDirectory(root);
 
@@ -172,8 +173,11 @@ public static partial class RenderedPods
         return data;
     }
 
+    /// <summary>An Indexed Job pod's hostname (kept by every replacement of that index).</summary>
+    public static string Hostname(V1Job job, int index) => $"{job.Metadata.Name}-{index}";
+
     /// <summary>The 5-character suffix of a generated pod name (the alphabet Kubernetes uses).</summary>
-    static string Suffix() => string.Create(5, 0, (span, _) =>
+    public static string NewSuffix() => string.Create(5, 0, (span, _) =>
     {
         const string alphabet = "bcdfghjklmnpqrstvwxz2456789";
         for (int i = 0; i < span.Length; i++) span[i] = alphabet[RandomNumberGenerator.GetInt32(alphabet.Length)];

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Net;
+using System.Net.Sockets;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using k8s;
@@ -9,6 +10,7 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
@@ -44,16 +46,36 @@ public sealed class StandInKubernetesApi : IAsyncDisposable
 
     public static async Task<StandInKubernetesApi> StartAsync(IPAddress address, int port = 0)
     {
+        var api = await StartAsync(address, (kestrel, certificate) => kestrel.Listen(address, port, listen => listen.UseHttps(certificate)));
+        string bound = api._app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single();
+        api.Port = new Uri(bound).Port;
+        return api;
+    }
+
+    /// <summary>
+    /// Serves on a socket that already listens (e.g. one on a test bed host's address, opened in its network namespace
+    /// by <c>BedHost.Listen</c>). The endpoint takes the socket over: Kestrel closes it when the endpoint stops.
+    /// </summary>
+    public static async Task<StandInKubernetesApi> StartAsync(Socket listening)
+    {
+        var local = (IPEndPoint)listening.LocalEndPoint!;
+        ulong descriptor = (ulong)listening.SafeHandle.DangerousGetHandle();
+        listening.SafeHandle.SetHandleAsInvalid(); // Kestrel owns the descriptor from here; this Socket must not close it too
+        var api = await StartAsync(local.Address, (kestrel, certificate) => kestrel.ListenHandle(descriptor, listen => listen.UseHttps(certificate)));
+        api.Port = local.Port;
+        return api;
+    }
+
+    static async Task<StandInKubernetesApi> StartAsync(IPAddress address, Action<KestrelServerOptions, X509Certificate2> listen)
+    {
         var (caPem, serverCertificate) = Certificates(address);
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [] });
         builder.Logging.ClearProviders();
-        builder.WebHost.ConfigureKestrel(k => k.Listen(address, port, listen => listen.UseHttps(serverCertificate)));
+        builder.WebHost.ConfigureKestrel(k => listen(k, serverCertificate));
         var app = builder.Build();
         var api = new StandInKubernetesApi(app, address, caPem);
         app.MapGet("/api/v1/namespaces/{ns}/pods", (HttpContext http, string ns) => api.ListPods(http, ns));
         await app.StartAsync();
-        string bound = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single();
-        api.Port = new Uri(bound).Port;
         return api;
     }
 
@@ -69,6 +91,9 @@ public sealed class StandInKubernetesApi : IAsyncDisposable
     public void Set(V1Pod pod) => _pods[(pod.Metadata.NamespaceProperty, pod.Metadata.Name)] = pod;
 
     public void Remove(string ns, string name) => _pods.TryRemove((ns, name), out _);
+
+    /// <summary>The phase a registered pod is listed with (null: not registered).</summary>
+    public string? Phase(string ns, string name) => _pods.TryGetValue((ns, name), out var pod) ? pod.Status?.Phase : null;
 
     IResult ListPods(HttpContext http, string ns)
     {

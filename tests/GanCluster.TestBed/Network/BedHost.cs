@@ -74,6 +74,12 @@ public sealed class BedHost
     public ShellResult Exec(string command, IReadOnlyList<string> args, string? stdin = null, TimeSpan? limit = null) =>
         Shell.TryRun(Bed.Tools.Nsenter, [.. EnterArgs("/"), command, .. args], stdin, limit);
 
+    /// <summary>
+    /// A listening TCP socket of the calling process on this host's address (a stand-in server the test process
+    /// serves on the bed; the caller owns and disposes it).
+    /// </summary>
+    public System.Net.Sockets.Socket Listen(int port) => NamespaceSocket.Listen(Path.Combine("/run/netns", Namespace), Address, port);
+
     /// <summary>Pulls the host's cable: its link goes down on the switch side (nothing reaches it, it reaches nothing).</summary>
     public void Disconnect()
     {
