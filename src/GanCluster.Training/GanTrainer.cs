@@ -14,6 +14,7 @@ using GanCluster.Training.Collapse;
 using GanCluster.Training.Data;
 using GanCluster.Training.Distributed;
 using GanCluster.Training.Losses;
+using GanCluster.Training.Memory;
 using GanCluster.Training.Models;
 using GanCluster.Training.Models.Progressive;
 using GanCluster.Training.Planning;
@@ -92,6 +93,7 @@ public sealed class GanTrainer : IDisposable
         _data = ImageSources.Open(_spec.Data, _spec.Model);
         (_g, _d) = CreateModels();
         _ema = CreateEma(_spec, _g, _device);
+        MemoryEstimate = MemoryPlanner.Plan(_spec, _g, _d, _ema?.Model, options.Log);
         _loss = GanLosses.Create(_spec.Loss);
         _optG = new SafeAdam(_g.parameters(), _spec.Optim.LrG, _spec.Optim.Beta1, _spec.Optim.Beta2);
         _optD = new SafeAdam(_d.parameters(), _spec.Optim.LrD, _spec.Optim.Beta1, _spec.Optim.Beta2);
@@ -126,6 +128,9 @@ public sealed class GanTrainer : IDisposable
     public TrainState State => _state;
 
     public ImageSource Data => _data;
+
+    /// <summary>What this run should need at its largest stage (logged at start; a run that cannot fit was refused).</summary>
+    public MemoryEstimate MemoryEstimate { get; }
 
     public ICollective Collective => _collective;
 
@@ -198,7 +203,7 @@ public sealed class GanTrainer : IDisposable
         CheckBatchesFit(_plan.Plan, _data.Count, collective.WorldSize);
         _perRankBatch = PerRankBatch(_spec, _plan.State.Next.BatchSize, collective.WorldSize);
         var sampler = new ShardedSampler(_data.Count, _spec.Seed, collective.Rank, collective.WorldSize, _perRankBatch);
-        _loader = new BatchLoader(_data, sampler);
+        _loader = new BatchLoader(_data, sampler, _spec.Data.Workers, _spec.Data.Prefetch);
         _loader.Seek(_state.Data);
         // Reopened on every world: a world that was abandoned may have completed a step it could not log (its
         // rank 0 was fenced, or died); opening drops rows past our state and writes the one we hold for it.
@@ -283,6 +288,7 @@ public sealed class GanTrainer : IDisposable
             }
             _perRankBatch = PerRankBatch(_spec, plan.BatchSize, _collective.WorldSize);
             _loader!.BatchSize = _perRankBatch;
+            _loader.Resolution = plan.Resolution; // a progressive run decodes at the stage's resolution
             StepStats stats;
             using (NewDisposeScope())
                 stats = _step.Run(_plan.Reals(_loader.Next()), step, _spec.Seed, _collective, plan.UpdateD,
@@ -302,7 +308,7 @@ public sealed class GanTrainer : IDisposable
             AfterStep(stats, plan, imagesPerSecond, abort);
             StepCompleted?.Invoke(new StepReport(stats, TotalSteps, imagesPerSecond, plan.LrD, plan.LrG,
                 _state.SkippedNonFinite, clock.Elapsed) { StepsThisSession = step - startStep, Plan = plan, Progressive = _plan.Plan.Schedule.IsProgressive,
-                StepSeconds = stepClock.Elapsed.TotalSeconds, ImagesThisStep = (long)_perRankBatch * _collective.WorldSize });
+                StepSeconds = stepClock.Elapsed.TotalSeconds, DataWaitSeconds = _loader.LastWaitSeconds, ImagesThisStep = (long)_perRankBatch * _collective.WorldSize });
             if (stats.StopVotes > 0) { stopped = true; break; }
         }
         Finish(stopped);
@@ -343,6 +349,7 @@ public sealed class GanTrainer : IDisposable
             ["batch_size"] = _perRankBatch,
             ["images"] = _state.ImagesSeen,
             ["images_per_s"] = Math.Round(imagesPerSecond, 2),
+            ["data_wait_seconds"] = Math.Round(_loader!.LastWaitSeconds, 4),
             ["skipped_nonfinite"] = _state.SkippedNonFinite,
             ["world_size"] = _collective.WorldSize,
             ["time"] = Math.Round(DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() / 1000.0, 3),
