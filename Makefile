@@ -94,6 +94,12 @@ bench-quality: build
 	@build/scripts/deps.sh python3-torch
 	bench/quality.sh
 
+# High resolution (docs/BENCHMARKS.md): a tiny DCGAN on the full embedded MNIST at 64..1024 px, one process; img/s,
+# data wait per step, peak RSS and the trainer's own memory estimate per resolution. A few minutes on 2 quiet cores.
+.PHONY: bench-highres
+bench-highres: build
+	bench/highres.sh
+
 # Ring all-reduce (25 MB fp32, 2 and 3 local processes) vs PyTorch Gloo (Debian's python3-torch, installed here if
 # missing; skipped with a message if that fails) and the raw loopback TCP bound; bf16/fp16 wire speed and error.
 # Then the same between 2 and 3 hosts of the multi-host test bed (TCP only), links uncapped and capped at 10 and

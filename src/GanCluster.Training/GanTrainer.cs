@@ -468,7 +468,7 @@ public sealed class GanTrainer : IDisposable
         using var _ = no_grad();
         var g = _ema?.Model ?? _g;
         g.eval();
-        var images = g.forward(_sampleLatents.to(_device));
+        var images = ChunkedGeneration.Generate(g, _sampleLatents, _device, _spec.Model.Resolution);
         if (g == _g) _g.train();
         // A progressive run's grids show the current resolution, upscaled to the final one for viewing.
         int minSide = _spec.Model.Arch == ModelArch.Progressive ? Math.Max(64, _spec.Model.Resolution) : 0;
