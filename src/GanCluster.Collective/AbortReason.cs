@@ -12,6 +12,10 @@ public enum AbortReason
     /// <summary>A peer's connection reset or reached end of stream (the process died or aborted itself).</summary>
     PeerLost,
 
+    /// <summary>A peer's host stopped acknowledging our traffic for <see cref="RingOptions.LinkTimeout"/>: the network
+    /// between us is cut (a partition) or the host is gone. A slow or paused peer process is not this.</summary>
+    PeerUnreachable,
+
     /// <summary>A peer could not be reached within the connect timeout.</summary>
     ConnectFailed,
 

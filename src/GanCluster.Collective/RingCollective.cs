@@ -137,7 +137,7 @@ public sealed class RingCollective : ICollective
         }
         outbound.ReceiveTimeout = 0;
         inbound.ReceiveTimeout = 0;
-        return (offer.Result ?? new TcpLink(outbound, next), answer.Result ?? new TcpLink(inbound, previous));
+        return (offer.Result ?? new TcpLink(outbound, next, options.LinkTimeout), answer.Result ?? new TcpLink(inbound, previous, options.LinkTimeout));
     }
 
     /// <summary>The transport each link ended up on ("tcp" or "shm"), next then previous (for logs and tests).</summary>
@@ -267,8 +267,7 @@ public sealed class RingCollective : ICollective
         foreach (var w in workers) w.Go();
         try
         {
-            if (!_done.Wait(Options.OperationTimeout, cancel))
-                Abort(AbortReason.Timeout, null, $"the operation did not complete within {Options.OperationTimeout}", null);
+            WaitWatchingLinks(cancel);
         }
         catch (OperationCanceledException)
         {
@@ -283,6 +282,35 @@ public sealed class RingCollective : ICollective
         }
         AccountTraffic();
     }
+
+    /// <summary>
+    /// Waits for the workers, at most the operation timeout, checking the links once a second: a peer host that has
+    /// acknowledged nothing for the link timeout is cut off, and the operation aborts naming it, in seconds rather
+    /// than at the operation timeout (a data-plane partition gives no reset, only silence).
+    /// </summary>
+    void WaitWatchingLinks(CancellationToken cancel)
+    {
+        var deadline = Stopwatch.GetTimestamp() + (long)(Options.OperationTimeout.TotalSeconds * Stopwatch.Frequency);
+        while (true)
+        {
+            var left = TimeSpan.FromSeconds((double)(deadline - Stopwatch.GetTimestamp()) / Stopwatch.Frequency);
+            if (left <= TimeSpan.Zero)
+            {
+                Abort(AbortReason.Timeout, null, $"the operation did not complete within {Options.OperationTimeout}", null);
+                return;
+            }
+            if (_done.Wait(left < LinkCheckInterval ? left : LinkCheckInterval, cancel)) return;
+            foreach (var link in _links)
+                if (link.PeerUnresponsive(Options.LinkTimeout))
+                {
+                    Abort(AbortReason.PeerUnreachable, link.PeerRank,
+                        $"rank {link.PeerRank}'s host acknowledged nothing for {Options.LinkTimeout.TotalSeconds:F0} s (network cut off)", null);
+                    return;
+                }
+        }
+    }
+
+    static readonly TimeSpan LinkCheckInterval = TimeSpan.FromSeconds(1);
 
     void AccountTraffic()
     {
@@ -303,6 +331,10 @@ public sealed class RingCollective : ICollective
         {
             case OperationAbortedSignal:
                 break; // the abort that woke it carries the reason
+            case LinkFailedException { InnerException: System.Net.Sockets.SocketException { SocketErrorCode: System.Net.Sockets.SocketError.TimedOut } } lf:
+                // Keepalive gave up on an idle link: the peer's host stopped answering.
+                Abort(AbortReason.PeerUnreachable, lf.PeerRank, lf.Message, lf);
+                break;
             case LinkFailedException lf:
                 Abort(AbortReason.PeerLost, lf.PeerRank, lf.Message, lf);
                 break;

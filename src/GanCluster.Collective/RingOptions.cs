@@ -23,6 +23,11 @@ public sealed record RingOptions
     /// the slowest rank to reach the same call, so leave room for step-time skew.</summary>
     public TimeSpan OperationTimeout { get; init; } = TimeSpan.FromSeconds(60);
 
+    /// <summary>A TCP link whose peer host acknowledges nothing for this long is cut off (a network partition or a dead
+    /// host), and the operation aborts naming that peer. Much shorter than <see cref="OperationTimeout"/>, which must also
+    /// cover a slow rank: a slow or paused peer process still acknowledges (its kernel does), so this never fires for one.</summary>
+    public TimeSpan LinkTimeout { get; init; } = TimeSpan.FromSeconds(10);
+
     /// <summary>Bound on a point-to-point transfer making no progress (no byte moved for this long).</summary>
     public TimeSpan TransferStallTimeout { get; init; } = TimeSpan.FromSeconds(60);
 
@@ -45,6 +50,7 @@ public sealed record RingOptions
             throw new ArgumentOutOfRangeException(nameof(ChunkBytes), ChunkBytes, "expected 4 KiB to 64 MiB");
         if (ConnectTimeout <= TimeSpan.Zero) throw new ArgumentOutOfRangeException(nameof(ConnectTimeout));
         if (OperationTimeout <= TimeSpan.Zero) throw new ArgumentOutOfRangeException(nameof(OperationTimeout));
+        if (LinkTimeout < TimeSpan.FromSeconds(2)) throw new ArgumentOutOfRangeException(nameof(LinkTimeout), LinkTimeout, "expected at least 2 s");
         if (TransferStallTimeout <= TimeSpan.Zero) throw new ArgumentOutOfRangeException(nameof(TransferStallTimeout));
         if (SocketBufferBytes < 0) throw new ArgumentOutOfRangeException(nameof(SocketBufferBytes));
         if (SharedMemoryBytes is < 64 * 1024 or > 1024 * 1024 * 1024 || SharedMemoryBytes % 4096 != 0)

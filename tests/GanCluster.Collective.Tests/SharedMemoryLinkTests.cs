@@ -5,6 +5,12 @@ using GanCluster.Collective.Transport;
 
 namespace GanCluster.Collective.Tests;
 
+/// <summary>Runs alone: its tests check that no segment of this process is left in /dev/shm, which a link of another test
+/// class running in parallel would otherwise make fail at random.</summary>
+[CollectionDefinition(nameof(SharedMemoryLinkTests), DisableParallelization = true)]
+public sealed class SharedMemoryLinkCollection;
+
+[Collection(nameof(SharedMemoryLinkTests))]
 public class SharedMemoryLinkTests
 {
     /// <summary>A negotiated pair over a loopback TCP connection (the offer/answer run at once, as in ConnectAsync).</summary>

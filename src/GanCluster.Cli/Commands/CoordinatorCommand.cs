@@ -4,6 +4,7 @@ using Akka.Hosting;
 using GanCluster.Cli.Terminal;
 using GanCluster.Cluster.Coordinator;
 using GanCluster.Cluster.Hosting;
+using GanCluster.Core.Runs;
 using GanCluster.Core.Spec;
 using GanCluster.Telemetry.Logging;
 
@@ -31,7 +32,15 @@ public static class CoordinatorCommand
             string outDir = parse.GetValue(output) ?? throw new SpecException("--out", "the run directory", "nothing", "input");
             var nodeOptions = node.Read(parse, NodeOptions.CoordinatorRole);
             Directory.CreateDirectory(outDir);
-            nodeOptions = nodeOptions with { Journal = JournalOptions.FromEnvironment(outDir) };
+            // A coordinator replacing one of a running run (the fence exists) rejoins that cluster, through its seeds and
+            // the trainer nodes the previous coordinator recorded; only a fresh or resumed run may form a new one.
+            bool fresh = parse.GetValue(resume) || WorldFence.Read(outDir) == 0;
+            nodeOptions = nodeOptions with
+            {
+                Journal = JournalOptions.FromEnvironment(outDir),
+                MayFormCluster = fresh,
+                SeedNodes = fresh ? nodeOptions.SeedNodes : [.. nodeOptions.SeedNodes, .. CoordinatorRunDirectory.ReadMemberNodes(outDir)],
+            };
             var lifetime = new NodeLifetime();
             using var telemetry = metrics.Start(parse, outDir, NodeOptions.CoordinatorRole);
             var settings = new CoordinatorSettings
@@ -48,7 +57,7 @@ public static class CoordinatorCommand
                 akka.WithSingleton<CoordinatorKey>("coordinator", CoordinatorActor.Props(settings),
                     new ClusterSingletonOptions { Role = NodeOptions.CoordinatorRole }, createProxyToo: false));
             using var signal = new ShutdownSignal();
-            return ClusterNodeHost.RunAsync(host, lifetime, signal.Token, onSignal: () => lifetime.PartStopped(signal.ExitCode), () => signal.ExitCode)
+            return ClusterNodeHost.RunAsync(host, nodeOptions, lifetime, signal.Token, onSignal: () => lifetime.PartStopped(signal.ExitCode), () => signal.ExitCode)
                 .GetAwaiter().GetResult();
         });
         return command;

@@ -44,6 +44,9 @@ public static class TrainerCommand
             var planes = deviceList.Select((_, i) => DataPlanes.Open(token, nodeOptions.Host, nodeOptions.PublicHost ?? nodeOptions.Host,
                 firstDataPort == 0 ? 0 : firstDataPort + i, spec.Cluster.Transport)).ToList();
             var lifetime = new NodeLifetime(deviceList.Count);
+            // Unique per process incarnation: in a pod every container restart is PID 1 on the same host name.
+            string incarnation = Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(2));
+            var trainerIds = deviceList.Select((_, i) => $"{Environment.MachineName}:{Environment.ProcessId}.{incarnation}/{i}").ToArray();
             var rankHints = deviceList.Select((_, i) => PodRank.Hint(Environment.GetEnvironmentVariable(PodRank.OrdinalVariable), deviceList.Count, i)).ToArray();
             using var telemetry = metrics.Start(parse, outDir, NodeOptions.TrainerRole);
             var trainers = new List<IActorRef>();
@@ -62,7 +65,7 @@ public static class TrainerCommand
                             Spec = spec,
                             RunDir = outDir,
                             Device = deviceList[i],
-                            TrainerId = $"{Environment.MachineName}:{Environment.ProcessId}/{i}",
+                            TrainerId = trainerIds[i],
                             RankHint = rankHints[i],
                             DataPlane = planes[i],
                             Coordinator = coordinator,
@@ -78,10 +81,10 @@ public static class TrainerCommand
             using var signal = new ShutdownSignal();
             try
             {
-                return ClusterNodeHost.RunAsync(host, lifetime, signal.Token, onSignal: () =>
+                return ClusterNodeHost.RunAsync(host, nodeOptions, lifetime, signal.Token, onSignal: () =>
                 {
                     foreach (var t in trainers) t.Tell(new StopTraining(ControlProtocol.Version, "signal", Failed: false));
-                }, () => signal.ExitCode, CoordinatorWatchdog.DefaultLimit).GetAwaiter().GetResult();
+                }, () => signal.ExitCode).GetAwaiter().GetResult();
             }
             finally
             {

@@ -1,3 +1,4 @@
+using GanCluster.Core.Membership;
 using GanCluster.Core.Spec;
 
 namespace GanCluster.Cluster.Coordinator;
@@ -21,6 +22,9 @@ public sealed class CoordinatorSettings
 
     /// <summary>The run's distributed metrics (null: none); fed every event and each membership change.</summary>
     public GanCluster.Telemetry.CoordinatorMetrics? Metrics { get; init; }
+
+    /// <summary>Every control-plane timeout, named.</summary>
+    public ClusterTimings Timings { get; init; } = ClusterTimings.Default;
 
     /// <summary>Console lines for the user.</summary>
     public Action<string> Log { get; init; } = _ => { };

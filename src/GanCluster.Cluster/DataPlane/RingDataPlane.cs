@@ -39,6 +39,7 @@ public sealed class RingDataPlane : IDataPlane
         OperationTimeout = TimeSpan.FromSeconds(transport.OperationTimeoutSeconds),
         ConnectTimeout = TimeSpan.FromSeconds(transport.ConnectTimeoutSeconds),
         TransferStallTimeout = TimeSpan.FromSeconds(transport.OperationTimeoutSeconds),
+        LinkTimeout = TimeSpan.FromSeconds(transport.LinkTimeoutSeconds),
     };
 
     public string Host { get; }
@@ -66,7 +67,7 @@ public sealed class RingDataPlane : IDataPlane
         error is CollectiveAbortedException or OperationCanceledException or IOException or ObjectDisposedException;
 
     public int? SuspectRank(Exception error) =>
-        error is CollectiveAbortedException { Reason: AbortReason.PeerLost or AbortReason.Timeout } e ? e.PeerRank : null;
+        error is CollectiveAbortedException { Reason: AbortReason.PeerLost or AbortReason.PeerUnreachable or AbortReason.Timeout } e ? e.PeerRank : null;
 
     public void SendState(WorldFormed world, int fromRank, int toRank, byte[] state, CancellationToken cancel) =>
         PeerTransfer.SendAsync(Describe(world), fromRank, toRank, state, tag: world.Epoch, _options, _listener.Stats, cancel).GetAwaiter().GetResult();

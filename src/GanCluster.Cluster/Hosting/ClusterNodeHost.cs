@@ -1,6 +1,7 @@
 using Akka.Actor;
+using Akka.Cluster;
+using GanCluster.Core.Membership;
 using Akka.Cluster.Hosting;
-using Akka.Cluster.Hosting.SBR;
 using Akka.Hosting;
 using Akka.Persistence.Sql.Hosting;
 using Akka.Remote.Hosting;
@@ -52,10 +53,7 @@ public static class ClusterNodeHost
                 .WithClustering(new ClusterOptions
                 {
                     Roles = [node.Role],
-                    SeedNodes = node.Discovery == DiscoveryMode.Kubernetes ? [] : node.SeedNodes.Select(a => NodeOptions.ForTransport(a, node.Tls != null)).ToArray(),
-                    // The side with the oldest trainer (NodeOptions.KeepOldestRole) survives a partition; a lone
-                    // oldest trainer is downed so the rest carry on (docs/fault-tolerance.md).
-                    SplitBrainResolver = new KeepOldestOption { DownIfAlone = true, Role = node.KeepOldestRole },
+                    // No seed nodes here: JoinAsync decides whom to join (and whether this node may form a cluster).
                     FailureDetector = new Akka.Remote.Hosting.PhiAccrualFailureDetectorOptions
                     {
                         HeartbeatInterval = node.Timing.HeartbeatInterval,
@@ -63,11 +61,10 @@ public static class ClusterNodeHost
                     },
                 })
                 .AddHocon($$"""
-                    akka.cluster.split-brain-resolver.stable-after = {{(int)node.Timing.StableAfter.TotalMilliseconds}}ms
-                    # A trainer waking from a pause sees every other node unreachable for a moment; "unstable" must not
-                    # mean "down everyone" (the default), which turned one gray failure into a whole-cluster restart.
-                    akka.cluster.split-brain-resolver.down-all-when-unstable = off
-                    akka.cluster.down-removal-margin = {{(int)node.Timing.StableAfter.TotalMilliseconds}}ms
+                    # Split brain: our own downing (MajorityDowningProvider, DowningPolicy; docs/fault-tolerance.md).
+                    akka.cluster.downing-provider-class = "{{typeof(MajorityDowningProvider).AssemblyQualifiedName}}"
+                    {{MajorityDowningProvider.StableAfterKey}} = {{(int)node.Timing.DowningStableAfter.TotalMilliseconds}}ms
+                    akka.cluster.down-removal-margin = {{(int)node.Timing.DowningStableAfter.TotalMilliseconds}}ms
                     akka.cluster.singleton-proxy.log-singleton-identification-failure = off
                     akka.cluster.seed-node-timeout = 5s
                     # What Akka logs before its loggers start and after they stop goes to the same stream too.
@@ -106,34 +103,54 @@ public static class ClusterNodeHost
         return remote;
     }
 
-    /// <summary>Exit code of a node whose actor system ended without being asked (downed by the split-brain resolver).</summary>
+
+    /// <summary>
+    /// Joins the cluster through the seed nodes (Kubernetes discovery joins by itself, through the bootstrap). The join
+    /// order follows <see cref="NodeOptions.MayFormCluster"/>: a coordinator that replaces one of a running run first
+    /// only joins, and may form a new cluster only after <see cref="ClusterTimings.RejoinBeforeNewCluster"/>.
+    /// </summary>
+    static async Task JoinAsync(ActorSystem system, NodeOptions node, CancellationToken cancel)
+    {
+        if (node.Discovery == DiscoveryMode.Kubernetes) return;
+        var cluster = Akka.Cluster.Cluster.Get(system);
+        string self = cluster.SelfAddress.ToString();
+        var seeds = node.JoinOrder(self, node.MayFormCluster);
+        if (seeds.Count == 0)
+            throw new Core.Spec.SpecException("--seed-nodes", "the address of another node of the cluster (a trainer never forms a cluster)", "only this node", "input");
+        cluster.JoinSeedNodes(seeds.Select(Akka.Actor.Address.Parse));
+        if (node.MayFormCluster || node.Role != NodeOptions.CoordinatorRole) return;
+        try { await Task.Delay(node.Timing.RejoinBeforeNewCluster, cancel); }
+        catch (OperationCanceledException) { return; }
+        if (cluster.SelfMember.Status is MemberStatus.Up or MemberStatus.WeaklyUp or MemberStatus.Leaving or MemberStatus.Exiting) return;
+        NodeLog.Warning($"no running cluster answered in {node.Timing.RejoinBeforeNewCluster.TotalSeconds:F0} s; " +
+                                "this coordinator may now start a new one (the trainers join it)");
+        cluster.JoinSeedNodes(node.JoinOrder(self, mayFormNow: true).Select(Akka.Actor.Address.Parse));
+    }
+
+    /// <summary>Exit code of a node whose actor system ended without being asked (downed: it rejoins as a new member).</summary>
     public const int RemovedFromClusterExitCode = ExitCodes.RejoinRequested;
 
     /// <summary>Runs a node until its lifetime reports an exit code, or a signal asks it to stop.</summary>
     /// <param name="signalExitCode">the code for the signal received (130 SIGINT, 143 SIGTERM), read once it came.</param>
-    /// <param name="coordinatorWatchdog">trainer nodes: leave (exit 3) after this long in a cluster without a coordinator.</param>
-    public static async Task<int> RunAsync(IHost host, NodeLifetime lifetime, CancellationToken signal, Action onSignal,
-        Func<int> signalExitCode, TimeSpan? coordinatorWatchdog = null)
+    public static async Task<int> RunAsync(IHost host, NodeOptions node, NodeLifetime lifetime, CancellationToken signal, Action onSignal,
+        Func<int> signalExitCode)
     {
         await host.StartAsync();
         var system = host.Services.GetRequiredService<ActorSystem>();
+        using var joining = new CancellationTokenSource();
+        var join = JoinAsync(system, node, joining.Token);
+        if (join.IsFaulted) await join; // bad seed configuration: an input error
         var stop = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         using var registration = signal.Register(() => stop.TrySetResult());
-        using var watchdogStop = new CancellationTokenSource();
-        var orphaned = coordinatorWatchdog is { } limit
-            ? CoordinatorWatchdog.WaitForLossAsync(system, limit, watchdogStop.Token)
-            : Task.Delay(Timeout.Infinite, watchdogStop.Token);
-        var first = await Task.WhenAny(lifetime.ExitCode, stop.Task, system.WhenTerminated, orphaned);
-        watchdogStop.Cancel();
+        var first = await Task.WhenAny(lifetime.ExitCode, stop.Task, system.WhenTerminated);
+        joining.Cancel();
         int code;
-        if (first == system.WhenTerminated || first == orphaned)
+        if (first == system.WhenTerminated)
         {
-            // This node was removed from the cluster (e.g. it was paused past the failure detector and downed), or
-            // its cluster has had no coordinator for too long. It cannot rejoin with the same actor system: exit,
-            // and let the supervisor start a new member.
-            NodeLog.Warning(first == orphaned
-                ? $"no coordinator in this cluster for {coordinatorWatchdog!.Value.TotalSeconds:F0} s; exiting so that a new member can rejoin"
-                : "this node was removed from the cluster; exiting so that it can rejoin as a new member");
+            // This node was removed from the cluster (the split-brain decision downed it: it was paused or cut off,
+            // or it found itself on the minority side). It cannot rejoin with the same actor system: exit, and let
+            // the supervisor start a new member.
+            NodeLog.Warning("this node was removed from the cluster; exiting so that it can rejoin as a new member");
             await host.StopAsync();
             return RemovedFromClusterExitCode;
         }
@@ -141,7 +158,7 @@ public static class ClusterNodeHost
         {
             onSignal();
             // Give the node time to finish the current step and checkpoint before leaving the cluster.
-            code = await Task.WhenAny(lifetime.ExitCode, Task.Delay(TimeSpan.FromSeconds(60))) == lifetime.ExitCode ? signalExitCode() : ExitCodes.Failure;
+            code = await Task.WhenAny(lifetime.ExitCode, Task.Delay(node.Timing.SignalStopGrace)) == lifetime.ExitCode ? signalExitCode() : ExitCodes.Failure;
         }
         else code = await lifetime.ExitCode;
         await CoordinatedShutdown.Get(system).Run(CoordinatedShutdown.ClrExitReason.Instance);

@@ -1,3 +1,5 @@
+using GanCluster.Core.Membership;
+
 namespace GanCluster.Cluster.Hosting;
 
 /// <summary>How one Akka node joins the cluster. Bound from the command line (or the pod's environment on Kubernetes).</summary>
@@ -30,21 +32,34 @@ public sealed record NodeOptions
     /// <summary>The coordinator's event journal (null on trainer nodes, which persist nothing).</summary>
     public JournalOptions? Journal { get; init; }
 
-    /// <summary>Failure detection and downing, tuned for seconds rather than Akka's 45 s defaults (docs/fault-tolerance.md).</summary>
-    public FailureTiming Timing { get; init; } = FailureTiming.Default;
+    /// <summary>Failure detection, downing and every other control-plane timeout (docs/fault-tolerance.md).</summary>
+    public ClusterTimings Timing { get; init; } = ClusterTimings.Default;
 
     /// <summary>
-    /// The role whose oldest member the split-brain resolver keeps (keep-oldest, down-if-alone); null: all members.
-    /// The trainer role, so the coordinator's crash never weighs in the decision: counting all members, a
-    /// coordinator that died while any other node looked unreachable made the healthy trainers down themselves
-    /// (docs/fault-tolerance.md). Every node of a cluster must use the same value.
+    /// The coordinator of a fresh run (or one started with --resume) may form a new cluster when no seed answers. A
+    /// coordinator that replaces one of a running run (the run directory's fence exists) only joins the running
+    /// cluster, for <see cref="ClusterTimings.RejoinBeforeNewCluster"/>, so that a coordinator restarted during a
+    /// partition never forms an island of its own; after that it may start one (everything else is gone too). Trainers
+    /// never form a cluster: they join one.
     /// </summary>
-    public string? KeepOldestRole { get; init; } = TrainerRole;
+    public bool MayFormCluster { get; init; }
 
     /// <summary>TLS on Akka remoting with a cluster certificate (null: plaintext, the default). docs/security.md.</summary>
     public RemotingTls? Tls { get; init; }
 
     public static string Address(string host, int port) => $"akka.tcp://{SystemName}@{host}:{port}";
+
+    /// <summary>
+    /// The seeds this node joins through, in the order Akka reads them: a node listed first forms a new cluster when no
+    /// other seed answers, so only a coordinator that <see cref="MayFormCluster"/> leads its list; every other node
+    /// leaves itself out and only joins.
+    /// </summary>
+    public IReadOnlyList<string> JoinOrder(string self, bool mayFormNow)
+    {
+        var others = SeedNodes.Select(s => ForTransport(s, Tls != null)).Where(s => s != self).Distinct().ToList();
+        // A coordinator that knows no other node (a run seeded by its address alone) can only form the cluster itself.
+        return Role == CoordinatorRole && (mayFormNow || others.Count == 0) ? [self, .. others] : others;
+    }
 
     /// <summary>
     /// A seed address in the scheme this node's transport speaks: Akka.NET names the TLS transport akka.ssl.tcp, so a
@@ -83,8 +98,3 @@ public enum DiscoveryMode
     Kubernetes,
 }
 
-/// <summary>Failure detector and split-brain-resolver timings.</summary>
-public sealed record FailureTiming(TimeSpan HeartbeatInterval, TimeSpan AcceptableHeartbeatPause, TimeSpan StableAfter)
-{
-    public static readonly FailureTiming Default = new(TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(4), TimeSpan.FromSeconds(5));
-}

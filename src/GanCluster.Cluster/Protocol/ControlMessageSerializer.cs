@@ -20,12 +20,18 @@ public sealed class ControlMessageSerializer(ExtendedActorSystem system) : Seria
         typeof(TrainerProgress), typeof(TrainerFinished), typeof(TrainerFailed), typeof(RunEventReport), typeof(StopTraining),
         typeof(AbortWorld), typeof(TrainerLeaving), typeof(CollapseReport), typeof(CollapseDecision),
         // the coordinator's journal
-        typeof(Coordinator.EpochStarted), typeof(Coordinator.StepCommitted), typeof(Coordinator.RunEnded),
+        typeof(Core.Membership.EpochStarted), typeof(Core.Membership.StepCommitted), typeof(Core.Membership.RunEnded),
     ];
 
     static readonly FrozenDictionary<string, Type> ByManifest = Types.ToFrozenDictionary(t => t.Name);
 
-    static readonly JsonSerializerOptions Json = new() { PropertyNamingPolicy = JsonNamingPolicy.CamelCase };
+    // Named floating-point literals: a heartbeat carries no losses (NaN). Without them every heartbeat failed to
+    // serialise and was dropped by remoting, so a restarted coordinator never heard the running world's members.
+    static readonly JsonSerializerOptions Json = new()
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
+        NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals,
+    };
 
     public override int Identifier => SerializerId;
 

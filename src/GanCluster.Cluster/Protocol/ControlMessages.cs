@@ -1,3 +1,4 @@
+using GanCluster.Core.Membership;
 using System.Text.Json.Serialization;
 using GanCluster.Core.Runs;
 
@@ -49,8 +50,6 @@ public sealed record RegistrationAccepted(int Version, string RunId, int Workers
 /// <summary>The coordinator refused the trainer, with a message for the user (different spec or software).</summary>
 public sealed record RegistrationRefused(int Version, string Reason) : IControlMessage;
 
-/// <summary>One rank of a world.</summary>
-public sealed record WorldMember(int Rank, string TrainerId, string DataHost, int DataPort);
 
 /// <summary>
 /// A new world: its members and ranks, and where training (re)starts.
@@ -89,6 +88,8 @@ public sealed record TrainerLeaving(int Version, string TrainerId, string Reason
 /// <summary>
 /// A trainer's periodic report: every cluster.progress_every steps from the loop, and every few seconds from the
 /// actor as a heartbeat (<paramref name="IsHeartbeat"/>: only the step is meaningful). Off the per-step path.
+/// <paramref name="WorldSize"/> and the data-plane endpoint let a restarted coordinator adopt the running world
+/// from its members' reports.
 /// </summary>
 public sealed record TrainerProgress(
     int Version,
@@ -100,10 +101,13 @@ public sealed record TrainerProgress(
     double ImagesPerSecond,
     double LossD,
     double LossG,
-    bool IsHeartbeat = false) : IControlMessage;
+    bool IsHeartbeat = false,
+    int WorldSize = 0,
+    string DataHost = "",
+    int DataPort = 0) : IControlMessage;
 
-/// <summary>A trainer reached the final step of the run.</summary>
-public sealed record TrainerFinished(int Version, string TrainerId, long Epoch, long Step, string ReplicaHash) : IControlMessage;
+/// <summary>A trainer reached the final step of the run (repeated until the coordinator ends the run).</summary>
+public sealed record TrainerFinished(int Version, string TrainerId, long Epoch, long Step, string ReplicaHash, int Rank = 0) : IControlMessage;
 
 /// <summary>
 /// A trainer's loop failed in world <paramref name="Epoch"/> (a data-plane error, a fatal error).

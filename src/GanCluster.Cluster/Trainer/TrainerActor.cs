@@ -2,28 +2,30 @@ using System.Diagnostics;
 using System.Text.Json.Nodes;
 using Akka.Actor;
 using Akka.Event;
-using GanCluster.Cluster.Hosting;
+using GanCluster.Cluster.Observability;
 using GanCluster.Cluster.Protocol;
 using GanCluster.Core.Collapse;
-using GanCluster.Core.Diagnostics;
 using GanCluster.Core.Runs;
 using GanCluster.Core.Spec;
 using GanCluster.Training;
 using GanCluster.Training.Checkpointing;
 using GanCluster.Training.Data;
 using GanCluster.Training.Distributed;
-using GanCluster.Cluster.Observability;
 
 namespace GanCluster.Cluster.Trainer;
 
 /// <summary>
-/// One rank. Outside a world it registers with the coordinator every few seconds, saying which state it holds;
-/// inside a world it runs the training loop on its own thread (tensors never touch the actor's dispatcher) and
-/// relays the loop's reports. States: OutsideWorld -> InWorld -> (abort or failure) OutsideWorld ... -> Stopped.
+/// One rank. Outside a world it registers with the coordinator every few seconds (at once after leaving a world),
+/// saying which state it holds; inside a world it runs the training loop on its own thread (tensors never touch the
+/// actor's dispatcher) and relays the loop's reports. The actor never blocks: the loop's end arrives as a message.
+/// States: OutsideWorld -> InWorld -> (abort, failure) OutsideWorld ... -> Stopping -> Stopped; Switching waits
+/// for an old world's loop to end before a newer world starts.
 /// The loop runs under this actor's supervision: a failure that is not the world's (a device error, repeated
 /// non-finite steps) counts as a restart, retried with backoff up to cluster.max_restarts, then the trainer leaves.
+/// A trainer that the coordinator counted as lost (fenced: it was paused or cut off) but is alive re-registers; its
+/// state is stale, so the next world streams it the state from a live peer.
 /// </summary>
-public sealed class TrainerActor : ReceiveActor, IWithTimers
+public sealed class TrainerActor : ReceiveActor, IWithTimers, IWithUnboundedStash
 {
     readonly TrainerSettings _settings;
     readonly ILoggingAdapter _log = Context.GetLogger();
@@ -36,8 +38,10 @@ public sealed class TrainerActor : ReceiveActor, IWithTimers
     long _epoch;
     long _lastEpoch;
     int _rank;
+    int _worldSize;
     long _latestStep = -1; // written by the loop thread, read by the heartbeat
     TrainerFinished? _finished; // this world's end report, repeated with every heartbeat (a coordinator may die meanwhile)
+    StopTraining? _stopping;
     int _restarts;
     (long Step, string? Hash) _held = (-1, null);
 
@@ -46,6 +50,7 @@ public sealed class TrainerActor : ReceiveActor, IWithTimers
     sealed record LoopFailed(long Epoch, long Step, string? Hash, string Reason, FailureKind Kind, int? SuspectRank);
     sealed record RegisterNow;
     sealed record Heartbeat;
+    sealed record StopGraceOver;
 
     enum FailureKind { World, Trainer, Fatal }
 
@@ -58,6 +63,8 @@ public sealed class TrainerActor : ReceiveActor, IWithTimers
     }
 
     public ITimerScheduler Timers { get; set; } = null!;
+
+    public IStash Stash { get; set; } = null!;
 
     public static Props Props(TrainerSettings settings) => Akka.Actor.Props.Create(() => new TrainerActor(settings));
 
@@ -74,7 +81,8 @@ public sealed class TrainerActor : ReceiveActor, IWithTimers
         Receive<AbortWorld>(_ => { });
         Receive<LoopEnded>(_ => { });
         Receive<LoopFailed>(_ => { });
-        Receive<StopTraining>(Stop);
+        Receive<StopTraining>(s => Finish(s));
+        Receive<StopGraceOver>(_ => { });
     }
 
     // ---- InWorld: the loop trains in world _epoch.
@@ -86,82 +94,120 @@ public sealed class TrainerActor : ReceiveActor, IWithTimers
         {
             if (_finished is { } done) { _settings.Coordinator.Tell(done); return; } // until the coordinator ends the run
             long step = Interlocked.Read(ref _latestStep);
-            if (step >= 0)
-                _settings.Coordinator.Tell(new TrainerProgress(ControlProtocol.Version, _settings.TrainerId, _epoch, _rank, step, 0, 0,
-                    double.NaN, double.NaN, IsHeartbeat: true));
+            if (step >= 0) _settings.Coordinator.Tell(Progress(step, 0, 0, double.NaN, double.NaN, heartbeat: true));
         });
         Receive<RegistrationAccepted>(_ => { });
-        Receive<WorldFormed>(w => { if (w.Epoch > _epoch) StartWorld(w); });
+        Receive<WorldFormed>(w =>
+        {
+            if (w.Epoch <= _epoch) return;
+            // A newer world while this one still runs (its abort was lost): end this loop first, then start that one.
+            Stash.Stash();
+            _abort?.Cancel();
+            Become(Switching);
+        });
         Receive<AbortWorld>(a =>
         {
             if (a.Epoch != _epoch) return;
-            if (a.Fenced)
-            {
-                // The cluster gave this trainer up (it was paused or cut off) and moved on without it: its state is
-                // stale and its membership suspect. Leave, and let the supervisor start a new member, which gets
-                // the state from a live peer.
-                Note($"fenced out of world {a.Epoch} ({a.Reason}); leaving to rejoin as a new member");
-                _abort?.Cancel();
-                Timers.Cancel("heartbeat");
-                Become(Stopped);
-                _settings.Stopped(ClusterNodeHost.RemovedFromClusterExitCode);
-                return;
-            }
-            Note($"world {a.Epoch} aborted: {a.Reason}");
+            Note(a.Fenced
+                ? $"world {a.Epoch} went on without this trainer ({a.Reason}); rejoining, the state comes from a live peer"
+                : $"world {a.Epoch} aborted: {a.Reason}");
             _abort?.Cancel(); // the loop undoes the step in flight and ends with LoopFailed(World)
         });
         Receive<LoopEnded>(e =>
         {
             if (e.Epoch != _epoch) return;
+            _loopTask = null;
             _held = (e.Step, e.Hash);
             if (e.Finished)
             {
-                _finished = new TrainerFinished(ControlProtocol.Version, _settings.TrainerId, e.Epoch, e.Step, e.Hash);
+                _finished = new TrainerFinished(ControlProtocol.Version, _settings.TrainerId, e.Epoch, e.Step, e.Hash, _rank);
                 _settings.Coordinator.Tell(_finished);
             }
             else LeaveWorld(TimeSpan.Zero); // stopped on request before the end
         });
-        Receive<LoopFailed>(f =>
+        Receive<LoopFailed>(OnLoopFailed);
+        Receive<StopTraining>(BeginStop);
+        Receive<StopGraceOver>(_ => { });
+    }
+
+    /// <summary>Waiting for the old world's loop to end; the newer world's message is stashed meanwhile.</summary>
+    void Switching()
+    {
+        Receive<LoopEnded>(e => LoopGone(e.Epoch, e.Step, e.Hash));
+        Receive<LoopFailed>(f => LoopGone(f.Epoch, f.Step, f.Hash));
+        Receive<StopTraining>(s => { Stash.ClearStash(); BeginStop(s); });
+        ReceiveAny(_ => Stash.Stash());
+    }
+
+    void LoopGone(long epoch, long step, string? hash)
+    {
+        if (epoch != _epoch) return;
+        _loopTask = null;
+        _held = (step, hash);
+        Timers.Cancel("heartbeat");
+        Become(OutsideWorld);
+        Stash.UnstashAll();
+    }
+
+    /// <summary>A stop was asked while the loop runs: it finishes the step (voted), rank 0 checkpoints, then the loop ends.</summary>
+    void Stopping()
+    {
+        Receive<LoopEnded>(_ => Finish(_stopping!));
+        Receive<LoopFailed>(_ => Finish(_stopping!));
+        Receive<StopGraceOver>(_ =>
         {
-            if (f.Epoch != _epoch) return;
-            _held = (f.Step, f.Hash);
-            Note($"training stopped at step {f.Step}: {f.Reason}");
-            _settings.Coordinator.Tell(new TrainerFailed(ControlProtocol.Version, _settings.TrainerId, f.Epoch, f.Step, f.Reason,
-                f.Kind == FailureKind.Fatal, f.SuspectRank));
-            switch (f.Kind)
-            {
-                case FailureKind.Fatal:
-                    Become(Stopped);
-                    _settings.Stopped(2);
-                    break;
-                case FailureKind.Trainer when _restarts >= _settings.Spec.Cluster.MaxRestarts:
-                    Note($"giving up after {_restarts} restart(s)");
-                    _settings.Coordinator.Tell(new TrainerLeaving(ControlProtocol.Version, _settings.TrainerId, f.Reason));
-                    Become(Stopped);
-                    _settings.Stopped(1);
-                    break;
-                case FailureKind.Trainer:
-                    _restarts++;
-                    var backoff = TimeSpan.FromSeconds(Math.Min(30, Math.Pow(2, _restarts - 1)));
-                    Forward(EventKind.TrainerRestarted, f.Step, new JsonObject
-                    {
-                        ["trainer"] = _settings.TrainerId, ["restart"] = _restarts, ["backoff_seconds"] = backoff.TotalSeconds, ["reason"] = f.Reason,
-                    });
-                    LeaveWorld(backoff);
-                    break;
-                default:
-                    LeaveWorld(TimeSpan.Zero);
-                    break;
-            }
+            Note("the training loop did not stop in time; aborting it");
+            _abort?.Cancel();
+            Finish(_stopping!);
         });
-        Receive<StopTraining>(Stop);
+        Receive<Heartbeat>(_ => { });
+        ReceiveAny(_ => { });
     }
 
     void Stopped() => ReceiveAny(_ => { });
 
+    void OnLoopFailed(LoopFailed f)
+    {
+        if (f.Epoch != _epoch) return;
+        _loopTask = null;
+        _held = (f.Step, f.Hash);
+        Note($"training stopped at step {f.Step}: {f.Reason}");
+        _settings.Coordinator.Tell(new TrainerFailed(ControlProtocol.Version, _settings.TrainerId, f.Epoch, f.Step, f.Reason,
+            f.Kind == FailureKind.Fatal, f.SuspectRank));
+        switch (f.Kind)
+        {
+            case FailureKind.Fatal:
+                Become(Stopped);
+                _settings.Stopped(2);
+                break;
+            case FailureKind.Trainer when _restarts >= _settings.Spec.Cluster.MaxRestarts:
+                Note($"giving up after {_restarts} restart(s)");
+                _settings.Coordinator.Tell(new TrainerLeaving(ControlProtocol.Version, _settings.TrainerId, f.Reason));
+                Become(Stopped);
+                _settings.Stopped(1);
+                break;
+            case FailureKind.Trainer:
+                _restarts++;
+                var backoff = TimeSpan.FromSeconds(Math.Min(_settings.Timings.MaxLoopRestartBackoff.TotalSeconds, Math.Pow(2, _restarts - 1)));
+                Forward(EventKind.TrainerRestarted, f.Step, new JsonObject
+                {
+                    ["trainer"] = _settings.TrainerId, ["restart"] = _restarts, ["backoff_seconds"] = backoff.TotalSeconds, ["reason"] = f.Reason,
+                });
+                LeaveWorld(backoff);
+                break;
+            default:
+                LeaveWorld(TimeSpan.Zero); // tell the coordinator at once what this replica holds
+                break;
+        }
+    }
+
+    TrainerProgress Progress(long step, long totalSteps, double imagesPerSecond, double lossD, double lossG, bool heartbeat) =>
+        new(ControlProtocol.Version, _settings.TrainerId, _epoch, _rank, step, totalSteps, imagesPerSecond, lossD, lossG, heartbeat,
+            _worldSize, _settings.DataPlane.Host, _settings.DataPlane.Port);
+
     void StartRegistering(TimeSpan delay)
     {
-        Timers.StartPeriodicTimer("register", new RegisterNow(), delay, TimeSpan.FromSeconds(2));
+        Timers.StartPeriodicTimer("register", new RegisterNow(), delay, _settings.Timings.RegisterInterval);
     }
 
     void Register() => _settings.Coordinator.Tell(new RegisterTrainer(ControlProtocol.Version, _settings.TrainerId,
@@ -171,7 +217,6 @@ public sealed class TrainerActor : ReceiveActor, IWithTimers
     void LeaveWorld(TimeSpan backoff)
     {
         Timers.Cancel("heartbeat");
-        _loopTask = null;
         Become(OutsideWorld);
         StartRegistering(backoff);
     }
@@ -179,14 +224,15 @@ public sealed class TrainerActor : ReceiveActor, IWithTimers
     void StartWorld(WorldFormed world)
     {
         var me = world.Members.FirstOrDefault(m => m.TrainerId == _settings.TrainerId);
-        if (me == null) return; // not part of this world: stay a standby
+        if (me == null || world.Epoch <= _epoch) return; // not part of this world (a standby), or an old one
         Timers.Cancel("register");
-        AbortLoop();
         _finished = null;
         _epoch = _lastEpoch = world.Epoch;
         _rank = me.Rank;
+        _worldSize = world.Members.Count;
+        Interlocked.Exchange(ref _latestStep, -1);
         _settings.Metrics?.SetRank(me.Rank, world.Members.Count, world.Epoch);
-        Timers.StartPeriodicTimer("heartbeat", new Heartbeat(), TimeSpan.FromSeconds(2));
+        Timers.StartPeriodicTimer("heartbeat", new Heartbeat(), _settings.Timings.TrainerHeartbeat);
         _settings.DataPlane.Fence(world.Epoch);
         var self = Self;
         _abort = new CancellationTokenSource();
@@ -249,8 +295,8 @@ public sealed class TrainerActor : ReceiveActor, IWithTimers
             // Every progress_every steps, and the first step of each world (the coordinator times recoveries by it).
             if (report.Stats.Step % _settings.Spec.Cluster.ProgressEvery != 0 && report.Stats.Step != report.TotalSteps
                 && report.StepsThisSession != 1) return;
-            _settings.Coordinator.Tell(new TrainerProgress(ControlProtocol.Version, _settings.TrainerId, _epoch,
-                trainer.Collective.Rank, report.Stats.Step, report.TotalSteps, report.ImagesPerSecond, report.Stats.LossD, report.Stats.LossG), _self);
+            _settings.Coordinator.Tell(Progress(report.Stats.Step, report.TotalSteps, report.ImagesPerSecond, report.Stats.LossD,
+                report.Stats.LossG, heartbeat: false), _self);
         };
         return trainer;
     }
@@ -288,8 +334,9 @@ public sealed class TrainerActor : ReceiveActor, IWithTimers
     }
 
     /// <summary>
-    /// Rank 0's collapse flag is set: report it and wait for the coordinator's decision. A rollback or stop ends this
-    /// world; wait for the abort or stop to arrive so that no further step (or checkpoint) is taken meanwhile.
+    /// Rank 0's collapse flag is set: report it and wait for the coordinator's decision (on the loop thread, which is
+    /// meant to wait: the world must not run ahead of a rollback). A rollback or stop ends this world; wait for the
+    /// abort or stop to arrive so that no further step (or checkpoint) is taken meanwhile.
     /// </summary>
     void AskCollapse(long epoch, long step, CollapseFlagState flag, CancellationToken stop, CancellationToken abort)
     {
@@ -298,7 +345,7 @@ public sealed class TrainerActor : ReceiveActor, IWithTimers
         {
             decision = _settings.Coordinator.Ask<CollapseDecision>(
                 new CollapseReport(ControlProtocol.Version, _settings.TrainerId, epoch, step, flag.ToJson().ToJsonString()),
-                TimeSpan.FromSeconds(30), abort).GetAwaiter().GetResult();
+                _settings.Timings.CollapseDecisionTimeout, abort).GetAwaiter().GetResult();
         }
         catch (Exception e) when (e is AskTimeoutException or TaskCanceledException)
         {
@@ -308,7 +355,7 @@ public sealed class TrainerActor : ReceiveActor, IWithTimers
         }
         if (decision.Action == CollapseDecision.Continue) return;
         Note($"collapse response at step {step}: {decision.Action} ({decision.Reason})");
-        WaitHandle.WaitAny([abort.WaitHandle, stop.WaitHandle], TimeSpan.FromSeconds(30));
+        WaitHandle.WaitAny([abort.WaitHandle, stop.WaitHandle], _settings.Timings.CollapseOutcomeWait);
     }
 
     void Forward(string kind, long step, JsonObject details) =>
@@ -322,23 +369,23 @@ public sealed class TrainerActor : ReceiveActor, IWithTimers
         _settings.Stopped(2);
     }
 
-    /// <summary>Ends the run for this trainer: a clean stop (voted, so the world stops after one step) when it trains.</summary>
-    void Stop(StopTraining stop)
+    /// <summary>A stop while the loop runs: a clean stop (voted, so the world stops after one step), bounded by the stop grace.</summary>
+    void BeginStop(StopTraining stop)
     {
         Timers.Cancel("register");
+        _stopping = stop;
+        if (_loopTask == null) { Finish(stop); return; }
         _stop?.Cancel();
-        if (_loopTask != null && !_loopTask.Wait(TimeSpan.FromSeconds(30))) AbortLoop();
+        Timers.StartSingleTimer("stop-grace", new StopGraceOver(), _settings.Timings.LoopStopGrace);
+        Become(Stopping);
+    }
+
+    void Finish(StopTraining stop)
+    {
+        Timers.CancelAll();
         Note(stop.Failed ? $"stopping: {stop.Reason}" : $"run over: {stop.Reason}");
         Become(Stopped);
         _settings.Stopped(stop.ExitCode);
-    }
-
-    void AbortLoop()
-    {
-        _abort?.Cancel();
-        try { _loopTask?.Wait(TimeSpan.FromSeconds(30)); }
-        catch (AggregateException) { }
-        _loopTask = null;
     }
 
     void Note(string line)
@@ -349,7 +396,11 @@ public sealed class TrainerActor : ReceiveActor, IWithTimers
 
     protected override void PostStop()
     {
-        AbortLoop();
+        // The actor system is going down: the loop thread must be out of the tensors before they are freed.
+        _abort?.Cancel();
+        _stop?.Cancel();
+        try { _loopTask?.Wait(_settings.Timings.LoopStopGrace); }
+        catch (AggregateException) { }
         _trainer?.Dispose();
     }
 }

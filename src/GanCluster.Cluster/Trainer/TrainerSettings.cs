@@ -1,5 +1,6 @@
 using Akka.Actor;
 using GanCluster.Cluster.DataPlane;
+using GanCluster.Core.Membership;
 using GanCluster.Core.Spec;
 
 namespace GanCluster.Cluster.Trainer;
@@ -28,6 +29,9 @@ public sealed class TrainerSettings
 
     /// <summary>Accept a resume checkpoint whose training-defining spec fields differ (the coordinator already checked).</summary>
     public bool Force { get; init; }
+
+    /// <summary>Every control-plane timeout, named.</summary>
+    public ClusterTimings Timings { get; init; } = ClusterTimings.Default;
 
     public Action<string> Log { get; init; } = _ => { };
 

@@ -18,6 +18,13 @@ public interface IDataLink : IDisposable
     /// <summary>Unblocks any thread inside Send/Receive (they throw) and tells the peer we are gone. Idempotent.</summary>
     void Abort();
 
+    /// <summary>
+    /// True when the link is cut off at the network level: the peer's host has acknowledged nothing of what this side
+    /// sent for longer than <paramref name="limit"/> (a busy or paused peer process does not count). False when the
+    /// transport cannot tell (shared memory: the peer is on this host).
+    /// </summary>
+    bool PeerUnresponsive(TimeSpan limit) => false;
+
     long BytesSent { get; }
 
     long BytesReceived { get; }

@@ -28,6 +28,10 @@ public static class EventKind
     public const string TrainerLeft = "trainer_left";
     public const string WaitingForTrainers = "waiting_for_trainers";
     public const string CoordinatorRecovered = "coordinator_recovered";
+    public const string WorldAdopted = "world_adopted";
+    public const string CoordinatorIsolated = "coordinator_isolated";
+    public const string CoordinatorReconnected = "coordinator_reconnected";
+    public const string CheckpointFallback = "checkpoint_fallback";
 
     // The training plan (GanCluster.Core.Planning): each is stamped with the step at which it takes effect.
     public const string PhaseStarted = "phase_started";

@@ -18,6 +18,8 @@ public sealed class RunLayout(string root)
 
     public string CheckpointsDir => Path.Combine(Root, "checkpoints");
 
+    /// <summary>The cluster addresses of the newest world's trainer nodes: a restarted coordinator rejoins through them.</summary>
+    public string ClusterNodesFile => Path.Combine(Root, "cluster-nodes");
     /// <summary>quality/real-FEATURES.bin: the real sample's features and statistics for the quality measures (a cache).</summary>
     public string QualityReferenceFile(string features) => Path.Combine(Root, "quality", $"real-{features}.bin");
 

@@ -15,6 +15,9 @@ public sealed class TransportSpec : ISpecSection
     [SpecDoc("seconds one collective may take before the world is declared broken (failure detection is usually faster)")]
     public double OperationTimeoutSeconds { get; set; } = 30;
 
+    [SpecDoc("seconds a peer host may leave our data-plane traffic unacknowledged before its link counts as cut off (network partition); a slow or paused peer process still acknowledges")]
+    public double LinkTimeoutSeconds { get; set; } = 10;
+
     [SpecDoc("seconds to connect a world's ring")]
     public double ConnectTimeoutSeconds { get; set; } = 30;
 
@@ -23,5 +26,6 @@ public sealed class TransportSpec : ISpecSection
         problems.InRange($"{path}.chunk_kib", ChunkKib, 16, 16384);
         problems.InRange($"{path}.operation_timeout_seconds", OperationTimeoutSeconds, 1, 3600);
         problems.InRange($"{path}.connect_timeout_seconds", ConnectTimeoutSeconds, 1, 3600);
+        problems.InRange($"{path}.link_timeout_seconds", LinkTimeoutSeconds, 2, 3600);
     }
 }

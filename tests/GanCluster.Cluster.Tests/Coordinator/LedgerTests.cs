@@ -1,4 +1,4 @@
-using GanCluster.Cluster.Coordinator;
+using GanCluster.Core.Membership;
 
 namespace GanCluster.Cluster.Tests.Coordinator;
 

@@ -1,4 +1,4 @@
-using GanCluster.Cluster.Coordinator;
+using GanCluster.Core.Membership;
 using GanCluster.Cluster.Hosting;
 
 namespace GanCluster.Cluster.Tests.Coordinator;

@@ -143,7 +143,7 @@ public class RemotingTlsTests
         var joined = JsonlWriter.ReadAll(Path.Combine(_dir, "run", "events.jsonl"))
             .Where(e => (string)e["kind"]! == EventKind.MemberJoined).Select(e => (string)e["details"]!["trainer"]!).ToList();
         var trainerId = Assert.Single(joined);
-        Assert.Contains($":{secure.Process.Id}/", trainerId);
+        Assert.Contains($":{secure.Process.Id}.", trainerId); // host:pid.incarnation/device
     }
 
     [Fact]

@@ -1,6 +1,4 @@
-using GanCluster.Cluster.Protocol;
-
-namespace GanCluster.Cluster.Coordinator;
+namespace GanCluster.Core.Membership;
 
 /// <summary>A trainer that could be in the next world, with the state it says it holds.</summary>
 /// <param name="Step">completed steps of its in-memory replica (-1: none)</param>

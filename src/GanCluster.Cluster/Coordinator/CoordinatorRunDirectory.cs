@@ -1,0 +1,114 @@
+using System.Text.Json.Nodes;
+using GanCluster.Core.Checkpoints;
+using GanCluster.Core.Collapse;
+using GanCluster.Core.Membership;
+using GanCluster.Core.Runs;
+using GanCluster.Core.Spec;
+using GanCluster.Training.Checkpointing;
+using GanCluster.Training.Collapse;
+
+namespace GanCluster.Cluster.Coordinator;
+
+/// <summary>
+/// Everything the coordinator does to the run directory, in one place: preparing it (or checking a resume
+/// checkpoint against the spec), events.jsonl (the coordinator is its only writer in a cluster), the world fence,
+/// checkpoint look-ups, and a collapse rollback's bookkeeping. The membership model reads it through
+/// <see cref="IRunDirectoryView"/>.
+/// </summary>
+public sealed class CoordinatorRunDirectory(RunSpec spec, string root, Action<string> log) : IRunDirectoryView, IDisposable
+{
+    readonly RunLayout _layout = new(root);
+    EventLog? _events;
+
+    /// <summary>Raised after every events.jsonl line (kind, step, details), for metrics.</summary>
+    public event Action<string, long, JsonObject>? EventWritten;
+
+    public RunLayout Layout => _layout;
+
+    /// <summary>
+    /// Opens the run. A coordinator that replaced one of a running world (<paramref name="reconnect"/>) only reopens
+    /// events.jsonl; otherwise the folder is prepared, and with <paramref name="resume"/> the newest valid checkpoint
+    /// is checked against the spec (training-defining differences refused unless <paramref name="force"/>), and events
+    /// after it are cut (they belong to worlds that did not commit them).
+    /// </summary>
+    public void Open(bool reconnect, bool resume, bool force)
+    {
+        long truncate = 0;
+        if (!reconnect)
+        {
+            RunDirectory.Prepare(_layout, SpecEmitter.ToYaml(spec), resume, spec.Checkpoint.Keep);
+            var checkpoint = resume ? Newest(verbose: true) : null;
+            if (checkpoint != null)
+            {
+                var saved = RunSpecLoader.Parse(File.ReadAllText(Path.Combine(checkpoint.Path, TrainerSnapshot.Spec)));
+                var differences = SpecDiff.TrainingDifferences(saved, spec);
+                if (differences.Count > 0 && !force)
+                    throw new SpecException(differences.Select(d => new SpecProblem(d.Path,
+                        $"{d.Before} (as in checkpoint {RunLayout.StepName(checkpoint.Step)}; pass --force to resume anyway)", d.After)).ToList(), "--resume");
+                log($"resuming from {checkpoint.Path}");
+                truncate = checkpoint.Step;
+            }
+        }
+        _events = new EventLog(_layout.EventsFile, truncateAfterStep: reconnect ? null : truncate);
+        _events.Written += (kind, step, details) => EventWritten?.Invoke(kind, step, details);
+    }
+
+    public void Write(long step, string kind, JsonObject? details) => _events?.Write(step, kind, details);
+
+    public CheckpointRef? NewestValidCheckpoint() => Newest(verbose: false);
+
+    public long FenceEpoch() => WorldFence.Read(_layout.Root);
+
+    public void RaiseFence(long epoch) => WorldFence.Raise(_layout.Root, epoch);
+
+    CheckpointStore Store => new(_layout.CheckpointsDir, spec.Checkpoint.Keep);
+
+    CheckpointRef? Newest(bool verbose)
+    {
+        var found = Store.FindNewestValid(w => { if (verbose) log($"warning: {w}"); });
+        return found is { } f ? new CheckpointRef(f.Step, f.Path) : null;
+    }
+
+    /// <summary>The committed checkpoints that verify, as collapse rollback candidates.</summary>
+    public IReadOnlyList<CollapseCheckpoint> CollapseCandidates() => CollapseResponse.Candidates(Store);
+
+    /// <summary>The collapse response state recorded by the newest checkpoint and the last collapse_rollback event.</summary>
+    public CollapseResponseState RecordedCollapseState()
+    {
+        CheckpointManifest? manifest = null;
+        if (Newest(verbose: false) is { } newest) CheckpointStore.Verify(newest.Path, out manifest);
+        return CollapseResponse.ResumeState(manifest, _layout.EventsFile);
+    }
+
+    /// <summary>
+    /// A collapse rollback, before anyone trains from the checkpoint (rank 0 drops metrics rows past its start step
+    /// when it opens the log): move what the abandoned steps wrote to rollbacks/N/, drop newer checkpoints, and
+    /// record collapse_rollback.
+    /// </summary>
+    public void ArchiveRollback(CollapseAction.RollBack action, CollapseFlagState flag, CollapseResponseState state)
+    {
+        var dropped = Store.DropAfter(action.ToStep);
+        using var metrics = new JsonlWriter(_layout.MetricsFile);
+        var details = CollapseResponse.Archive(action, flag, state, dropped, _layout, metrics, _events!);
+        Write(action.ToStep, EventKind.CollapseRollback, details);
+    }
+
+    public string CheckpointDir(long step) => _layout.CheckpointDir(step);
+
+    /// <summary>Remembers where the world's trainer nodes are (<see cref="RunLayout.ClusterNodesFile"/>).</summary>
+    public void WriteMemberNodes(IEnumerable<string> addresses) =>
+        Core.IO.DurableFile.WriteAllBytes(_layout.ClusterNodesFile, System.Text.Encoding.UTF8.GetBytes(string.Join('\n', addresses.Distinct()) + "\n"));
+
+    /// <summary>
+    /// The trainer nodes of the newest world, as seeds for a coordinator that replaces one of a running run: it
+    /// rejoins the running cluster through them even when its own seed list names only itself.
+    /// </summary>
+    public static IReadOnlyList<string> ReadMemberNodes(string root)
+    {
+        string path = new RunLayout(root).ClusterNodesFile;
+        try { return File.Exists(path) ? File.ReadAllLines(path).Where(l => l.StartsWith("akka.", StringComparison.Ordinal)).ToList() : []; }
+        catch (IOException) { return []; }
+    }
+
+    public void Dispose() => _events?.Dispose();
+}
