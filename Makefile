@@ -19,9 +19,10 @@ build: deps
 # Debian's `prometheus` brings promtool and the server the monitoring tests run against; `chromium` loads the run
 # report headless; `nftables` and `iproute2` (nft, ip, tc) build the multi-host test bed (its tests need root);
 # python3-scipy and python3-torchvision compute the independent references of the quality measures (scipy's sqrtm for
-# FID) and of Inception-v3; helm and kubectl (for the Kubernetes manifest tests) are fetched once into build/tools/k8s.
+# FID) and of Inception-v3; python3-skimage ships the real RGB photographs (PNG and JPEG, 300-1411 px) the folder-source
+# tests read at 64..1024 px; helm and kubectl (for the Kubernetes manifest tests) are fetched once into build/tools/k8s.
 test: build k8s-tools
-	@build/scripts/deps.sh prometheus chromium nftables iproute2 python3-scipy python3-torchvision
+	@build/scripts/deps.sh prometheus chromium nftables iproute2 python3-scipy python3-torchvision python3-skimage
 	@build/scripts/test-summary.sh $(CONFIG)
 
 # Alert and recording rules of deploy/monitoring/: promtool check rules + the rule unit tests.
@@ -92,6 +93,12 @@ style-example: build
 bench-quality: build
 	@build/scripts/deps.sh python3-torch
 	bench/quality.sh
+
+# High resolution (docs/BENCHMARKS.md): a tiny DCGAN on the full embedded MNIST at 64..1024 px, one process; img/s,
+# data wait per step, peak RSS and the trainer's own memory estimate per resolution. A few minutes on 2 quiet cores.
+.PHONY: bench-highres
+bench-highres: build
+	bench/highres.sh
 
 # Ring all-reduce (25 MB fp32, 2 and 3 local processes) vs PyTorch Gloo (Debian's python3-torch, installed here if
 # missing; skipped with a message if that fails) and the raw loopback TCP bound; bf16/fp16 wire speed and error.

@@ -14,6 +14,7 @@ public static class MetricNames
     public const string Step = "gancluster_step";
     public const string StepsTotal = "gancluster_steps_total";
     public const string StepDuration = "gancluster_step_duration_seconds";
+    public const string DataWait = "gancluster_data_wait_seconds";
     public const string LastStepTimestamp = "gancluster_last_step_timestamp_seconds";
     public const string LossD = "gancluster_loss_d";
     public const string LossG = "gancluster_loss_g";

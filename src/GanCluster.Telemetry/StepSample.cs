@@ -19,7 +19,8 @@ public sealed record StepSample(
     long Images,
     long SkippedNonFinite,
     bool DSkippedByPolicy,
-    double Seconds);
+    double Seconds,
+    double DataWaitSeconds = 0);
 
 /// <summary>
 /// One collapse evaluation (rank 0): the fields of a metrics.jsonl row's collapse_* keys, and its quality measures

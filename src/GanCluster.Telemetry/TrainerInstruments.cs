@@ -10,6 +10,7 @@ internal sealed class TrainerInstruments
 
     public Counter<long> Steps { get; }
     public Histogram<double> StepDuration { get; }
+    public Histogram<double> DataWait { get; }
     public Counter<long> Images { get; }
     public Counter<long> NonFinite { get; }
     public Counter<long> DSkipped { get; }
@@ -19,6 +20,7 @@ internal sealed class TrainerInstruments
     {
         Steps = meter.CreateCounter<long>(MetricNames.StepsTotal, null, "Training steps completed by this rank");
         StepDuration = meter.CreateHistogram<double>(MetricNames.StepDuration, "s", "Wall time of one training step (D and G updates, all-reduces, logging)");
+        DataWait = meter.CreateHistogram<double>(MetricNames.DataWait, "s", "Time a training step waited for its batch of real images (a starved trainer: raise data.workers)");
         Images = meter.CreateCounter<long>(MetricNames.ImagesTotal, null, "Real images trained on, all ranks together, counted by each rank");
         NonFinite = meter.CreateCounter<long>(MetricNames.NonFiniteSkipped, null, "Updates skipped because a loss or gradient was NaN/Inf");
         DSkipped = meter.CreateCounter<long>(MetricNames.DSkippedByPolicy, null, "Steps whose D update a policy (skip-d) switched off");

@@ -54,6 +54,7 @@ public sealed class TrainerMetrics
         }
         _i.Steps.Add(1, rank);
         _i.StepDuration.Record(s.Seconds, rank);
+        _i.DataWait.Record(s.DataWaitSeconds, rank);
         _i.Images.Add(Math.Max(0, s.Images), rank);
         if (newlySkipped > 0) _i.NonFinite.Add(newlySkipped, rank);
         else _i.NonFinite.Add(0, rank); // the series exists from the first step, so rate() and increase() see its start

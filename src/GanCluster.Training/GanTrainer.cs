@@ -14,6 +14,7 @@ using GanCluster.Training.Collapse;
 using GanCluster.Training.Data;
 using GanCluster.Training.Distributed;
 using GanCluster.Training.Losses;
+using GanCluster.Training.Memory;
 using GanCluster.Training.Models;
 using GanCluster.Training.Models.Progressive;
 using GanCluster.Training.Planning;
@@ -93,6 +94,7 @@ public sealed class GanTrainer : IDisposable
         _data = ImageSources.Open(_spec.Data, _spec.Model);
         (_g, _d) = CreateModels();
         _ema = CreateEma(_spec, _g, _device);
+        MemoryEstimate = MemoryPlanner.Plan(_spec, _g, _d, _ema?.Model, options.Log);
         _optG = new SafeAdam(_g.parameters(), _spec.Optim.LrG, _spec.Optim.Beta1, _spec.Optim.Beta2);
         _optD = new SafeAdam(_d.parameters(), _spec.Optim.LrD, _spec.Optim.Beta1, _spec.Optim.Beta2);
         _step = new GanStep(_g, _d, _spec.Model.Nz, GanLosses.Create(_spec.Loss), _optG, _optD, _device);
@@ -141,6 +143,9 @@ public sealed class GanTrainer : IDisposable
 
     public ImageSource Data => _data;
 
+    /// <summary>What this run should need at its largest stage (logged at start; a run that cannot fit was refused).</summary>
+    public MemoryEstimate MemoryEstimate { get; }
+
     public ICollective Collective => _collective;
 
     public nn.Module<Tensor, Tensor> Generator => _g;
@@ -179,7 +184,7 @@ public sealed class GanTrainer : IDisposable
         CheckBatchesFit(_plan.Plan, _data.Count, collective.WorldSize);
         _perRankBatch = PerRankBatch(_spec, _plan.State.Next.BatchSize, collective.WorldSize);
         var sampler = new ShardedSampler(_data.Count, _spec.Seed, collective.Rank, collective.WorldSize, _perRankBatch);
-        _loader = new BatchLoader(_data, sampler);
+        _loader = new BatchLoader(_data, sampler, _spec.Data.Workers, _spec.Data.Prefetch);
         _loader.Seek(_state.Data);
 
         bool rankZero = collective.Rank == 0;
@@ -229,6 +234,7 @@ public sealed class GanTrainer : IDisposable
             if (plan.Step != step) throw new InvalidOperationException($"the plan is for step {plan.Step}, the trainer is at step {step}");
             _perRankBatch = PerRankBatch(_spec, plan.BatchSize, _collective.WorldSize);
             _loader!.BatchSize = _perRankBatch;
+            _loader.Resolution = plan.Resolution; // a progressive run decodes at the stage's resolution
             StepStats stats;
             using (NewDisposeScope())
                 stats = _step.Run(_plan.Reals(_loader.Next()), step, _spec.Seed, _collective, plan.UpdateD,
@@ -250,7 +256,7 @@ public sealed class GanTrainer : IDisposable
             AfterStep(stats, plan, imagesPerSecond, abort);
             StepCompleted?.Invoke(new StepReport(stats, TotalSteps, imagesPerSecond, plan.LrD, plan.LrG,
                 _state.SkippedNonFinite, clock.Elapsed) { StepsThisSession = step - startStep, Plan = plan, Progressive = _plan.Plan.Schedule.IsProgressive,
-                StepSeconds = stepClock.Elapsed.TotalSeconds, ImagesThisStep = images });
+                StepSeconds = stepClock.Elapsed.TotalSeconds, DataWaitSeconds = _loader.LastWaitSeconds, ImagesThisStep = images });
             if (stats.StopVotes > 0) { stopped = true; break; }
         }
         Finish(stopped);
@@ -269,7 +275,7 @@ public sealed class GanTrainer : IDisposable
             ? CheckReplicas(cancel) : null;
         if (stats.AnyNonFinite)
             _recorder.Event(step, new NonFiniteSkippedEvent(D: !stats.DUpdated && !stats.DSkippedByPolicy, G: !stats.GUpdated, stats.LossD, stats.LossG));
-        var row = MetricsRows.Of(stats, plan, _state, _perRankBatch, _collective.WorldSize, imagesPerSecond, hashOk);
+        var row = MetricsRows.Of(stats, plan, _state, _perRankBatch, _collective.WorldSize, imagesPerSecond, _loader!.LastWaitSeconds, hashOk);
         _recorder.Keep(row); // for whoever is rank 0 of the next world, should this world end before the row is written
         if (!_recorder.IsRankZero) return;
         _recorder.CheckFence();

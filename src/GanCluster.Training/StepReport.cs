@@ -22,6 +22,9 @@ public sealed record StepReport(StepStats Stats, long TotalSteps, double ImagesP
     /// <summary>Wall time of this step, from its plan to its metrics row (metrics: gancluster_step_duration_seconds).</summary>
     public double StepSeconds { get; init; }
 
+    /// <summary>Seconds the step waited for its batch of real images (metrics: gancluster_data_wait_seconds).</summary>
+    public double DataWaitSeconds { get; init; }
+
     /// <summary>Real images this step trained on, all ranks together.</summary>
     public long ImagesThisStep { get; init; }
 }

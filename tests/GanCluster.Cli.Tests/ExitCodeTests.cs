@@ -54,4 +54,16 @@ public class ExitCodeTests
         Assert.True(r.ExitCode == 2, r.ToString());
         Assert.Contains("--checkpoint", r.Stderr);
     }
+
+    [Fact]
+    public void A_run_too_large_for_the_machine_exits_2_naming_the_batch_before_writing_anything()
+    {
+        // 8192 images of 1024 px through default-width DCGAN blocks: terabytes of activations on any machine.
+        var r = CliProcess.Run(_dir, "train", "--set", "model.resolution=1024", "--set", "batch_size=8192", "--out", "run");
+        Assert.True(r.ExitCode == 2, r.ToString());
+        Assert.Contains("batch_size: expected a run that fits this machine's", r.Stderr);
+        Assert.Contains("activations", r.Stderr);
+        Assert.DoesNotContain("   at ", r.Stderr);
+        Assert.False(Directory.Exists(Path.Combine(_dir, "run", "checkpoints")), "nothing should be written for a run that cannot fit");
+    }
 }

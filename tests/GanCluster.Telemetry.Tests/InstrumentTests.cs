@@ -10,7 +10,7 @@ namespace GanCluster.Telemetry.Tests;
 public class InstrumentTests
 {
     static StepSample Sample(long step, double lossD = 1.25, long skipped = 0, bool dSkipped = false) =>
-        new(step, lossD, 0.75, 0.6, 0.3, 0.2, 1.5, 2.5, 2e-4, 4e-4, 16, 0.5, 1, 123.5, 16, skipped, dSkipped, 0.04);
+        new(step, lossD, 0.75, 0.6, 0.3, 0.2, 1.5, 2.5, 2e-4, 4e-4, 16, 0.5, 1, 123.5, 16, skipped, dSkipped, 0.04, DataWaitSeconds: 0.01);
 
     internal static int FreePort()
     {
@@ -52,6 +52,9 @@ public class InstrumentTests
         Assert.Equal(2, series[$"gancluster_step_duration_seconds_bucket{{le=\"0.04\",{id}}}"]);
         Assert.Contains("# TYPE gancluster_steps_total counter", text);
         Assert.Contains("# TYPE gancluster_step_duration_seconds histogram", text);
+        Assert.Equal(2, series[$"gancluster_data_wait_seconds_count{{{id}}}"]);
+        Assert.Equal(0.02, series[$"gancluster_data_wait_seconds_sum{{{id}}}"], 6);
+        Assert.Contains("# TYPE gancluster_data_wait_seconds histogram", text);
         Assert.Contains("# TYPE gancluster_loss_d gauge", text);
         // Identity labels only: every label name on every series is one of these or a closed set (le, kind, status...;
         // the process and runtime series add the GC generation, the CPU mode and the exception type).

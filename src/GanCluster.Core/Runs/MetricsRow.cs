@@ -53,6 +53,9 @@ public sealed record MetricsRow
     /// <summary>Smoothed throughput, all ranks together.</summary>
     public required double ImagesPerS { get; init; }
 
+    /// <summary>Seconds this step waited for its batch: a starved trainer shows here (and in gancluster_data_wait_seconds).</summary>
+    public required double DataWaitSeconds { get; init; }
+
     public required long SkippedNonfinite { get; init; }
 
     public required int WorldSize { get; init; }

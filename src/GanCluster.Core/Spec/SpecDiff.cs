@@ -16,7 +16,8 @@ public static class SpecDiff
     // global batch), but an elastic world may legitimately resume with another size, so it is reported, not refused.
     static readonly string[] NotTrainingDefining =
         ["steps", "sample_every", "log_every", "checkpoint.", "threads", "cluster.workers", "cluster.min_workers", "cluster.progress_every",
-         "cluster.hash_every", "cluster.max_restarts", "cluster.recovery_window_seconds", "collapse.", "tensorboard"];
+         "cluster.hash_every", "cluster.max_restarts", "cluster.recovery_window_seconds", "collapse.", "tensorboard",
+         "data.workers", "data.prefetch"];
 
     public sealed record Difference(string Path, string Before, string After);
 

@@ -4,7 +4,7 @@ namespace GanCluster.Training.Data;
 
 /// <summary>
 /// PNG/JPEG files under a folder (recursive, sorted by path so every rank sees the same order), decoded on
-/// demand, center-cropped and resized. Files whose header is not an image are skipped when the folder is
+/// demand at the resolution asked for, center-cropped and resized: only the file list stays in memory. Files whose header is not an image are skipped when the folder is
 /// indexed; a file that fails to decode later is replaced by the next readable one and counted.
 /// </summary>
 public sealed class FolderImageSource : ImageSource
@@ -41,14 +41,14 @@ public sealed class FolderImageSource : ImageSource
 
     public override string Description { get; }
 
-    public override ReadOnlySpan<byte> ReadBytes(int index)
+    public override ReadOnlySpan<byte> ReadBytes(int index, int resolution)
     {
         for (int attempt = 0; attempt < _files.Length; attempt++)
         {
             int i = (index + attempt) % _files.Length;
             lock (_bad)
                 if (_bad.Contains(i)) continue;
-            var bytes = ImageOps.DecodeFile(_files[i], Resolution, Channels);
+            var bytes = ImageOps.DecodeFile(_files[i], resolution, Channels);
             if (bytes != null) return bytes;
             lock (_bad)
             {

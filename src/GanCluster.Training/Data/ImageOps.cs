@@ -7,12 +7,44 @@ public static class ImageOps
 {
     static readonly SKSamplingOptions Smooth = new(SKFilterMode.Linear, SKMipmapMode.Linear);
 
-    /// <summary>Decodes a PNG/JPEG file; null when it cannot be decoded.</summary>
+    /// <summary>
+    /// Decodes a PNG/JPEG file, center-cropped and resized to <paramref name="resolution"/>; null when it cannot be
+    /// decoded. A JPEG is decoded at the smallest of libjpeg's 1/8..8/8 scales that still covers the resolution, so a
+    /// 4x4 training phase does not pay for decoding the full photograph.
+    /// </summary>
     public static byte[]? DecodeFile(string path, int resolution, int channels)
     {
-        using var bitmap = SKBitmap.Decode(path);
-        if (bitmap == null || bitmap.Width == 0 || bitmap.Height == 0) return null;
+        using var bitmap = DecodeAtLeast(path, resolution);
+        if (bitmap == null) return null;
         return ToChw(bitmap, resolution, channels);
+    }
+
+    /// <summary>The decoded image at the smallest size the codec offers whose shorter side is at least <paramref name="side"/>.</summary>
+    public static SKBitmap? DecodeAtLeast(string path, int side)
+    {
+        using var codec = SKCodec.Create(path);
+        if (codec == null || codec.Info.Width == 0 || codec.Info.Height == 0) return null;
+        var size = ScaledSize(codec, side);
+        var bitmap = new SKBitmap(codec.Info.WithSize(size.Width, size.Height));
+        var result = codec.GetPixels(bitmap.Info, bitmap.GetPixels());
+        // A truncated file still yields its decoded part (the rest is filled), as SKBitmap.Decode does.
+        if (result is SKCodecResult.Success or SKCodecResult.IncompleteInput) return bitmap;
+        bitmap.Dispose();
+        return null;
+    }
+
+    static SKSizeI ScaledSize(SKCodec codec, int side)
+    {
+        var full = codec.Info.Size;
+        int shorter = Math.Min(full.Width, full.Height);
+        if (shorter <= side) return full;
+        // The codec rounds a scale to the nearest it supports, which may fall short: nudge up until it covers.
+        for (float scale = side / (float)shorter; scale < 1f; scale += 1f / 16)
+        {
+            var scaled = codec.GetScaledDimensions(scale);
+            if (Math.Min(scaled.Width, scaled.Height) >= side) return scaled;
+        }
+        return full;
     }
 
     /// <summary>

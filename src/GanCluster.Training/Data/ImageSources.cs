@@ -39,19 +39,15 @@ public static class ImageSources
         int count = idx.Dimensions[0], rows = idx.Dimensions[1], cols = idx.Dimensions[2];
         if (limit is { } max) count = Math.Min(count, max);
         if (count == 0) throw new DataException($"{path}: expected at least one image, found none");
-        int pixels = channels * resolution * resolution;
-        var output = new byte[(long)count * pixels];
-        Parallel.For(0, count, i =>
-        {
-            var chw = ImageOps.ResizeGray(idx.Data.AsSpan(i * rows * cols, rows * cols), cols, rows, resolution, channels);
-            chw.CopyTo(output.AsSpan(i * pixels, pixels));
-        });
+        // Native pixels only: resizing happens per read, in the batch loader's workers (a 1024 px run of
+        // 10,000 images would otherwise need 10 GB, over .NET's array limit).
+        var native = count == idx.Dimensions[0] ? idx.Data : idx.Data[..(count * rows * cols)];
         byte[]? labels = null;
         if (labelsPath != null && File.Exists(labelsPath))
         {
             var l = IdxFile.Read(labelsPath);
             if (l.Dimensions.Length == 1 && l.Dimensions[0] >= count) labels = l.Data[..count];
         }
-        return new InMemoryImageSource(output, count, resolution, channels, $"{count} images from {Path.GetFileName(path)}", labels);
+        return new InMemoryImageSource(native, count, cols, rows, resolution, channels, $"{count} images from {Path.GetFileName(path)}", labels);
     }
 }

@@ -9,9 +9,10 @@ namespace GanCluster.Training.Recording;
 public static class MetricsRows
 {
     /// <param name="state">the run state after the step</param>
+    /// <param name="dataWaitSeconds">how long the step waited for its batch (the prefetch workers were behind)</param>
     /// <param name="replicaHashOk">the replica check's result, at steps that had one</param>
     public static MetricsRow Of(StepStats stats, StepPlan plan, TrainState state, int perRankBatch, int worldSize,
-        double imagesPerSecond, bool? replicaHashOk) => new()
+        double imagesPerSecond, double dataWaitSeconds, bool? replicaHashOk) => new()
     {
         Step = stats.Step,
         Epoch = state.Data.Epoch,
@@ -31,6 +32,7 @@ public static class MetricsRows
         BatchSize = perRankBatch,
         Images = state.ImagesSeen,
         ImagesPerS = Math.Round(imagesPerSecond, 2),
+        DataWaitSeconds = Math.Round(dataWaitSeconds, 4),
         SkippedNonfinite = state.SkippedNonFinite,
         WorldSize = worldSize,
         Time = Math.Round(DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() / 1000.0, 3),

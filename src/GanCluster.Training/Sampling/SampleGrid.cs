@@ -11,7 +11,7 @@ public static class SampleGrid
     {
         using var scope = NewDisposeScope();
         using var _ = no_grad();
-        var images = generator.forward(latents.to(device));
+        var images = ChunkedGeneration.Generate(generator, latents, device, spec.Model.Resolution);
         return ImageGrid.ToPng(images, minSide: MinSide(spec));
     }
 

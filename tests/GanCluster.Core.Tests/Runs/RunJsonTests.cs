@@ -33,9 +33,9 @@ public class RunJsonTests
         {
             Step = 12, Epoch = 1, LossD = double.NaN, LossG = 2.5, DReal = 0.75, DFake = 0.25, RealSign = 0.5, GradNormD = double.PositiveInfinity,
             GradNormG = 1.25, LrD = 2e-4, LrG = 1e-4, DSkipped = 0, Resolution = 32, Phase = "stable", Alpha = 1, BatchSize = 16,
-            Images = 192, ImagesPerS = 123.45, SkippedNonfinite = 1, WorldSize = 2, Time = 1700000000.123,
+            Images = 192, ImagesPerS = 123.45, DataWaitSeconds = 0.0125, SkippedNonfinite = 1, WorldSize = 2, Time = 1700000000.123,
         };
-        Same("""{"step":12,"epoch":1,"loss_d":null,"loss_g":2.5,"d_real":0.75,"d_fake":0.25,"r_t":0.5,"grad_norm_d":null,"grad_norm_g":1.25,"lr_d":0.0002,"lr_g":0.0001,"d_skipped":0,"resolution":32,"phase":"stable","alpha":1,"batch_size":16,"images":192,"images_per_s":123.45,"skipped_nonfinite":1,"world_size":2,"time":1700000000.123}""",
+        Same("""{"step":12,"epoch":1,"loss_d":null,"loss_g":2.5,"d_real":0.75,"d_fake":0.25,"r_t":0.5,"grad_norm_d":null,"grad_norm_g":1.25,"lr_d":0.0002,"lr_g":0.0001,"d_skipped":0,"resolution":32,"phase":"stable","alpha":1,"batch_size":16,"images":192,"images_per_s":123.45,"data_wait_seconds":0.0125,"skipped_nonfinite":1,"world_size":2,"time":1700000000.123}""",
             RunJson.Row(row));
     }
 
@@ -45,11 +45,11 @@ public class RunJsonTests
         var row = new MetricsRow
         {
             Step = 4, Epoch = 0, LossD = 1, LossG = 2, DReal = 0.5, DFake = 0.5, RealSign = 0, GradNormD = 3, GradNormG = 4, LrD = 1, LrG = 1,
-            DSkipped = 1, Resolution = 8, Phase = "fade-in", Alpha = 0.25, BatchSize = 8, Images = 32, ImagesPerS = 10, SkippedNonfinite = 0,
+            DSkipped = 1, Resolution = 8, Phase = "fade-in", Alpha = 0.25, BatchSize = 8, Images = 32, ImagesPerS = 10, DataWaitSeconds = 0, SkippedNonfinite = 0,
             WorldSize = 1, Time = 5, ReplicaHashOk = true,
             Collapse = new MetricsCollapseFields(2, CollapseReading.Of(Measures(classifier: false), suspected: true), 64, null, 0.1234, null),
         };
-        Same("""{"step":4,"epoch":0,"loss_d":1,"loss_g":2,"d_real":0.5,"d_fake":0.5,"r_t":0,"grad_norm_d":3,"grad_norm_g":4,"lr_d":1,"lr_g":1,"d_skipped":1,"resolution":8,"phase":"fade-in","alpha":0.25,"batch_size":8,"images":32,"images_per_s":10,"skipped_nonfinite":0,"world_size":1,"time":5,"replica_hash_ok":true,"collapse_step":2,"diversity":0.81235,"duplicate_rate":0.03123,"classes_covered":null,"class_histogram":null,"kl_uniform":null,"collapse_score":0.23457,"collapse_suspected":true,"collapse_n":64,"collapse_eval_s":0.1234}""",
+        Same("""{"step":4,"epoch":0,"loss_d":1,"loss_g":2,"d_real":0.5,"d_fake":0.5,"r_t":0,"grad_norm_d":3,"grad_norm_g":4,"lr_d":1,"lr_g":1,"d_skipped":1,"resolution":8,"phase":"fade-in","alpha":0.25,"batch_size":8,"images":32,"images_per_s":10,"data_wait_seconds":0,"skipped_nonfinite":0,"world_size":1,"time":5,"replica_hash_ok":true,"collapse_step":2,"diversity":0.81235,"duplicate_rate":0.03123,"classes_covered":null,"class_histogram":null,"kl_uniform":null,"collapse_score":0.23457,"collapse_suspected":true,"collapse_n":64,"collapse_eval_s":0.1234}""",
             RunJson.Row(row));
     }
 
@@ -59,11 +59,11 @@ public class RunJsonTests
         var row = new MetricsRow
         {
             Step = 4, Epoch = 0, LossD = 1, LossG = 2, DReal = 0.5, DFake = 0.5, RealSign = 0, GradNormD = 3, GradNormG = 4, LrD = 1, LrG = 1,
-            DSkipped = 0, Resolution = 8, Phase = "stable", Alpha = 1, BatchSize = 8, Images = 32, ImagesPerS = 10, SkippedNonfinite = 0,
+            DSkipped = 0, Resolution = 8, Phase = "stable", Alpha = 1, BatchSize = 8, Images = 32, ImagesPerS = 10, DataWaitSeconds = 0, SkippedNonfinite = 0,
             WorldSize = 1, Time = 5,
             Collapse = new MetricsCollapseFields(2, CollapseReading.Of(Measures(classifier: false), suspected: false), 64, Quality(), 0.1234, 2.5),
         };
-        Same("""{"step":4,"epoch":0,"loss_d":1,"loss_g":2,"d_real":0.5,"d_fake":0.5,"r_t":0,"grad_norm_d":3,"grad_norm_g":4,"lr_d":1,"lr_g":1,"d_skipped":0,"resolution":8,"phase":"stable","alpha":1,"batch_size":8,"images":32,"images_per_s":10,"skipped_nonfinite":0,"world_size":1,"time":5,"collapse_step":2,"diversity":0.81235,"duplicate_rate":0.03123,"classes_covered":null,"class_histogram":null,"kl_uniform":null,"collapse_score":0.23457,"collapse_suspected":false,"collapse_n":64,""" + QualityJson + ""","collapse_eval_s":0.1234,"collapse_reference_s":2.5}""",
+        Same("""{"step":4,"epoch":0,"loss_d":1,"loss_g":2,"d_real":0.5,"d_fake":0.5,"r_t":0,"grad_norm_d":3,"grad_norm_g":4,"lr_d":1,"lr_g":1,"d_skipped":0,"resolution":8,"phase":"stable","alpha":1,"batch_size":8,"images":32,"images_per_s":10,"data_wait_seconds":0,"skipped_nonfinite":0,"world_size":1,"time":5,"collapse_step":2,"diversity":0.81235,"duplicate_rate":0.03123,"classes_covered":null,"class_histogram":null,"kl_uniform":null,"collapse_score":0.23457,"collapse_suspected":false,"collapse_n":64,""" + QualityJson + ""","collapse_eval_s":0.1234,"collapse_reference_s":2.5}""",
             RunJson.Row(row));
     }
 

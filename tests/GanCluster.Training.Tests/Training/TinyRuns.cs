@@ -55,7 +55,7 @@ public static class TinyRuns
 
     /// <summary>metrics.jsonl without the wall-clock columns.</summary>
     public static List<string> Metrics(string dir) =>
-        JsonlWriter.ReadAll(new RunLayout(dir).MetricsFile).Select(Strip("time", "images_per_s")).ToList();
+        JsonlWriter.ReadAll(new RunLayout(dir).MetricsFile).Select(Strip("time", "images_per_s", "data_wait_seconds")).ToList();
 
     /// <summary>events.jsonl without times and without the run's own start/stop/checkpoint bookkeeping.</summary>
     public static List<string> Events(string dir) =>
