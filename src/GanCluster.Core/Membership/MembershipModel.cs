@@ -31,9 +31,6 @@ public sealed class MembershipModel
     readonly TimeProvider _time;
     readonly Dictionary<string, Trainer> _trainers = [];
     readonly HashSet<string> _unreachableNodes = [];
-    // Nodes removed from the cluster: removal is final in Akka (a removed node comes back only as a new address and
-    // incarnation), but a registration it sent just before can still arrive after the removal.
-    readonly HashSet<string> _removedNodes = [];
     readonly Dictionary<string, string> _finishedHashes = [];
     CoordinatorLedger _ledger = CoordinatorLedger.Empty;
     Phase _phase = Phase.NotStarted;
@@ -156,13 +153,6 @@ public sealed class MembershipModel
         if (_phase == Phase.Stopped)
         {
             fx.Add(new StopTrainer(report.TrainerId, "the run is over", false));
-            return fx;
-        }
-        if (_removedNodes.Contains(report.Node))
-        {
-            // Its node was removed: it exits and comes back as a new member. Taking it into a world now would leave the
-            // world waiting for a member whose removal has already been reported.
-            fx.Add(new Note($"ignored the registration of {report.TrainerId}: its node {report.Node} was removed from the cluster"));
             return fx;
         }
         string? refusal = protocolVersion != _config.ProtocolVersion
@@ -328,7 +318,6 @@ public sealed class MembershipModel
     {
         var fx = new List<MembershipEffect>();
         _unreachableNodes.Remove(node);
-        _removedNodes.Add(node);
         foreach (var t in TrainersOn(node).ToList())
             Lost(t.Report.TrainerId, $"trainer {t.Report.TrainerId} left the cluster", fx);
         return fx;
