@@ -65,6 +65,9 @@ public sealed class MembershipModel
         public int Size { get; set; } = members.Count;
         public HashSet<string> Reported { get; } = [];
         public bool Adopted { get; set; } = adopted;
+
+        /// <summary>The plan it was announced with (null: a world learned from its members' reports after a restart).</summary>
+        public WorldPlan? Plan { get; init; }
         public bool Contains(string trainerId) => Members.Values.Any(m => m.TrainerId == trainerId);
         public IReadOnlyList<WorldMember> List => [.. Members.Values];
     }
@@ -193,6 +196,13 @@ public sealed class MembershipModel
             case Phase.Training when _world!.Contains(report.TrainerId) && report.LastEpoch >= _world.Epoch:
                 // A member registers from outside the world: its loop ended, so the world is broken.
                 BeginRecovery($"trainer {report.TrainerId} left world {_world.Epoch}", [], fx);
+                break;
+            case Phase.Training when _world.Contains(report.TrainerId):
+                // A member that never started this world: its announcement was lost (the coordinator was cut off when
+                // it sent it) or is still on its way. Announce it again (a trainer ignores a world it already runs);
+                // without the plan (a world learned after a restart) only a new world can reach it.
+                if (_world.Plan is { } plan) fx.Add(new AnnounceWorld(_world.Epoch, plan));
+                else BeginRecovery($"trainer {report.TrainerId} is outside world {_world.Epoch}", [], fx);
                 break;
             case Phase.Training:
                 EnsureProbe(trainer, fx); // a standby joins once its data plane answers (ProbeAnswered)
@@ -640,7 +650,7 @@ public sealed class MembershipModel
                         (plan.SourceRank is int s ? $", state from rank {s} to rank(s) {string.Join(",", plan.NeedState)}" : "") +
                         (plan.ResumeCheckpoint != null ? $", from checkpoint {Path.GetFileName(plan.ResumeCheckpoint)}" : "")));
         foreach (var m in plan.Members) _trainers[m.TrainerId].Available = false;
-        _world = new World(epoch, plan.Members, adopted: true);
+        _world = new World(epoch, plan.Members, adopted: true) { Plan = plan };
         _finishedHashes.Clear();
         _phase = Phase.Training;
     }

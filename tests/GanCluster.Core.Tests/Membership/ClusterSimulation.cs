@@ -25,7 +25,7 @@ public sealed record Fault(FaultKind Kind, int Target, double At, double Seconds
 public sealed class ClusterSimulation
 {
     // Timings of the real system (docs/fault-tolerance.md), in simulated seconds.
-    const double StepSeconds = 0.1, Latency = 0.002, Detect = 5, StableAfter = 5, ReachableAgain = 1, LinkTimeout = 10,
+    const double ConnectTimeout = 30, StepSeconds = 0.1, Latency = 0.002, Detect = 5, StableAfter = 5, ReachableAgain = 1, LinkTimeout = 10,
         OperationTimeout = 30, Heartbeat = 2, RegisterEvery = 2, RestartDelay = 3, CoordinatorRestartDelay = 4, ProbeTimeout = 1;
     const int ProgressEvery = 10, CheckpointEvery = 50;
 
@@ -95,6 +95,7 @@ public sealed class ClusterSimulation
         public long Epoch { get; } = epoch;
         public IReadOnlyList<WorldMember> Members { get; } = members;
         public long Step = start;
+        public double StartedAt;
         public bool Broken;
         public double StalledSince = double.NaN;
     }
@@ -271,7 +272,7 @@ public sealed class ClusterSimulation
     void StartWorld(long epoch, WorldPlan plan)
     {
         if (_world is { Broken: false } old) BreakWorld(old, "superseded");
-        var w = _world = new WorldRun(epoch, plan.Members, plan.StartStep);
+        var w = _world = new WorldRun(epoch, plan.Members, plan.StartStep) { StartedAt = _now };
         if (double.IsNaN(FirstWorldAt)) { FirstWorldAt = _now; ScheduleFaults(); }
         After(0.5, () => StepLoop(w)); // connecting, state transfer
     }
@@ -280,9 +281,17 @@ public sealed class ClusterSimulation
     {
         if (w.Broken || _world != w) return;
         var members = w.Members.Select(m => ById(m.TrainerId)).ToList();
+        // A member whose announcement has not arrived yet is waited for up to the connect timeout; a dead one, or one
+        // that left, resets its sockets at once.
+        bool Pending(Trainer? t) => t is { Alive: true } && t.InWorld != w.Epoch && t.LastEpoch < w.Epoch;
         if (members.Any(t => t == null || t.InWorld != w.Epoch))
         {
-            BreakWorld(w, "a member is gone"); // a dead peer resets its sockets at once
+            if (members.All(t => t == null || t.InWorld == w.Epoch || Pending(t)) && members.Any(Pending) && _now - w.StartedAt < ConnectTimeout)
+            {
+                After(StepSeconds, () => StepLoop(w));
+                return;
+            }
+            BreakWorld(w, "a member is gone");
             return;
         }
         var live = members.Select(t => t!).ToList();
@@ -351,6 +360,12 @@ public sealed class ClusterSimulation
         {
             switch (effect)
             {
+                case AnnounceWorld a when Worlds.Count > 0 && Worlds[^1].Epoch == a.Epoch:
+                    // Announced again (a member never got it): the messages go out again, and the members that get
+                    // them connect again if the first attempt gave up.
+                    if (_world is not { Broken: false } running || running.Epoch != a.Epoch) StartWorld(a.Epoch, a.Plan);
+                    foreach (var m in a.Plan.Members) ToTrainer(m.TrainerId, t => OnWorld(t, a.Epoch, a.Plan));
+                    break;
                 case AnnounceWorld a:
                     var plan = a.Plan;
                     Worlds.Add((_now, a.Epoch, plan.Members.Select(m => m.TrainerId).ToList(), plan.StartStep, plan.ResumeCheckpoint,

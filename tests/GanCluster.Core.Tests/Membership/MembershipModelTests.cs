@@ -25,6 +25,23 @@ public class MembershipModelTests
         Assert.IsType<EpochStarted>(h.Journal.Single());
     }
 
+    // Found by MembershipPropertyTests (seed aLYqxUreVTV1): a coordinator cut off right after forming a world lost its
+    // announcement; after the heal the members kept registering from outside it, and the world never started.
+    [Fact]
+    public void A_member_that_never_started_the_world_gets_its_announcement_again()
+    {
+        var h = new ModelHarness(workers: 2);
+        long epoch = h.FormFirstWorld("a", "b");
+        var world = h.LastWorld();
+        int before = h.Effects.Count;
+        var after = h.Register("b", lastEpoch: epoch - 1);
+        var again = Assert.Single(after.OfType<AnnounceWorld>());
+        Assert.Equal(epoch, again.Epoch);
+        Assert.Equal(Ids(world), Ids(again));
+        Assert.DoesNotContain(h.Effects.Skip(before), e => e is AbortMember or RaiseFence);
+        Assert.True(h.Model.IsTraining(epoch));
+    }
+
     [Fact]
     public void A_coordinator_that_sees_most_of_the_world_unreachable_is_the_one_cut_off_and_changes_nothing()
     {
