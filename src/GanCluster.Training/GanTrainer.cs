@@ -75,6 +75,7 @@ public sealed class GanTrainer : IDisposable
     TrainState _state;
     JsonObject? _lastRow; // the last step's metrics row, kept on every rank for whoever is rank 0 next
     CheckpointManifest? _resumedManifest; // carries the collapse state of the checkpoint we resumed from
+    readonly List<string> _skippedCheckpoints = []; // why resume skipped them; events once the event log is open
     (double G, double D) _lrScale = (1, 1); // compounded by collapse rollbacks, on top of the plan's learning rates
     CollapseResponseState? _clusterCollapse; // in a cluster: the coordinator's response state, given with each world
 
@@ -100,13 +101,13 @@ public sealed class GanTrainer : IDisposable
         _sampleLatents = StepRandom.FixedLatents(_spec.Seed, options.SampleCount, _spec.Model.Nz);
         _state = new TrainState { Seed = _spec.Seed };
 
-        var resumeFrom = options.ResumeCheckpoint != null ? LoadCheckpoint(options.ResumeCheckpoint)
-            : options.Resume ? FindResumePoint() : null;
+        // Loaded into the replica here (all or nothing), so a checkpoint that does not load is skipped like a corrupt one.
+        if (options.ResumeCheckpoint != null) LoadCheckpoint(CheckpointStore.Read(options.ResumeCheckpoint));
+        else if (options.Resume) FindResumePoint();
         bool ownsRunDirectory = options.Events == null;
         var firstWorld = options.Collective ?? (ownsRunDirectory ? SingleProcessCollective.Instance : null);
         if (ownsRunDirectory && firstWorld?.Rank == 0)
             RunDirectory.Prepare(_layout, _specYaml, resume: options.Resume, _spec.Checkpoint.Keep);
-        if (resumeFrom != null) Restore(resumeFrom);
         if (firstWorld != null) BindWorld(firstWorld);
         foreach (var warning in _data.Warnings) DataWarning(warning);
         _data.Warning += DataWarning;
@@ -174,12 +175,10 @@ public sealed class GanTrainer : IDisposable
     /// </summary>
     public void RestoreCheckpoint(string path)
     {
-        Restore(TrainerSnapshot.ReadFrom(path));
-        if (CheckpointStore.Verify(path, out var manifest) == null && manifest != null)
-        {
-            _resumedManifest = manifest;
-            _collapse?.Reset(CollapseCheckpointInfo.Flag(manifest));
-        }
+        var checkpoint = CheckpointStore.Read(path); // one verified read: the manifest and the loaded bytes agree
+        Restore(TrainerSnapshot.FromVerified(checkpoint));
+        _resumedManifest = checkpoint.Manifest;
+        _collapse?.Reset(CollapseCheckpointInfo.Flag(checkpoint.Manifest));
     }
 
     /// <summary>The collapse monitor (rank 0 with collapse.enabled), for telemetry to subscribe to.</summary>
@@ -224,7 +223,11 @@ public sealed class GanTrainer : IDisposable
             _metrics.Write(_lastRow.DeepClone().AsObject());
         if (_options.Events is { } sink) _events = sink;
         else _events = _ownEventLog = new EventLog(_layout.EventsFile, truncateAfterStep: _state.Step);
-        _checkpoints = new CheckpointWriter(new CheckpointStore(_layout.CheckpointsDir, _spec.Checkpoint.Keep), _events);
+        _checkpoints = new CheckpointWriter(new CheckpointStore(_layout.CheckpointsDir, _spec.Checkpoint.Keep), _events,
+            FenceGuard.For(_layout.Root, _epoch)); // the fence is checked again, under its lock, when a commit is published
+        foreach (var warning in _skippedCheckpoints)
+            _events.Write(_state.Step, EventKind.CheckpointSkipped, new JsonObject { ["warning"] = warning });
+        _skippedCheckpoints.Clear();
         if (_spec.Collapse.Enabled && _collapse == null) (_collapse, _collapseResponse) = CreateCollapseComponents(_resumedManifest);
         if (_collapseResponse?.State is { } response) _lrScale = (response.LrGScale, response.LrDScale);
     }
@@ -381,8 +384,7 @@ public sealed class GanTrainer : IDisposable
     void CheckFence()
     {
         if (_epoch == 0) return;
-        long fence = WorldFence.Read(_layout.Root);
-        if (fence > _epoch) throw new WorldFencedException(_epoch, fence);
+        if (!WorldFence.Admits(_layout.Root, _epoch, out long fence)) throw new WorldFencedException(_epoch, fence); // fails closed
     }
 
     /// <summary>Compares replica hashes across the world; a mismatch is an error event and stops the run.</summary>
@@ -469,34 +471,36 @@ public sealed class GanTrainer : IDisposable
         SampleWritten?.Invoke(step, _layout.SampleFile(step));
     }
 
-    TrainerSnapshot? FindResumePoint()
+    /// <summary>Resumes from the newest checkpoint that reads, verifies and loads; each one skipped is a warning and an event.</summary>
+    void FindResumePoint()
     {
         var store = new CheckpointStore(_layout.CheckpointsDir, _spec.Checkpoint.Keep);
-        var found = store.FindNewestValid(w => _options.Log?.Invoke("warning: " + w));
-        if (found == null)
+        var found = store.FindNewestLoadable(LoadCheckpoint, w =>
         {
+            _options.Log?.Invoke("warning: " + w);
+            _skippedCheckpoints.Add(w);
+        });
+        if (found == null)
             _options.Log?.Invoke($"--resume: no valid checkpoint under {_layout.CheckpointsDir}; starting from step 0");
-            return null;
-        }
-        return LoadCheckpoint(found.Value.Path);
     }
 
-    /// <summary>Reads a checkpoint and refuses it when training-defining spec fields differ (unless forced).</summary>
-    TrainerSnapshot LoadCheckpoint(string path)
+    /// <summary>Loads a verified checkpoint into this replica; refuses it when training-defining spec fields differ (unless forced).</summary>
+    bool LoadCheckpoint(VerifiedCheckpoint checkpoint)
     {
-        var snapshot = TrainerSnapshot.ReadFrom(path);
-        if (CheckpointStore.Verify(path, out var manifest) == null) _resumedManifest = manifest;
+        var snapshot = TrainerSnapshot.FromVerified(checkpoint);
         var saved = RunSpecLoader.Parse(snapshot.ReadSpecYaml());
         var differences = SpecDiff.TrainingDifferences(saved, _spec);
         if (differences.Count > 0 && !_options.Force)
         {
             var problems = differences.Select(d => new SpecProblem(d.Path,
-                $"{d.Before} (as in checkpoint {Path.GetFileName(path)}; pass --force to resume anyway)", d.After)).ToList();
+                $"{d.Before} (as in checkpoint {Path.GetFileName(checkpoint.Path)}; pass --force to resume anyway)", d.After)).ToList();
             throw new SpecException(problems, "--resume");
         }
+        Restore(snapshot);
+        _resumedManifest = checkpoint.Manifest;
         foreach (var d in differences) _options.Log?.Invoke($"--resume --force: {d.Path} changed from {d.Before} to {d.After}");
-        _options.Log?.Invoke($"resuming from {path}");
-        return snapshot;
+        _options.Log?.Invoke($"resuming from {checkpoint.Path}");
+        return true;
     }
 
     /// <summary>The collapse response's rollback: this replica takes the checkpoint's state and the mitigated learning rates.</summary>

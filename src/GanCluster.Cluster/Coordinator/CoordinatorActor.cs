@@ -73,6 +73,44 @@ public sealed class CoordinatorActor : ReceivePersistentActor, IWithTimers
 
     public static Props Props(CoordinatorSettings settings) => Akka.Actor.Props.Create(() => new CoordinatorActor(settings));
 
+    // Every control message passes the policy before any handler (docs/security.md): reports only from members of the
+    // world they name, re-registration of a trainer id only from the actor it registered from.
+    protected override bool AroundReceive(Receive receive, object message) =>
+        message is not IControlMessage control || ControlGate.AdmitsAtCoordinator(control, Sender, Context.System, new Membership(this), _log)
+            ? base.AroundReceive(receive, message)
+            : true;
+
+    /// <summary>The coordinator's membership as <see cref="ControlPolicy"/> asks it.</summary>
+    sealed class Membership(CoordinatorActor c) : ICoordinatorMembership
+    {
+        ControlSender Of(IActorRef actor) => ControlGate.SenderOf(actor, Context.System);
+
+        public ControlSender? RegisteredFrom(string trainerId) => c._registered.TryGetValue(trainerId, out var r) ? Of(r.Ref) : null;
+
+        public bool? IsMember(long epoch, string trainerId, out ControlSender? knownAs)
+        {
+            knownAs = null;
+            if (c._world is { } w && w.Epoch == epoch)
+            {
+                if (!w.Refs.TryGetValue(trainerId, out var actor)) return false;
+                knownAs = actor is null ? null : Of(actor);
+                return true;
+            }
+            if (c._healing is { } h && h.AbortedEpoch == epoch)
+            {
+                if (h.Previous.All(m => m.TrainerId != trainerId)) return false;
+                knownAs = RegisteredFrom(trainerId);
+                return true;
+            }
+            return null;
+        }
+
+        public bool KnowsNode(string node) =>
+            c._registered.Values.Any(r => Of(r.Ref).Node == node) || c._world?.Refs.Values.Any(r => r != null && Of(r).Node == node) == true;
+
+        public bool Relearning => c._world?.Refs.Values.Any(r => r == null) == true;
+    }
+
     // ---- Start: after the journal has been replayed.
     void Start()
     {
@@ -257,13 +295,7 @@ public sealed class CoordinatorActor : ReceivePersistentActor, IWithTimers
 
     bool Register(RegisterTrainer r)
     {
-        string? refusal = r.Version != ControlProtocol.Version
-            ? $"control protocol version {r.Version}, the coordinator speaks {ControlProtocol.Version}"
-            : r.SoftwareVersion != _settings.SoftwareVersion
-                ? $"software version {r.SoftwareVersion}, the coordinator runs {_settings.SoftwareVersion}: run the same build on every node"
-                : r.SpecHash != _specHash
-                    ? $"run spec hash {r.SpecHash[..12]} differs from the coordinator's {_specHash[..12]}: start every node with the same --config and --set options"
-                    : null;
+        string? refusal = ControlPolicy.RegistrationRefusal(r, _settings.SoftwareVersion, _specHash);
         if (refusal != null)
         {
             Note($"refused trainer {r.TrainerId}: {refusal}");
@@ -315,7 +347,8 @@ public sealed class CoordinatorActor : ReceivePersistentActor, IWithTimers
         if (_world == null || _healing != null) return;
         foreach (var s in suspects) _suspects.Add(s);
         Note($"world {_world.Epoch} aborted: {reason}");
-        WorldFence.Raise(_layout.Root, _world.Epoch + 1); // nothing of the abandoned world may be written from now on
+        try { WorldFence.Raise(_layout.Root, _world.Epoch + 1); } // nothing of the abandoned world may be written from now on
+        catch (InvalidDataException e) { FenceUnreadable(e); return; }
         Write(_ledger.CommittedStep, EventKind.WorldAborted, new JsonObject
         {
             ["epoch"] = _world.Epoch, ["reason"] = reason, ["suspects"] = new JsonArray(suspects.Select(s => (JsonNode)s).ToArray()),
@@ -353,7 +386,10 @@ public sealed class CoordinatorActor : ReceivePersistentActor, IWithTimers
             return;
         }
         // Epochs only grow, also across a lost journal: the fence file remembers the newest one.
-        long epoch = Math.Max(_ledger.Epoch, WorldFence.Read(_layout.Root)) + 1;
+        long fenced;
+        try { fenced = WorldFence.Read(_layout.Root); }
+        catch (InvalidDataException e) { FenceUnreadable(e); return; }
+        long epoch = Math.Max(_ledger.Epoch, fenced) + 1;
         // A collapse rollback: before anyone trains from the checkpoint (rank 0 drops metrics rows past its start
         // step when it opens the log), move what the abandoned steps wrote to rollbacks/N/ and drop newer checkpoints.
         JsonObject? rollbackDetails = null;
@@ -392,6 +428,13 @@ public sealed class CoordinatorActor : ReceivePersistentActor, IWithTimers
                  (plan.ResumeCheckpoint != null ? $", from checkpoint {Path.GetFileName(plan.ResumeCheckpoint)}" : ""));
             BecomeTraining();
         });
+    }
+
+    /// <summary>The fence fails closed: no world can be formed or fenced off safely, so the run ends, naming the file.</summary>
+    void FenceUnreadable(InvalidDataException e)
+    {
+        Note($"error: {e.Message}");
+        Finish(exitCode: 1, reason: e.Message, failed: true, step: Math.Max(0, _ledger.CommittedStep));
     }
 
     void OnProgress(TrainerProgress p)

@@ -64,13 +64,18 @@ public sealed class CollapseResponse(
 
     void RollBack(CollapseAction.RollBack action, Action<TrainerSnapshot, CollapseAction.RollBack> restore)
     {
-        string dir = layout.CheckpointDir(action.ToStep);
-        CheckpointStore.Verify(dir, out var manifest);
-        var snapshot = TrainerSnapshot.ReadFrom(dir);
-        restore(snapshot, action);
+        // The chosen checkpoint, read once and verified; should it not load after all, the newest older one that does.
+        var found = checkpoints.Store.FindNewestLoadable(c =>
+        {
+            restore(TrainerSnapshot.FromVerified(c), action with { ToStep = c.Step });
+            return c.Manifest;
+        }, w => log?.Invoke("warning: collapse rollback: " + w), atOrBefore: action.ToStep);
+        if (found is not { Loaded: var manifest, Checkpoint.Step: var loadedStep })
+            throw new InvalidDataException($"collapse rollback: no checkpoint at or before step {action.ToStep} loads");
+        action = action with { ToStep = loadedStep };
         var dropped = checkpoints.DropAfter(action.ToStep);
         var flag = monitor.Flag;
-        monitor.Reset(manifest == null ? CollapseFlagState.Initial : CollapseCheckpointInfo.Flag(manifest));
+        monitor.Reset(CollapseCheckpointInfo.Flag(manifest));
         events.Write(action.ToStep, EventKind.CollapseRollback, Archive(action, flag, State, dropped, layout, metrics, events));
         log?.Invoke("collapse response: " + action.Reason);
     }

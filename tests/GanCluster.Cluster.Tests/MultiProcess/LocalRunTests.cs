@@ -35,7 +35,7 @@ public class LocalRunTests
         int port = FreePort();
         var env = new Dictionary<string, string> { ["GANCLUSTER_RUN_TOKEN"] = "t" };
         using var coordinator = Process.Start(CliProcess.StartInfo(_dir,
-            ["coordinator", "--out", "run", "--port", port.ToString(), "--set", "steps=4", .. TinyRun.Args]))!;
+            ["coordinator", "--out", "run", "--port", port.ToString(), "--set", "steps=4", .. TinyRun.Args], env))!;
         try
         {
             var trainer = CliProcess.Run(_dir, TimeSpan.FromMinutes(3),
