@@ -216,10 +216,11 @@ public sealed class DataPlaneListener : IDisposable
         }
     }
 
-    /// <summary>A connection in its handshake: its socket, and whether a newer one took its place.</summary>
+    /// <summary>A connection in its handshake: its socket, whether its hello named this run, whether a newer one took its place.</summary>
     sealed class Handshaking(Socket socket)
     {
         public Socket Socket { get; } = socket;
+        public bool NamedThisRun;
         public bool Evicted;
     }
 
@@ -236,9 +237,14 @@ public sealed class DataPlaneListener : IDisposable
         {
             if (_handshaking.Count >= MaxUnauthenticated)
             {
-                evicted = _handshaking.First!.Value;
+                // The oldest that has not even sent a hello naming this run (a slow or hostile client) goes first: a
+                // genuine peer sends its whole hello at once, so a flood of newcomers cannot push it out.
+                var victim = _handshaking.First!;
+                for (var n = victim; n != null; n = n.Next)
+                    if (!n.Value.NamedThisRun) { victim = n; break; }
+                evicted = victim.Value;
                 evicted.Evicted = true;
-                _handshaking.RemoveFirst();
+                _handshaking.Remove(victim);
             }
             slot = _handshaking.AddLast(me);
         }
@@ -258,6 +264,7 @@ public sealed class DataPlaneListener : IDisposable
                 RefuseEarly(client, refusal);
                 return;
             }
+            lock (_gate) me.NamedThisRun = true;
             var challenge = transcript.AsMemory(Handshake.HelloSize);
             Handshake.WriteChallenge(challenge.Span, RefusalReason.None, FencedEpoch);
             await client.SendAsync(challenge, SocketFlags.None, deadline.Token).ConfigureAwait(false);
@@ -315,41 +322,28 @@ public sealed class DataPlaneListener : IDisposable
     /// <summary>Refuses during the handshake (a challenge carrying the refusal); garbage gets no answer at all.</summary>
     void RefuseEarly(Socket socket, RefusalReason reason)
     {
-        Stats.Refused(reason);
-        try
-        {
-            if (reason != RefusalReason.BadMagic)
-            {
-                Span<byte> challenge = stackalloc byte[Handshake.ChallengeSize];
-                Handshake.WriteChallenge(challenge, reason, FencedEpoch);
-                socket.Send(challenge);
-            }
-            socket.Shutdown(SocketShutdown.Both);
-        }
-        catch (Exception e) when (e is SocketException or ObjectDisposedException) { }
-        finally
-        {
-            socket.Dispose();
-        }
+        Span<byte> challenge = stackalloc byte[Handshake.ChallengeSize];
+        Handshake.WriteChallenge(challenge, reason, FencedEpoch);
+        Close(socket, reason, reason == RefusalReason.BadMagic ? default : challenge);
     }
 
     /// <summary>Counts and closes a connection without a word (mid-handshake: the peer, if genuine, simply retries).</summary>
-    void Drop(Socket socket, RefusalReason reason)
+    void Drop(Socket socket, RefusalReason reason) => Close(socket, reason, default);
+
+    /// <summary>Refuses an authenticated connection with the final reply.</summary>
+    void Refuse(Socket socket, RefusalReason reason)
     {
-        Stats.Refused(reason);
-        try { socket.Shutdown(SocketShutdown.Both); }
-        catch (Exception e) when (e is SocketException or ObjectDisposedException) { }
-        socket.Dispose();
+        Span<byte> reply = stackalloc byte[Handshake.ReplySize];
+        Handshake.WriteReply(reply, reason, FencedEpoch);
+        Close(socket, reason, reply);
     }
 
-    void Refuse(Socket socket, RefusalReason reason)
+    void Close(Socket socket, RefusalReason reason, ReadOnlySpan<byte> farewell)
     {
         Stats.Refused(reason);
         try
         {
-            Span<byte> reply = stackalloc byte[Handshake.ReplySize];
-            Handshake.WriteReply(reply, reason, FencedEpoch);
-            socket.Send(reply);
+            if (!farewell.IsEmpty) socket.Send(farewell);
             socket.Shutdown(SocketShutdown.Both);
         }
         catch (Exception e) when (e is SocketException or ObjectDisposedException) { }

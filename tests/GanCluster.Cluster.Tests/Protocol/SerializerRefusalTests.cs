@@ -1,9 +1,5 @@
 using System.Collections.Concurrent;
-using System.Collections.Immutable;
 using Akka.Actor;
-using Akka.Actor.Setup;
-using Akka.Configuration;
-using Akka.Serialization;
 using GanCluster.Cluster.Protocol;
 using GanCluster.Collective;
 using GanCluster.Telemetry;
@@ -30,18 +26,7 @@ public sealed class SerializerRefusalTests : IDisposable
 
     ActorSystem Node(RunToken token, bool asInTheCluster = true)
     {
-        var envelope = new ControlEnvelope(token);
-        var serialization = SerializationSetup.Create(system => ImmutableHashSet.Create(SerializerDetails.Create("gancluster-control",
-            new ControlMessageSerializer(system, envelope), ControlMessageSerializer.MessageTypes.ToImmutableHashSet())));
-        var config = ConfigurationFactory.ParseString("""
-            akka.actor.provider = remote
-            akka.remote.dot-netty.tcp.hostname = 127.0.0.1
-            akka.remote.dot-netty.tcp.port = 0
-            akka.loglevel = ERROR
-            akka.stdout-loglevel = OFF
-            """);
-        if (asInTheCluster) config = ConfigurationFactory.ParseString(ForbiddenObjectSerializer.Hocon).WithFallback(config);
-        var system = ActorSystem.Create("gancluster", BootstrapSetup.Create().WithConfig(config).And(serialization));
+        var system = RemotingNode.Start(token, asInTheCluster);
         _systems.Add(system);
         return system;
     }
