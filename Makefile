@@ -17,9 +17,11 @@ build: deps
 
 # Unit and integration tests of every project; ends with "N passed, N failed".
 # Debian's `prometheus` brings promtool and the server the monitoring tests run against; `chromium` loads the run
-# report headless; `nftables` and `iproute2` (nft, ip, tc) build the multi-host test bed (its tests need root); helm and kubectl (for the Kubernetes manifest tests) are fetched once into build/tools/k8s.
+# report headless; `nftables` and `iproute2` (nft, ip, tc) build the multi-host test bed (its tests need root);
+# python3-scipy and python3-torchvision compute the independent references of the quality measures (scipy's sqrtm for
+# FID) and of Inception-v3; helm and kubectl (for the Kubernetes manifest tests) are fetched once into build/tools/k8s.
 test: build k8s-tools
-	@build/scripts/deps.sh prometheus chromium nftables iproute2
+	@build/scripts/deps.sh prometheus chromium nftables iproute2 python3-scipy python3-torchvision
 	@build/scripts/test-summary.sh $(CONFIG)
 
 # Alert and recording rules of deploy/monitoring/: promtool check rules + the rule unit tests.
@@ -72,12 +74,24 @@ clean:
 	$(DOTNET) clean GanCluster.sln -c $(CONFIG) --nologo -v quiet
 
 # Neural style transfer example for docs/style-transfer.md: regenerates the inputs (an embedded MNIST digit and a
-# drawn brush-stroke texture) and the output with the random-CNN fallback (no weights needed). A few minutes on 2 cores.
+# drawn brush-stroke texture), the output with the default network (the shipped pretrained ResNet18) and, for the
+# before/after comparison, with the random CNN (--network random). No weights to download. About 15 minutes on 2 cores.
 .PHONY: style-example
 style-example: build
 	./gancluster style example-inputs docs/images --size 128
 	./gancluster style --content docs/images/style-content.png --style docs/images/style-texture.png \
 		--out docs/images/style-output.png --size 128 --steps 150 --log-every 25
+	./gancluster style --content docs/images/style-content.png --style docs/images/style-texture.png \
+		--out docs/images/style-output-random.png --size 128 --steps 150 --log-every 25 --network random
+
+# Sample quality against a peer (docs/BENCHMARKS.md): pytorch/examples' DCGAN (Debian's python3-torch) and GanCluster
+# trained on the embedded MNIST with the same architecture, batch and steps, both scored by `gancluster evaluate`
+# (FID/KID/precision/recall); prints both and their ratio. STEPS, BATCH, NGF, N, FEATURES override the defaults.
+# About 10 minutes on 2 quiet cores (defaults: 200 steps, ngf = ndf = 16, 1000 samples).
+.PHONY: bench-quality
+bench-quality: build
+	@build/scripts/deps.sh python3-torch
+	bench/quality.sh
 
 # Ring all-reduce (25 MB fp32, 2 and 3 local processes) vs PyTorch Gloo (Debian's python3-torch, installed here if
 # missing; skipped with a message if that fails) and the raw loopback TCP bound; bf16/fp16 wire speed and error.

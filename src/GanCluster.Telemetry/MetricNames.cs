@@ -41,6 +41,12 @@ public static class MetricNames
     public const string CollapseSuspected = "gancluster_collapse_suspected";
     public const string CollapseEvaluations = "gancluster_collapse_evaluations_total";
 
+    // Sample quality (rank 0, with the collapse evaluations; label features = the network they were computed in)
+    public const string Fid = "gancluster_fid";
+    public const string Kid = "gancluster_kid";
+    public const string Precision = "gancluster_precision";
+    public const string Recall = "gancluster_recall";
+
     // Distributed (the coordinator, from run events and its membership)
     public const string WorldSize = "gancluster_world_size";
     public const string WorldEpoch = "gancluster_world_epoch";

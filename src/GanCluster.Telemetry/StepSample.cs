@@ -21,6 +21,12 @@ public sealed record StepSample(
     bool DSkippedByPolicy,
     double Seconds);
 
-/// <summary>One collapse evaluation (rank 0): the fields of a metrics.jsonl row's collapse_* keys.</summary>
+/// <summary>
+/// One collapse evaluation (rank 0): the fields of a metrics.jsonl row's collapse_* keys, and its quality measures
+/// (fid, kid, precision, recall) with the feature network they were computed in, when the monitor has one.
+/// </summary>
 public sealed record CollapseSample(long Step, double Diversity, double DuplicateRate, double? ClassesCovered, double? KlUniform,
-    double Score, bool Suspected);
+    double Score, bool Suspected, QualitySample? Quality = null);
+
+/// <summary>FID, KID, precision and recall of one evaluation, in the feature space <paramref name="Features"/> (e.g. mnist, resnet18).</summary>
+public sealed record QualitySample(string Features, double Fid, double Kid, double Precision, double Recall);

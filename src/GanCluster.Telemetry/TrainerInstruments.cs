@@ -50,6 +50,11 @@ internal sealed class TrainerInstruments
         CollapseGauge(meter, MetricNames.CollapseKlUniform, "KL divergence of the generated class histogram from uniform", c => c.KlUniform);
         CollapseGauge(meter, MetricNames.CollapseScore, "Combined mode-collapse score (0 healthy .. 1 collapsed)", c => c.Score);
         CollapseGauge(meter, MetricNames.CollapseSuspected, "1 while the collapse monitor's flag is raised", c => c.Suspected ? 1 : 0);
+
+        QualityGauge(meter, MetricNames.Fid, "Fréchet distance of generated to real features (FID; comparable with papers only for features=\"inception-v3\")", q => q.Fid);
+        QualityGauge(meter, MetricNames.Kid, "Kernel distance (KID, unbiased MMD², cubic kernel) of generated to real features", q => q.Kid);
+        QualityGauge(meter, MetricNames.Precision, "Fraction of generated images inside the real k-NN manifold (falls when samples are poor)", q => q.Precision);
+        QualityGauge(meter, MetricNames.Recall, "Fraction of real images inside the generated k-NN manifold (falls when modes are lost)", q => q.Recall);
     }
 
     public TrainerMetrics Add()
@@ -86,6 +91,20 @@ internal sealed class TrainerInstruments
             {
                 var world = t.World();
                 if (world.Size > 0) list.Add(new Measurement<long>(value(world), new KeyValuePair<string, object?>("rank", world.Rank)));
+            }
+            return list;
+        }, null, help);
+
+    void QualityGauge(Meter meter, string name, string help, Func<QualitySample, double> value) =>
+        meter.CreateObservableGauge(name, () =>
+        {
+            var list = new List<Measurement<double>>();
+            foreach (var t in Trainers())
+            {
+                var (_, _, collapse, rank) = t.Snapshot();
+                if (collapse?.Quality is { } q && double.IsFinite(value(q)))
+                    list.Add(new Measurement<double>(value(q), new KeyValuePair<string, object?>("rank", rank),
+                        new KeyValuePair<string, object?>("features", q.Features)));
             }
             return list;
         }, null, help);

@@ -134,7 +134,7 @@ public sealed class GanTrainer : IDisposable
 
     public nn.Module<Tensor, Tensor> Discriminator => _d;
 
-    /// <summary>The generator EMA used for samples (progressive runs with g_ema > 0), else null.</summary>
+    /// <summary>The generator EMA used for samples (progressive.g_ema or, for dcgan, optim.g_ema > 0), else null.</summary>
     public nn.Module<Tensor, Tensor>? GeneratorAverage => _ema?.Model;
 
     /// <summary>The training plan's state: the next step's plan, policy states, pending decisions.</summary>
@@ -375,7 +375,7 @@ public sealed class GanTrainer : IDisposable
     CollapseEvaluation? ObserveCollapse(long step, JsonObject row, bool checkpointDue)
     {
         if (_collapse == null) return null;
-        if (_collapse.IsDue(step)) _collapse.Submit(step, _g);
+        if (_collapse.IsDue(step)) _collapse.Submit(step, _ema?.Model ?? _g); // the generator samples come from
         if (checkpointDue) _collapse.WaitIdle();
         return _collapse.Collect(step, row);
     }
@@ -526,7 +526,8 @@ public sealed class GanTrainer : IDisposable
             var (g, d) = CreateModels();
             d.Dispose();
             return g;
-        }, _device, classifier, _events, _options.Log, resumed == null ? null : CollapseCheckpointInfo.Flag(resumed));
+        }, _device, classifier, _events, _options.Log, resumed == null ? null : CollapseCheckpointInfo.Flag(resumed),
+            _layout.QualityReferenceFile, _spec.Data.Format == DataFormat.Embedded);
         if (!spec.Response.Enabled) return (monitor, null);
         if (_ownEventLog == null) return (monitor, null); // a cluster: the coordinator responds (see CollapseSuspected)
         if (_collective.WorldSize > 1)
@@ -547,6 +548,8 @@ public sealed class GanTrainer : IDisposable
 
     static GeneratorEma? CreateEma(RunSpec spec, nn.Module<Tensor, Tensor> g, Device device)
     {
+        if (spec.Model.Arch == ModelArch.Dcgan && spec.Optim.GEma > 0)
+            return new GeneratorEma(g, GanModels.CreateGenerator(spec, device), spec.Optim.GEma);
         if (spec.Model.Arch != ModelArch.Progressive || spec.Progressive is not { GEma: > 0 } p) return null;
         var copy = new ProgressiveGenerator(spec.Model, p);
         copy.to(device);

@@ -46,6 +46,11 @@ public class CollapseCommandTests
         Assert.Equal(400, json["n"]!.GetValue<int>());
         Assert.Equal(10, json["classes_covered"]!.GetValue<int>());
         Assert.Equal(10, json["class_histogram"]!.AsArray().Count);
+        // Quality in the MNIST embedding (auto for the embedded reference): held-out real digits are near the reference.
+        Assert.Equal("mnist", json["features"]!.GetValue<string>());
+        Assert.False(json["comparable_with_published_fid"]!.GetValue<bool>());
+        Assert.True(json["precision"]!.GetValue<double>() > 0.6 && json["recall"]!.GetValue<double>() > 0.6, json.ToJsonString());
+        Assert.InRange(json["fid"]!.GetValue<double>(), 0, 50);
     }
 
     [Fact]
@@ -65,6 +70,9 @@ public class CollapseCommandTests
         Assert.True(json["collapse_suspected"]!.GetValue<bool>(), json.ToJsonString());
         Assert.True(json["duplicate_rate"]!.GetValue<double>() > 0.9, json.ToJsonString());
         Assert.Null(json["classes_covered"]);
+        // One digit repeated covers almost none of the real manifold, and sits far from the real statistics.
+        Assert.True(json["recall"]!.GetValue<double>() < 0.05, json.ToJsonString());
+        Assert.True(json["fid"]!.GetValue<double>() > 200, json.ToJsonString());
     }
 
     [Fact]
@@ -87,6 +95,9 @@ public class CollapseCommandTests
     [InlineData("--classifier", "notes.txt")]
     [InlineData("--count", "1")]
     [InlineData("--reference", "missing.idx")]
+    [InlineData("--features", "vgg")]
+    [InlineData("--features", "inception:missing.pth")]
+    [InlineData("--features", "inception:notes.txt")]
     public void Bad_input_exits_2_with_one_line_and_no_json(string option, string value)
     {
         File.WriteAllText(Path.Combine(_dir, "notes.txt"), "not an image file\n");

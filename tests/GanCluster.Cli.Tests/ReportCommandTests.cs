@@ -73,7 +73,10 @@ public class ReportCommandTests
         Assert.Equal("1", SummaryValue(html, "lr-changes"));
         Assert.Equal("18", SummaryValue(html, "wall-time")); // run_started at 10:00:00 to run_finished at 10:00:18
 
-        Assert.Equal(["losses", "d-outputs", "learning-rates", "progressive", "collapse", "throughput", "world-size", "timeline"], ChartIds(html));
+        Assert.Equal(["losses", "d-outputs", "learning-rates", "progressive", "collapse", "quality", "throughput", "world-size", "timeline"], ChartIds(html));
+        Assert.Contains("id=\"chart-quality\" data-series=\"precision recall fid\"", html);
+        Assert.Equal("30.75", SummaryValue(html, "quality"));
+        Assert.Contains("at step 8: FID 30.75, KID -, precision 0.8, recall 0.7", html);
         Assert.Contains("id=\"chart-collapse\" data-series=\"collapse_score diversity\"", html);
         Assert.Contains("id=\"chart-progressive\" data-series=\"resolution alpha\"", html);
         Assert.Contains("id=\"chart-timeline\" data-series=\"run_started world_formed member_lost recovered checkpoint_committed lr_changed collapse_suspected collapse_cleared run_finished\"", html);
@@ -86,6 +89,7 @@ public class ReportCommandTests
 
         string plain = new ReportRenderer().Render(RunHistory.Load(KnownRun(withCollapse: false)));
         Assert.DoesNotContain("chart-collapse", plain);
+        Assert.DoesNotContain("chart-quality", plain);
         Assert.Contains("0 (no collapse monitor in this run)", plain);
     }
 
@@ -95,6 +99,8 @@ public class ReportCommandTests
         var history = RunHistory.Load(KnownRun(withCollapse: true));
         Assert.Equal([2.0, 5.0, 8.0], history["collapse_score"]!.Steps);
         Assert.Equal([0.1, 0.7, 0.2], history["collapse_score"]!.Values);
+        Assert.Equal([2.0, 5.0, 8.0], history["recall"]!.Steps);
+        Assert.Equal([0.6, 0.15, 0.7], history["recall"]!.Values);
         Assert.Equal(10, history["loss_d"]!.Count);
     }
 
@@ -222,8 +228,8 @@ public class ReportCommandTests
         Assert.Contains("data-images-ok=\"true\"", body.Value);
         Assert.DoesNotContain("data-errors", body.Value);
         int images = int.Parse(Regex.Match(body.Value, "data-images=\"(\\d+)\"").Groups[1].Value, CultureInfo.InvariantCulture);
-        Assert.Equal(8 + 2, images); // eight charts, the newest grid and one earlier grid
-        Assert.Equal(8, Regex.Matches(dom, "<figure class=\"chart\"").Count);
+        Assert.Equal(9 + 2, images); // nine charts, the newest grid and one earlier grid
+        Assert.Equal(9, Regex.Matches(dom, "<figure class=\"chart\"").Count);
     }
 
     // ---- helpers
@@ -282,6 +288,10 @@ public class ReportCommandTests
                 row["collapse_score"] = s switch { 3 => 0.1, 6 => 0.7, _ => 0.2 };
                 row["diversity"] = s switch { 3 => 0.9, 6 => 0.3, _ => 0.8 };
                 row["collapse_suspected"] = s == 6;
+                row["fid"] = s switch { 3 => 40.5, 6 => 120.25, _ => 30.75 };
+                row["precision"] = 0.8;
+                row["recall"] = s switch { 3 => 0.6, 6 => 0.15, _ => 0.7 };
+                row["features"] = "mnist";
             }
             rows.Add(row.ToJsonString());
         }

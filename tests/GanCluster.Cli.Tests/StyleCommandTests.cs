@@ -30,12 +30,26 @@ public class StyleCommandTests : IDisposable
         var r = CliProcess.Run(_dir, "style", "--content", "style-content.png", "--style", "style-texture.png", "--out", "out/result.png",
             "--size", "32", "--steps", "3");
         Assert.True(r.ExitCode == 0, r.ToString());
-        Assert.Contains("feature extractor: random multi-scale CNN (no --weights given", r.Stdout);
+        // Without --weights: the shipped ImageNet-pretrained ResNet18, with its layer choice.
+        Assert.Contains("feature extractor: ResNet18, ImageNet-pretrained (shipped; style relu1, layer1, layer2, layer3, content layer2)", r.Stdout);
         Assert.Contains("losses (weighted) at the start: content", r.Stdout);
         Assert.Contains("style", r.Stdout);
         Assert.Contains("tv", r.Stdout);
         var png = File.ReadAllBytes(Path.Combine(_dir, "out", "result.png"));
         Assert.Equal(new byte[] { 0x89, (byte)'P', (byte)'N', (byte)'G' }, png[..4]);
+    }
+
+    [Fact]
+    public void The_random_cnn_is_still_there_on_request()
+    {
+        var r = CliProcess.Run(_dir, "style", "--content", "style-content.png", "--style", "style-texture.png", "--out", "out/random.png",
+            "--size", "32", "--steps", "2", "--network", "random");
+        Assert.True(r.ExitCode == 0, r.ToString());
+        Assert.Contains("feature extractor: random multi-scale CNN (--network random", r.Stdout);
+        var bad = CliProcess.Run(_dir, "style", "--content", "style-content.png", "--style", "style-texture.png", "--out", "out/x.png",
+            "--network", "vgg16");
+        Assert.True(bad.ExitCode == 2, bad.ToString());
+        Assert.Contains("vgg16", bad.Stderr);
     }
 
     [Fact]

@@ -99,18 +99,23 @@ public class InstrumentTests
         var trainer = node.AddTrainer();
         trainer.SetRank(0);
         trainer.RecordStep(Sample(5));
-        trainer.RecordCollapse(new CollapseSample(5, 0.8, 0.01, 9, 0.05, 0.12, Suspected: false));
+        trainer.RecordCollapse(new CollapseSample(5, 0.8, 0.01, 9, 0.05, 0.12, Suspected: false, new QualitySample("mnist", 12.5, 0.03, 0.9, 0.4)));
         var before = Exposition.Parse(node.Scrape());
         Assert.Equal(5, before["gancluster_step{node=\"n\",rank=\"0\",role=\"trainer\",run=\"r\"}"]);
         Assert.Equal(0.12, before["gancluster_collapse_score{node=\"n\",rank=\"0\",role=\"trainer\",run=\"r\"}"]);
         Assert.Equal(9, before["gancluster_collapse_classes_covered{node=\"n\",rank=\"0\",role=\"trainer\",run=\"r\"}"]);
         Assert.Equal(0, before["gancluster_collapse_suspected{node=\"n\",rank=\"0\",role=\"trainer\",run=\"r\"}"]);
+        Assert.Equal(12.5, before["gancluster_fid{features=\"mnist\",node=\"n\",rank=\"0\",role=\"trainer\",run=\"r\"}"]);
+        Assert.Equal(0.03, before["gancluster_kid{features=\"mnist\",node=\"n\",rank=\"0\",role=\"trainer\",run=\"r\"}"]);
+        Assert.Equal(0.9, before["gancluster_precision{features=\"mnist\",node=\"n\",rank=\"0\",role=\"trainer\",run=\"r\"}"]);
+        Assert.Equal(0.4, before["gancluster_recall{features=\"mnist\",node=\"n\",rank=\"0\",role=\"trainer\",run=\"r\"}"]);
 
         trainer.SetRank(1);
         var after = Exposition.Parse(node.Scrape());
         Assert.Equal(5, after["gancluster_step{node=\"n\",rank=\"1\",role=\"trainer\",run=\"r\"}"]);
         Assert.DoesNotContain("gancluster_step{node=\"n\",rank=\"0\",role=\"trainer\",run=\"r\"}", after.Keys);
         Assert.DoesNotContain(after.Keys, k => k.StartsWith("gancluster_collapse_score{", StringComparison.Ordinal));
+        Assert.DoesNotContain(after.Keys, k => k.StartsWith("gancluster_recall{", StringComparison.Ordinal));
     }
 
     [Fact]

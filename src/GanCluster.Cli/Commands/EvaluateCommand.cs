@@ -3,20 +3,24 @@ using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using GanCluster.Core.Checkpoints;
+using GanCluster.Core.Quality;
 using GanCluster.Core.Spec;
 using GanCluster.Training;
 using GanCluster.Training.Checkpointing;
 using GanCluster.Training.Collapse;
 using GanCluster.Training.Data;
+using GanCluster.Training.Features;
 using GanCluster.Training.Models;
+using GanCluster.Training.Quality;
 using static TorchSharp.torch;
 
 namespace GanCluster.Cli.Commands;
 
 /// <summary>
-/// `gancluster evaluate`: scores any set of images for mode collapse against reference data and prints one JSON
-/// object on stdout (docs/collapse.md): diversity, duplicate_rate, classes_covered, class_histogram, kl_uniform,
-/// collapse_score, collapse_suspected, n, plus what it was measured against.
+/// `gancluster evaluate`: scores any set of images for mode collapse and sample quality against reference data and
+/// prints one JSON object on stdout (docs/collapse.md, docs/quality.md): diversity, duplicate_rate, classes_covered,
+/// class_histogram, kl_uniform, collapse_score, collapse_suspected, n; fid, kid, kid_std, precision, recall, density,
+/// coverage in the feature space <c>--features</c> names; plus what it was measured against.
 /// </summary>
 public static class EvaluateCommand
 {
@@ -32,10 +36,15 @@ public static class EvaluateCommand
         var resolution = new Option<int>("--resolution") { Description = "side length images are loaded at (a checkpoint uses its own)", DefaultValueFactory = _ => 32 };
         var channels = new Option<int>("--channels") { Description = "1 (grayscale) or 3 (RGB) (a checkpoint uses its own)", DefaultValueFactory = _ => 1 };
         var seed = new Option<long>("--seed") { Description = "picks the images / latents and the reference sample", DefaultValueFactory = _ => 0 };
+        var features = new Option<string>("--features")
+        {
+            Description = "feature network for FID/KID/precision/recall: auto (mnist for the embedded MNIST, else resnet18) | resnet18 | mnist | inception:PATH | none",
+            DefaultValueFactory = _ => Core.Quality.FeatureSetting.Auto,
+        };
         var device = CommonOptions.Device();
         var command = new Command("evaluate", "score a set of images for mode collapse; prints one JSON object")
         {
-            samples, reference, classifier, count, referenceCount, resolution, channels, seed, device,
+            samples, reference, classifier, count, referenceCount, resolution, channels, seed, features, device,
         };
         command.SetAction(parse =>
         {
@@ -57,25 +66,42 @@ public static class EvaluateCommand
             string? classifierPath = ClassifierFiles.Resolve(parse.GetValue(classifier)!, referencePath == null, "--classifier");
             using var classifierModel = classifierPath == null ? null : ClassifierFiles.Load(classifierPath, "--classifier", dev);
             long s = parse.GetValue(seed);
+            using var network = FeatureNetworks.Create(parse.GetValue(features)!, referencePath == null, "--features", dev);
             var scorer = CollapseScorer.Build(real, refN, s, classifierModel, defaults.MeasureOptions(), dev);
+            var qualityScorer = network == null ? null : QualityScorer.Build(network, real, refN, s, QualityOptions.Default, dev);
 
-            Core.Collapse.CollapseMeasures measures;
+            using var g = checkpoint == null ? null : GanModels.CreateGenerator(checkpoint.Spec, dev);
+            using var z = checkpoint == null ? null : Latents(n, checkpoint.Spec.Model.Nz, s);
+            Func<int, int, Tensor> images;
             if (checkpoint != null)
             {
-                using var g = GanModels.CreateGenerator(checkpoint.Spec, dev);
-                using (var reader = new BinaryReader(new MemoryStream(checkpoint.Snapshot.Files[TrainerSnapshot.Generator]))) g.load(reader);
-                g.eval();
-                using var rng = new TorchSharp.torch.Generator((ulong)s);
-                using var z = randn([n, checkpoint.Spec.Model.Nz], generator: rng);
-                measures = scorer.Measure(n, (start, c) => g.forward(z.narrow(0, start, c).to(dev)));
+                // The generator samples come from: its EMA when the run keeps one (optim.g_ema, progressive.g_ema).
+                var weights = checkpoint.Snapshot.Files.GetValueOrDefault(TrainerSnapshot.GeneratorEma) ?? checkpoint.Snapshot.Files[TrainerSnapshot.Generator];
+                using (var reader = new BinaryReader(new MemoryStream(weights))) g!.load(reader);
+                g!.eval();
+                images = (start, c) => g.forward(z!.narrow(0, start, c).to(dev));
             }
             else
             {
                 var set = OpenImages(samplesPath, model, "--samples")!;
                 if (set.Count < 2) throw Input("--samples", "at least 2 images", set.Count);
-                measures = scorer.Measure(set, CollapseScorer.SampleIndices(set.Count, n, s + 1));
+                var indices = CollapseScorer.SampleIndices(set.Count, n, s + 1);
+                n = indices.Count;
+                if (network != null && n <= QualityOptions.Default.NearestK)
+                    throw Input("--samples", $"more than {QualityOptions.Default.NearestK} images for precision/recall (or --features none)", n);
+                images = (start, c) => CollapseScorer.Read(set, indices, start, c);
             }
+            using var _ = no_grad();
+            var measures = scorer.Measure(n, images);
+            var quality = qualityScorer?.Measure(n, images);
+            if (quality != null) measures = measures.WithRecall(quality.Recall, defaults.DuplicatePercentile); // as the online monitor scores
             var json = measures.ToJson(suspected: measures.Score >= defaults.RaiseThreshold);
+            if (quality != null)
+            {
+                foreach (var (key, value) in quality.ToJson()) json[key] = value?.DeepClone();
+                json["features_description"] = qualityScorer!.Network.Description;
+                json["comparable_with_published_fid"] = qualityScorer.Network.ComparableWithPublishedFid;
+            }
             json["reference"] = referencePath == null ? "embedded MNIST" : Path.GetFullPath(referencePath);
             json["reference_n"] = scorer.Reference.Count;
             json["classifier"] = classifierPath;
@@ -84,6 +110,12 @@ public static class EvaluateCommand
             return CliApp.Ok;
         });
         return command;
+    }
+
+    static Tensor Latents(int n, int nz, long seed)
+    {
+        using var rng = new TorchSharp.torch.Generator((ulong)seed);
+        return randn([n, nz], generator: rng);
     }
 
     sealed record Checkpoint(string Path, TrainerSnapshot Snapshot, RunSpec Spec);

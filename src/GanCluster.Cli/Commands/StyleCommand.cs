@@ -31,15 +31,21 @@ public static class StyleCommand
         var lr = new Option<double?>("--lr") { Description = "step size (default: 1 for lbfgs, 0.02 for adam)" };
         var weights = new Option<string?>("--weights")
         {
-            Description = "VGG19 weights: torchvision's vgg19 state_dict (.pth) or .safetensors; without it a random multi-scale CNN is used",
+            Description = "VGG19 weights: torchvision's vgg19 state_dict (.pth) or .safetensors; without it --network is used",
         };
+        var network = new Option<string>("--network")
+        {
+            Description = "without --weights: resnet18 (the shipped ImageNet-pretrained ResNet18) or random (a seeded random multi-scale CNN)",
+            DefaultValueFactory = _ => StyleExtractors.ResNet18,
+        };
+        network.AcceptOnlyFromAmong(StyleExtractors.ResNet18, StyleExtractors.Random);
         var seed = new Option<long>("--seed") { Description = "seeds the noise start and the random CNN's filters", DefaultValueFactory = _ => 0 };
         var device = CommonOptions.Device();
         var logEvery = new Option<int>("--log-every") { Description = "steps between log lines when not on a terminal (default: steps/10)" };
 
         var command = new Command("style", "repaint a content image in the style of another (neural style transfer)")
         {
-            content, style, output, size, steps, contentWeight, styleWeight, tvWeight, init, optimizer, lr, weights, seed, device, logEvery,
+            content, style, output, size, steps, contentWeight, styleWeight, tvWeight, init, optimizer, lr, weights, network, seed, device, logEvery,
         };
         command.Subcommands.Add(ExampleInputs());
         command.SetAction(parse =>
@@ -59,7 +65,7 @@ public static class StyleCommand
             using var contentImage = StyleImage.Load(contentPath, side, "--content", onDevice);
             using var styleImage = StyleImage.Load(stylePath, side, "--style", onDevice);
             string? weightsPath = parse.GetValue(weights);
-            using var extractor = StyleExtractors.Create(weightsPath, parse.GetValue(seed), onDevice);
+            using var extractor = StyleExtractors.Create(weightsPath, parse.GetValue(seed), onDevice, parse.GetValue(network)!);
 
             var defaults = extractor.DefaultWeights;
             var options = new StyleTransferOptions
@@ -73,8 +79,8 @@ public static class StyleCommand
                 Seed = parse.GetValue(seed),
             };
             NodeLog.Info("feature extractor: " + (extractor is RandomMultiScaleFeatures random
-                ? $"{RandomMultiScaleFeatures.Name} (no --weights given; {random.Settings}). Untrained filters transfer texture " +
-                  "and colour, not learned object features; pass --weights with torchvision's vgg19 weights for the classic result"
+                ? $"{RandomMultiScaleFeatures.Name} (--network random; {random.Settings}). Untrained filters transfer texture " +
+                  "and colour, not learned object features"
                 : extractor.Description));
             NodeLog.Info($"content {contentPath} {Size(contentImage)}, style {stylePath} {Size(styleImage)}; " +
                               $"weights: {options.Weights}; {parse.GetValue(optimizer)}, {stepCount} steps from {parse.GetValue(init)}");

@@ -34,6 +34,7 @@ public sealed class ReportRenderer
         new("learning-rates", "Learning rates", "learning rate", ["lr_g", "lr_d"], null, [EventKind.LrChanged]),
         new("progressive", "Progressive growing: resolution and fade-in alpha", "resolution (px)", ["resolution"], "alpha", [EventKind.PhaseStarted, EventKind.ResolutionGrown]),
         new("collapse", "Mode collapse monitor", "score / ratio", ["collapse_score", "diversity", "duplicate_rate"], null, CollapseMarks),
+        new("quality", "Sample quality: precision and recall, FID", "fraction of images", ["precision", "recall"], "fid", CollapseMarks),
         new("throughput", "Throughput", "images / s", ["images_per_s"], null, WorldMarks.Skip(1).ToArray()),
         new("world-size", "World size", "trainers", ["world_size"], null, WorldMarks),
     ];
@@ -117,6 +118,14 @@ public sealed class ReportRenderer
         int rollbacks = run.Events.Count(e => e.Kind == EventKind.CollapseRollback);
         if (rollbacks > 0) collapse += $"; {rollbacks.ToString(Inv)} rollbacks";
         Row(html, "collapse", "Collapse flag changes", collapse, flags.Count.ToString(Inv));
+
+        if (run["fid"] is { Count: > 0 } fid)
+        {
+            string Last(string name) => run[name] is { Count: > 0 } m ? Number(m.LastValue) : "-";
+            Row(html, "quality", "Sample quality (last evaluation)",
+                $"at step {fid.Steps[^1].ToString(Inv)}: FID {Number(fid.LastValue)}, KID {Last("kid")}, precision {Last("precision")}, recall {Last("recall")} " +
+                "(in the features metrics.jsonl names; FID is comparable with papers only for inception-v3)", Number(fid.LastValue));
+        }
 
         long nonFinite = run["skipped_nonfinite"] is { Count: > 0 } nf ? (long)nf.LastValue : run.Events.Count(e => e.Kind == EventKind.NonFiniteSkipped);
         Row(html, "nonfinite", "Non-finite steps skipped", nonFinite.ToString(Inv), nonFinite.ToString(Inv));

@@ -43,7 +43,8 @@ public sealed class RunHistory
     public const string Source = "report";
 
     /// <summary>Columns measured by the collapse monitor: their x is the row's collapse_step (the evaluated step).</summary>
-    static readonly HashSet<string> CollapseColumns = ["diversity", "duplicate_rate", "classes_covered", "kl_uniform", "collapse_score", "collapse_n", "collapse_eval_s", "collapse_reference_s"];
+    static readonly HashSet<string> CollapseColumns = ["diversity", "duplicate_rate", "classes_covered", "kl_uniform", "collapse_score", "collapse_n", "collapse_eval_s", "collapse_reference_s",
+        "fid", "kid", "kid_std", "precision", "recall", "density", "coverage"];
 
     RunHistory(string root) => Root = root;
 

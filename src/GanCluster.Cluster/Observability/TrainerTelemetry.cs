@@ -24,7 +24,14 @@ public static class TrainerTelemetry
         if (Number(row, "collapse_score") is not { } score) return null;
         return new CollapseSample((long)(Number(row, "collapse_step") ?? Number(row, "step") ?? 0), Number(row, "diversity") ?? double.NaN,
             Number(row, "duplicate_rate") ?? double.NaN, Number(row, "classes_covered"), Number(row, "kl_uniform"), score,
-            row["collapse_suspected"] is JsonValue v && v.TryGetValue(out bool b) && b);
+            row["collapse_suspected"] is JsonValue v && v.TryGetValue(out bool b) && b, Quality(row));
+    }
+
+    /// <summary>The quality figures of a metrics row (fid, kid, precision, recall, features), when it carries them.</summary>
+    public static QualitySample? Quality(JsonObject row)
+    {
+        if (Number(row, "fid") is not { } fid || row["features"] is not JsonValue f || !f.TryGetValue(out string? features)) return null;
+        return new QualitySample(features, fid, Number(row, "kid") ?? double.NaN, Number(row, "precision") ?? double.NaN, Number(row, "recall") ?? double.NaN);
     }
 
     static double? Number(JsonObject o, string key) =>

@@ -10,6 +10,10 @@ namespace GanCluster.Core.Collapse;
 /// <param name="Score">The combined collapse score (<see cref="CollapseScore"/>).</param>
 public sealed record CollapseMeasures(int N, double Diversity, double DuplicateRate, ClassCoverage? Coverage, double Score)
 {
+    /// <summary>The same measures with the score recombined to count the quality measures' recall (<see cref="CollapseScore"/>).</summary>
+    public CollapseMeasures WithRecall(double recall, double duplicatePercentile) =>
+        this with { Score = CollapseScore.Combine(Diversity, DuplicateRate, duplicatePercentile, Coverage, recall) };
+
     /// <summary>
     /// The fields shared by metrics.jsonl rows and `gancluster evaluate`: diversity, duplicate_rate, classes_covered,
     /// class_histogram, kl_uniform, collapse_score, collapse_suspected, n (class fields are null without a classifier).

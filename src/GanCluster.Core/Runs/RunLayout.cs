@@ -18,6 +18,9 @@ public sealed class RunLayout(string root)
 
     public string CheckpointsDir => Path.Combine(Root, "checkpoints");
 
+    /// <summary>quality/real-FEATURES.bin: the real sample's features and statistics for the quality measures (a cache).</summary>
+    public string QualityReferenceFile(string features) => Path.Combine(Root, "quality", $"real-{features}.bin");
+
     public string SampleFile(long step) => Path.Combine(SamplesDir, $"{StepName(step)}.png");
 
     public string CheckpointDir(long step) => Path.Combine(CheckpointsDir, StepName(step));

@@ -1,4 +1,5 @@
 using GanCluster.Core.Collapse;
+using GanCluster.Core.Quality;
 
 namespace GanCluster.Core.Spec;
 
@@ -25,6 +26,9 @@ public sealed class CollapseSpec : ISpecSection
 
     [SpecDoc("auto (the shipped MNIST classifier for data.format embedded) | none | path to classifier weights")]
     public string Classifier { get; set; } = AutoClassifier;
+
+    [SpecDoc("feature network for FID/KID/precision/recall: auto (mnist for data.format embedded, else resnet18) | resnet18 | mnist | inception:PATH | none")]
+    public string Features { get; set; } = FeatureSetting.Auto;
 
     [SpecDoc("a generated pair closer than this percentile of real-real distances is a near-duplicate")]
     public double DuplicatePercentile { get; set; } = 1.0;
@@ -64,6 +68,7 @@ public sealed class CollapseSpec : ISpecSection
         problems.InRange($"{path}.real_sample_size", RealSampleSize, 16, 10000);
         if (string.IsNullOrWhiteSpace(Classifier))
             problems.Add($"{path}.classifier", "auto, none or a path to classifier weights", "''");
+        if (!FeatureSetting.IsValid(Features)) problems.Add($"{path}.features", FeatureSetting.Expected, $"'{Features}'");
         if (DuplicatePercentile is <= 0 or > 50)
             problems.Add($"{path}.duplicate_percentile", "a percentile in (0, 50]", SpecProblems.Show(DuplicatePercentile));
         problems.InRange($"{path}.confidence", Confidence, 0.0, 1.0);

@@ -56,7 +56,7 @@ public sealed class CollapseFeatureExtractor(MnistClassifier? classifier, Device
     }
 
     /// <summary>Grayscale 32x32, as the classifier was trained.</summary>
-    static Tensor ClassifierInput(Tensor images)
+    internal static Tensor ClassifierInput(Tensor images)
     {
         var gray = images.shape[1] == 1 ? images : images.mean([1L], keepdim: true);
         long side = gray.shape[2];

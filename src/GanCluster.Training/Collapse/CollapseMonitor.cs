@@ -1,9 +1,12 @@
 using System.Diagnostics;
 using System.Text.Json.Nodes;
 using GanCluster.Core.Collapse;
+using GanCluster.Core.Quality;
 using GanCluster.Core.Runs;
 using GanCluster.Core.Spec;
 using GanCluster.Training.Data;
+using GanCluster.Training.Features;
+using GanCluster.Training.Quality;
 using GanCluster.Training.Steps;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -17,6 +20,9 @@ namespace GanCluster.Training.Collapse;
 /// flight: if the next one is due before the last finished, the trainer waits for it (bounded staleness).
 /// Finished evaluations land in the next metrics row the trainer writes (with <c>collapse_step</c>, the step
 /// whose weights were measured) and feed the collapse_suspected hysteresis; a flip is an event.
+/// With a feature network (<c>collapse.features</c>) each evaluation also measures sample quality — FID, KID,
+/// precision/recall/density/coverage against the same fixed real sample, whose features and statistics are computed
+/// once and cached in RUN_DIR/quality/ — and the collapse score counts its recall (docs/collapse.md).
 /// </summary>
 public sealed class CollapseMonitor : IDisposable
 {
@@ -25,6 +31,8 @@ public sealed class CollapseMonitor : IDisposable
     readonly long _seed;
     readonly Device _device;
     readonly MnistClassifier? _classifier;
+    readonly IFeatureNetwork? _network;
+    readonly string? _qualityCache;
     readonly nn.Module<Tensor, Tensor> _generator;
     readonly Tensor _latents;
     readonly IEventSink? _events;
@@ -34,11 +42,15 @@ public sealed class CollapseMonitor : IDisposable
     (Tensor Live, Tensor Copy)[]? _pairs;
     Task<CollapseEvaluation>? _inflight;
     CollapseScorer? _scorer;
+    QualityScorer? _quality;
 
     /// <param name="newGenerator">Builds a generator of the trained one's architecture (the monitor's private copy).</param>
     /// <param name="classifierPath">Weights of the classifier for mode coverage, or null (pixels only).</param>
+    /// <param name="qualityCache">Where the real sample's quality features are cached for a network name (RUN_DIR/quality/real-NAME.bin), or null.</param>
+    /// <param name="embeddedData">The run trains on the embedded MNIST (collapse.features: auto picks the MNIST embedding).</param>
     public CollapseMonitor(CollapseSpec spec, ImageSource data, long seed, int nz, Func<nn.Module<Tensor, Tensor>> newGenerator,
-        Device device, string? classifierPath, IEventSink? events, Action<string>? log = null, CollapseFlagState? flag = null)
+        Device device, string? classifierPath, IEventSink? events, Action<string>? log = null, CollapseFlagState? flag = null,
+        Func<string, string>? qualityCache = null, bool embeddedData = false)
     {
         _spec = spec;
         _data = data;
@@ -47,6 +59,8 @@ public sealed class CollapseMonitor : IDisposable
         _events = events;
         _log = log;
         _classifier = classifierPath == null ? null : ClassifierFiles.Load(classifierPath, "collapse.classifier", device);
+        _network = FeatureNetworks.Create(spec.Features, embeddedData, "collapse.features", device);
+        _qualityCache = _network == null ? null : qualityCache?.Invoke(_network.Name);
         _generator = newGenerator();
         _generator.eval();
         using var rng = StepRandom.For(seed, -2, -1, 0x434F_4C4CUL); // "COLL": independent of the sample grid's latents
@@ -58,6 +72,9 @@ public sealed class CollapseMonitor : IDisposable
     public CollapseFlagState Flag => _hysteresis.State;
 
     public bool HasClassifier => _classifier != null;
+
+    /// <summary>The feature network of the quality measures (null with collapse.features: none).</summary>
+    public IFeatureNetwork? FeatureNetwork => _network;
 
     /// <summary>Raised on the training thread for each evaluation collected (telemetry subscribes).</summary>
     public event Action<CollapseEvaluation, CollapseFlagState>? Evaluated;
@@ -109,6 +126,8 @@ public sealed class CollapseMonitor : IDisposable
             row["collapse_step"] = newest.Step;
             foreach (var (key, value) in newest.Measures.ToJson(_hysteresis.Suspected))
                 row[key == "n" ? "collapse_n" : key] = value?.DeepClone();
+            if (newest.Quality is { } quality)
+                foreach (var (key, value) in quality.ToJson()) row[key] = value?.DeepClone();
             row["collapse_eval_s"] = Math.Round(newest.Seconds, 4);
             if (newest.ReferenceSeconds > 0) row["collapse_reference_s"] = Math.Round(newest.ReferenceSeconds, 4);
         }
@@ -119,6 +138,8 @@ public sealed class CollapseMonitor : IDisposable
     public JsonObject Summary(CollapseEvaluation? evaluation)
     {
         var summary = evaluation?.Measures.ToJson(_hysteresis.Suspected) ?? [];
+        if (evaluation?.Quality is { } quality)
+            foreach (var (key, value) in quality.ToJson()) summary[key] = value?.DeepClone();
         if (evaluation != null) summary["collapse_step"] = evaluation.Step;
         summary["flag"] = _hysteresis.State.ToJson();
         return summary;
@@ -165,14 +186,20 @@ public sealed class CollapseMonitor : IDisposable
     {
         var clock = Stopwatch.StartNew();
         double referenceSeconds = 0;
-        if (_scorer == null)
+        if (_scorer == null || (_network != null && _quality == null))
         {
-            _scorer = CollapseScorer.Build(_data, _spec.RealSampleSize, _seed, _classifier, _spec.MeasureOptions(), _device);
+            _scorer ??= CollapseScorer.Build(_data, _spec.RealSampleSize, _seed, _classifier, _spec.MeasureOptions(), _device);
+            if (_network != null)
+                _quality = QualityScorer.Build(_network, _data, _spec.RealSampleSize, _seed, QualityOptions.Default with { Seed = _seed }, _device, _qualityCache);
             referenceSeconds = clock.Elapsed.TotalSeconds;
             clock.Restart();
         }
-        var measures = _scorer.Measure(_spec.SampleSize, (start, count) => _generator.forward(_latents.narrow(0, start, count).to(_device)));
-        return new CollapseEvaluation(step, measures, clock.Elapsed.TotalSeconds, referenceSeconds);
+        using var _ = no_grad();
+        Tensor Generate(int start, int count) => _generator.forward(_latents.narrow(0, start, count).to(_device));
+        var measures = _scorer.Measure(_spec.SampleSize, Generate);
+        var quality = _quality?.Measure(_spec.SampleSize, Generate); // the same latents: the same images again
+        if (quality != null) measures = measures.WithRecall(quality.Recall, _spec.DuplicatePercentile);
+        return new CollapseEvaluation(step, measures, clock.Elapsed.TotalSeconds, referenceSeconds, quality);
     }
 
     public void Dispose()
@@ -181,5 +208,6 @@ public sealed class CollapseMonitor : IDisposable
         _latents.Dispose();
         _generator.Dispose();
         _classifier?.Dispose();
+        _network?.Dispose();
     }
 }

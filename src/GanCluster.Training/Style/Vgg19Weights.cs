@@ -1,6 +1,3 @@
-using GanCluster.Core.Spec;
-using static TorchSharp.torch;
-
 namespace GanCluster.Training.Style;
 
 /// <summary>
@@ -19,42 +16,13 @@ public static class Vgg19Weights
         {
             // A state_dict of vgg19().features alone has no "features." in its keys.
             bool featuresOnly = !file.ContainsKey("features.0.weight") && file.ContainsKey("0.weight");
-            var problems = new List<SpecProblem>();
-            var matched = new List<(Tensor Target, Tensor Source)>();
-            foreach (var (name, parameter) in model.named_parameters())
-            {
-                string key = featuresOnly ? name["features.".Length..] : name;
-                string expected = $"a float tensor of shape {Shape(parameter.shape)}";
-                if (!file.TryGetValue(key, out var found))
-                    problems.Add(new SpecProblem(key, expected, $"no such key ({Sample(file.Keys)})"));
-                else if (!found.shape.SequenceEqual(parameter.shape))
-                    problems.Add(new SpecProblem(key, expected, Shape(found.shape)));
-                else if (!found.is_floating_point())
-                    problems.Add(new SpecProblem(key, expected, $"a {found.dtype} tensor"));
-                else matched.Add((parameter, found));
-            }
-            if (problems.Count > 0)
-            {
-                var first = problems[0];
-                string more = problems.Count > 1 ? $" ({problems.Count - 1} more keys do not match; is this torchvision's vgg19?)" : "";
-                throw new SpecException(first.Path, first.Expected, first.Found + more, path);
-            }
-            using (no_grad())
-                foreach (var (target, source) in matched) target.copy_(source.to(target.dtype));
+            var targets = model.named_parameters().Select(p => (featuresOnly ? p.name["features.".Length..] : p.name, (TorchSharp.torch.Tensor)p.parameter));
+            StateDictMatcher.Copy(targets, file, path, "is this torchvision's vgg19?");
             model.Description = model.WidthDivisor == 1 ? $"VGG19 from {path}" : $"VGG19 (widths / {model.WidthDivisor}) from {path}";
         }
         finally
         {
             foreach (var t in file.Values) t.Dispose();
         }
-    }
-
-    static string Shape(long[] shape) => "[" + string.Join(", ", shape) + "]";
-
-    static string Sample(IEnumerable<string> keys)
-    {
-        var all = keys.Order(StringComparer.Ordinal).ToList();
-        if (all.Count == 0) return "the file holds no tensors";
-        return $"the file's {all.Count} keys include " + string.Join(", ", all.Take(3).Select(k => $"'{k}'"));
     }
 }
