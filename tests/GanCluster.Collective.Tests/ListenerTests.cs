@@ -182,6 +182,34 @@ public class ListenerTests
     }
 
     [Fact]
+    public async Task Connect_and_close_probes_are_neither_refusals_nor_held_and_a_genuine_peer_still_gets_in()
+    {
+        // A liveness referee (the coordinator's data-plane probe) opens a plain TCP connection and closes it at once,
+        // some with a reset: no refusal is counted (nothing to alert on), none stays in the handshake, peers connect.
+        var token = RunToken.New();
+        using var listener = DataPlaneListener.Start(token, new IPEndPoint(IPAddress.Loopback, 0));
+        using var peer = DataPlaneListener.Start(token, new IPEndPoint(IPAddress.Loopback, 0));
+        for (int i = 0; i < 3 * DataPlaneListener.MaxUnauthenticated; i++)
+        {
+            using var probe = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+            probe.Connect(new IPEndPoint(IPAddress.Loopback, listener.Port));
+            if (i % 2 == 0) probe.LingerState = new LingerOption(true, 0); // closed with a reset
+        }
+        WaitFor(() => listener.Unauthenticated == 0);
+        Assert.Equal(0, listener.Unauthenticated);
+        Assert.Equal(0, listener.Stats.RefusedConnectionsTotal);
+
+        var world = new WorldDescriptor(1, token, [$"127.0.0.1:{listener.Port}", $"127.0.0.1:{peer.Port}"]);
+        var options = new RingOptions { ConnectTimeout = TimeSpan.FromSeconds(60) };
+        var rings = await Task.WhenAll(RingCollective.ConnectAsync(world, 0, listener, options), RingCollective.ConnectAsync(world, 1, peer, options));
+        var a = new float[] { 1 };
+        var b = new float[] { 2 };
+        await Task.WhenAll(Task.Run(() => rings[0].AllReduceSum(a)), Task.Run(() => rings[1].AllReduceSum(b)));
+        Assert.Equal(3f, a[0]);
+        foreach (var r in rings) r.Dispose();
+    }
+
+    [Fact]
     public void An_epoch_far_ahead_of_the_fence_is_not_let_in_and_a_peer_retries_until_the_listener_catches_up()
     {
         var token = RunToken.New();
