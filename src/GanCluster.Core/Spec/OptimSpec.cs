@@ -20,6 +20,7 @@ public sealed class OptimSpec : ISpecSection
     /// quality measures and `sample` use (Yazıcı et al. 2019: averaging steadies a GAN's output). Progressive runs set
     /// theirs with progressive.g_ema.
     /// </summary>
+    [SpecDoc("dcgan: moving average of the generator's weights used for samples and quality (0 = off; e.g. 0.999)")]
     public double GEma { get; set; }
 
     public void Validate(SpecProblems problems, string path)
