@@ -11,7 +11,7 @@ public enum RefusalReason : byte
     /// <summary>Another protocol version.</summary>
     UnsupportedVersion = 2,
 
-    /// <summary>The run token did not match (another run, or an intruder).</summary>
+    /// <summary>Another run's peer, or one that could not prove it holds the run token (an intruder).</summary>
     BadToken = 3,
 
     /// <summary>The connection carries a world epoch older than the one this listener is fenced at.</summary>
@@ -20,7 +20,7 @@ public enum RefusalReason : byte
     /// <summary>Addressed to another rank, or from a rank outside the world.</summary>
     WrongRank = 5,
 
-    /// <summary>Too many unclaimed connections are waiting.</summary>
+    /// <summary>Too many unclaimed connections are waiting, or an unauthenticated one was evicted for a newer one.</summary>
     Overloaded = 6,
 
     /// <summary>The handshake did not arrive in time, or nobody claimed the connection in time.</summary>
@@ -28,4 +28,10 @@ public enum RefusalReason : byte
 
     /// <summary>The listener is shutting down.</summary>
     Closing = 8,
+
+    /// <summary>
+    /// The connection carries a world epoch far ahead of this listener's (more than DataPlaneListener.MaxEpochLead):
+    /// the listener has not entered that world yet. The connecting side retries until its connect timeout.
+    /// </summary>
+    FutureEpoch = 9,
 }

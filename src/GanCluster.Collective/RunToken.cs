@@ -41,6 +41,13 @@ public sealed class RunToken : IEquatable<RunToken>
 
     public ReadOnlySpan<byte> Bytes => _bytes;
 
+    /// <summary>
+    /// A 32-byte key for one purpose (HKDF-SHA256 of the token with <paramref name="purpose"/> as info): the control
+    /// plane's MAC key, the data plane's handshake key and the run id differ, so one never reveals another.
+    /// </summary>
+    public byte[] DeriveKey(string purpose) =>
+        HKDF.DeriveKey(HashAlgorithmName.SHA256, _bytes, Size, info: System.Text.Encoding.UTF8.GetBytes("gancluster/" + purpose));
+
     public string ToHex() => Convert.ToHexStringLower(_bytes);
 
     /// <summary>Constant-time comparison with raw bytes received from a peer.</summary>

@@ -72,6 +72,9 @@ public static class MetricNames
     public const string Events = "gancluster_events_total";
     public const string NonFiniteEvents = "gancluster_nonfinite_events_total";
 
+    // Authentication (every node; docs/security.md)
+    public const string RefusedControlMessages = "gancluster_refused_control_messages_total";
+
     /// <summary>1 while the node runs (so "the node is up" is a query, whatever it is doing).</summary>
     public const string Up = "gancluster_node_up";
 }

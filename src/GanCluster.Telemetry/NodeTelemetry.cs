@@ -26,7 +26,8 @@ public sealed class NodeTelemetry : IDisposable
         Meter = new Meter("GanCluster.Node", "1.0");
         Registry = Metrics.NewCustomRegistry();
         Registry.SetStaticLabels(new Dictionary<string, string> { ["run"] = options.Run, ["node"] = options.Node, ["role"] = options.Role });
-        _bridge = new MeterBridge(Registry, i => i.Meter == Meter || i.Meter.Name is CollectiveMetrics.MeterName or RuntimeMeterName);
+        _bridge = new MeterBridge(Registry, i => i.Meter == Meter
+            || i.Meter.Name is CollectiveMetrics.MeterName or RuntimeMeterName or ControlPlaneMetrics.MeterName);
         // CPU seconds, memory, threads, open handles, start time: what a cluster's dashboards expect of every process.
         DotNetStats.Register(Registry);
         Meter.CreateObservableGauge(MetricNames.Up, () => 1, null, "1 while this node runs");

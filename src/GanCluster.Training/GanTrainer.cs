@@ -70,6 +70,7 @@ public sealed class GanTrainer : IDisposable
     CollapseMonitor? _collapse;           // rank 0 with collapse.enabled; off the hot path
     bool _respondsToCollapse;             // a single process in a world of one with collapse.response.enabled
     CheckpointManifest? _resumedManifest; // carries the collapse state of the checkpoint this replica continues from
+    readonly List<string> _skippedCheckpoints = []; // why resume skipped them; events once rank 0's event log is open
 
     // The world (changes when members join or leave)
     ICollective _collective = SingleProcessCollective.Instance;
@@ -104,17 +105,15 @@ public sealed class GanTrainer : IDisposable
         _supervisor = new CollapseSupervisor(_spec.Collapse.Response);
         _state = new TrainState { Seed = _spec.Seed };
 
-        var resumeFrom = options.ResumeCheckpoint is { } chosen ? ResumeLoader.Check(chosen, _spec, options.Force, options.Log)
-            : options.Resume ? ResumeLoader.FindNewest(_store, _spec, options.Force, options.Log) : null;
+        // Loaded into the replica from the bytes verified (all or nothing), so a checkpoint that does not load is
+        // skipped like a corrupt one.
+        var resumed = options.ResumeCheckpoint is { } chosen ? ResumeLoader.LoadChosen(chosen, _spec, options.Force, options.Log, RestoreVerified)
+            : options.Resume ? ResumeLoader.LoadNewest(_store, _spec, options.Force, options.Log, RestoreVerified, _skippedCheckpoints.Add) : null;
+        _resumedManifest = resumed?.Manifest;
         // A single process trains in its world from the start; a cluster rank waits outside any world for BindWorld
         // (binding a world of one there would make it rank 0 of nothing and rewrite the run's logs).
         var firstWorld = _mode is RunMode.SingleProcess single ? single.World ?? SingleProcessCollective.Instance : null;
         if (firstWorld?.Rank == 0) RunDirectory.Prepare(_layout, _specYaml, resume: options.Resume, _spec.Checkpoint.Keep);
-        if (resumeFrom != null)
-        {
-            Restore(TrainerSnapshot.ReadFrom(resumeFrom.Path));
-            _resumedManifest = resumeFrom.Manifest;
-        }
         if (firstWorld != null) BindWorld(firstWorld);
         foreach (var warning in _data.Warnings) DataWarning(warning);
         _data.Warning += DataWarning;
@@ -197,7 +196,10 @@ public sealed class GanTrainer : IDisposable
         _checkpoints = null;
         _recorder.Bind(epoch, rankZero, _state.Step);
         if (!rankZero) return;
-        _checkpoints = new CheckpointWriter(_store, _recorder.Events);
+        // The fence is checked again, under its lock, when a commit is published.
+        _checkpoints = new CheckpointWriter(_store, _recorder.Events, FenceGuard.For(_layout.Root, epoch));
+        foreach (var warning in _skippedCheckpoints) _recorder.Event(_state.Step, new CheckpointSkippedEvent(warning));
+        _skippedCheckpoints.Clear();
         if (_spec.Collapse.Enabled && _collapse == null)
         {
             _collapse = CreateCollapseMonitor();
@@ -334,12 +336,24 @@ public sealed class GanTrainer : IDisposable
     /// </summary>
     void RollBack(CollapseAction.RollBack action, CollapseFlagState flag)
     {
-        string dir = _layout.CheckpointDir(action.ToStep);
-        CheckpointStore.Verify(dir, out var manifest);
-        Restore(TrainerSnapshot.ReadFrom(dir));
+        // The chosen checkpoint, read once and verified; should it not load after all, the newest older one that does.
+        var skipped = new List<string>();
+        var found = _store.FindNewestLoadable(c =>
+        {
+            RestoreVerified(c);
+            return c.Manifest;
+        }, w =>
+        {
+            _options.Log?.Invoke("warning: collapse rollback: " + w);
+            skipped.Add(w);
+        }, atOrBefore: action.ToStep);
+        if (found is not { Loaded: var manifest, Checkpoint.Step: var loadedStep })
+            throw new InvalidDataException($"collapse rollback: no checkpoint at or before step {action.ToStep} loads");
+        action = action with { ToStep = loadedStep };
         var dropped = _checkpoints!.DropAfter(action.ToStep);
-        _collapse!.Reset(manifest == null ? CollapseFlagState.Initial : CollapseCheckpointInfo.Flag(manifest));
+        _collapse!.Reset(CollapseCheckpointInfo.Flag(manifest));
         _recorder.RecordRollback(_supervisor, action, flag, dropped);
+        foreach (var warning in skipped) _recorder.Event(action.ToStep, new CheckpointSkippedEvent(warning)); // after the archive: they stay
         _options.Log?.Invoke("collapse response: " + action.Reason);
     }
 
@@ -392,12 +406,10 @@ public sealed class GanTrainer : IDisposable
     /// </summary>
     public void RestoreCheckpoint(string path)
     {
-        Restore(TrainerSnapshot.ReadFrom(path));
-        if (CheckpointStore.Verify(path, out var manifest) == null && manifest != null)
-        {
-            _resumedManifest = manifest;
-            _collapse?.Reset(CollapseCheckpointInfo.Flag(manifest));
-        }
+        var checkpoint = CheckpointStore.Read(path); // one verified read: the manifest and the loaded bytes agree
+        RestoreVerified(checkpoint);
+        _resumedManifest = checkpoint.Manifest;
+        _collapse?.Reset(CollapseCheckpointInfo.Flag(checkpoint.Manifest));
     }
 
     // ---- Snapshots and checkpoints
@@ -418,6 +430,9 @@ public sealed class GanTrainer : IDisposable
         // under this spec: with resume --force, changed learning rates or schedules take effect from here.
         _plan.Restore(saved.ReadPlan() ?? _plan.Plan.At(saved.Step, saved.ImagesSeen));
     }
+
+    /// <summary>Replaces this replica's state with a checkpoint's, from exactly the bytes that were verified.</summary>
+    void RestoreVerified(VerifiedCheckpoint checkpoint) => Restore(TrainerSnapshot.FromVerified(checkpoint));
 
     /// <summary>Rank 0 commits the replica as a checkpoint, with the collapse flag and response state in its manifest.</summary>
     void Checkpoint(bool background)

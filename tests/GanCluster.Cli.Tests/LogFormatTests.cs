@@ -76,7 +76,7 @@ public partial class LogFormatTests
     public void A_node_routes_akkas_log_into_the_json_lines_and_exits_143_on_sigterm()
     {
         using var node = new RunningCli(_dir, ["coordinator", "--out", "run", "--port", FreePort().ToString(), .. TinyRun.Args],
-            new Dictionary<string, string> { ["GANCLUSTER_LOG_FORMAT"] = "json", ["GANCLUSTER_AKKA_LOGLEVEL"] = "INFO" });
+            new Dictionary<string, string> { ["GANCLUSTER_LOG_FORMAT"] = "json", ["GANCLUSTER_AKKA_LOGLEVEL"] = "INFO", ["GANCLUSTER_RUN_TOKEN"] = "t" });
         Assert.True(node.WaitFor("trainer(s) wanted", TimeSpan.FromMinutes(2)), node.ToString());
         node.Signal(RunningCli.SigTerm);
         Assert.Equal(ExitCodes.Terminated, node.WaitForExit(TimeSpan.FromMinutes(2)));

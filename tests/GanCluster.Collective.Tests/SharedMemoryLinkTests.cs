@@ -103,4 +103,77 @@ public class SharedMemoryLinkTests
             await t;
         }
     }
+
+    /// <summary>A socket pair over loopback: (the test, acting as the offering peer; the side under test).</summary>
+    static (Socket Peer, Socket Mine) Sockets()
+    {
+        using var listener = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        listener.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        listener.Listen(1);
+        var peer = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        peer.Connect(listener.LocalEndPoint!);
+        return (peer, listener.Accept());
+    }
+
+    [Theory]
+    [InlineData(1L << 62)]          // 2 x capacity overflows to a negative size, which passed the old size check
+    [InlineData(-4096L)]
+    [InlineData(3L << 40)]          // far past the file
+    public void An_offer_whose_header_claims_an_impossible_capacity_is_declined_for_tcp(long capacity)
+    {
+        var (peer, mine) = Sockets();
+        using var _ = peer;
+        using var __ = mine;
+        string path = $"/dev/shm/gancluster-test-{Guid.NewGuid():N}";
+        var nonce = System.Security.Cryptography.RandomNumberGenerator.GetBytes(16);
+        var file = new byte[8192 + 2 * 4096];
+        "GCSM"u8.CopyTo(file);
+        BitConverter.TryWriteBytes(file.AsSpan(4), 1);
+        BitConverter.TryWriteBytes(file.AsSpan(8), capacity);
+        nonce.CopyTo(file, 16);
+        File.WriteAllBytes(path, file);
+        try
+        {
+            var name = System.Text.Encoding.UTF8.GetBytes(path);
+            peer.Send([1, (byte)name.Length, (byte)(name.Length >> 8), .. name, .. nonce]);
+            Assert.Null(SharedMemoryLink.Answer(mine, 1, true));
+            var reply = new byte[1];
+            Assert.Equal(1, peer.Receive(reply));
+            Assert.Equal(0, reply[0]); // declined: the connection carries on over TCP
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    [Theory]
+    [InlineData(0, 10L * 64 * 1024)]   // the peer claims to have written ten rings' worth
+    [InlineData(0, -1L)]               // a write counter that went backwards
+    public async Task A_peer_that_scribbles_an_impossible_counter_fails_the_link_instead_of_feeding_garbage(int direction, long head)
+    {
+        var (a, b) = Pair();
+        using var _ = a;
+        using var __ = b;
+        a.Send([1, 2, 3]);
+        var first = new byte[3];
+        b.Receive(first);
+        Assert.Equal([1, 2, 3], first);
+        a.PeerWritesControl(direction, offset: 0, head); // direction 0: a -> b; its head is what b reads
+        // Bounded: a receiver that trusted a counter gone backwards would wait forever.
+        var receive = Task.Factory.StartNew(() => b.Receive(new byte[3]), TaskCreationOptions.LongRunning);
+        var e = await Assert.ThrowsAsync<LinkFailedException>(() => receive.WaitAsync(TimeSpan.FromSeconds(30)));
+        Assert.Contains("impossible", e.Message);
+    }
+
+    [Fact]
+    public void A_peer_that_claims_to_have_read_more_than_was_written_fails_the_sender()
+    {
+        var (a, b) = Pair();
+        using var _ = a;
+        using var __ = b;
+        a.Send([1, 2, 3]);
+        b.PeerWritesControl(0, offset: 64, 1_000); // the tail of a -> b, which b owns: 1000 bytes read of 3 written
+        Assert.Throws<LinkFailedException>(() => a.Send([4]));
+    }
 }

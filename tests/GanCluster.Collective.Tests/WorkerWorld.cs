@@ -23,7 +23,9 @@ public sealed class WorkerWorld : IDisposable
             lock (into) into.AppendLine(line);
     });
 
-    public WorkerWorld(int size, Func<int, string[]> argsFor)
+    /// <param name="beforeRendezvous">runs with every rank's data-plane port before the ranks learn the world (e.g. to
+    /// start an attack on their listeners)</param>
+    public WorkerWorld(int size, Func<int, string[]> argsFor, Action<IReadOnlyList<int>>? beforeRendezvous = null)
     {
         Directory = Path.Combine(Path.GetTempPath(), "gancluster-collective-" + Guid.NewGuid().ToString("N")[..8]);
         System.IO.Directory.CreateDirectory(Directory);
@@ -55,6 +57,7 @@ public sealed class WorkerWorld : IDisposable
             _pumps[2 * r] = Pump(_processes[r].StandardOutput, _stdout[r]);
             _pumps[2 * r + 1] = Pump(_processes[r].StandardError, _stderr[r]);
         }
+        beforeRendezvous?.Invoke(ports.Select(int.Parse).ToList());
         var endpoints = string.Join(',', ports.Select(p => $"127.0.0.1:{p}"));
         foreach (var p in _processes)
         {
@@ -96,6 +99,8 @@ public sealed class WorkerWorld : IDisposable
     }
 
     public void Kill(int rank) => _processes[rank].Kill(entireProcessTree: true);
+
+    public int Pid(int rank) => _processes[rank].Id;
 
     public void Dispose()
     {

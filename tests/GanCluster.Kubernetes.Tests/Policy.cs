@@ -63,14 +63,15 @@ public static class Policy
                 foreach (var s in jobs)
                     foreach (var term in env["GANCLUSTER_POD_LABEL_SELECTOR"].Value.Split(','))
                         Assert.Equal(term.Split('=')[1], s.Spec.Template.Metadata.Labels[term.Split('=')[0]]);
+                // Every node, coordinator included, seals control messages with the run token.
+                var tokenRef = env["GANCLUSTER_RUN_TOKEN"].ValueFrom.SecretKeyRef;
+                Assert.Equal("token", tokenRef.Key);
+                if (all.SingleOrDefault(m => m.Kind == "Secret" && m.Name == tokenRef.Name)?.Typed is V1Secret secret)
+                    CheckToken(secret);
                 if (isTrainer)
                 {
                     // The rank hint: the pod's completion index (pod k holds ranks k*gpus ...).
                     Assert.Equal("metadata.annotations['batch.kubernetes.io/job-completion-index']", env["GANCLUSTER_POD_ORDINAL"].ValueFrom.FieldRef.FieldPath);
-                    var tokenRef = env["GANCLUSTER_RUN_TOKEN"].ValueFrom.SecretKeyRef;
-                    Assert.Equal("token", tokenRef.Key);
-                    if (all.SingleOrDefault(m => m.Kind == "Secret" && m.Name == tokenRef.Name)?.Typed is V1Secret secret)
-                        CheckToken(secret);
                     string devices = c.Args[c.Args.IndexOf("--device") + 1];
                     if (gpusPerPod > 0)
                     {

@@ -74,7 +74,7 @@ public class TracingTests
             var snapshot = new TrainerSnapshot(new Dictionary<string, byte[]> { ["a.bin"] = new byte[1000], ["b.bin"] = new byte[24] });
             using (var provider = Provider(spans, "trainer"))
             {
-                using (var writer = new CheckpointWriter(new CheckpointStore(Path.Combine(dir, "checkpoints"), keep: 2), events: null))
+                using (var writer = new CheckpointWriter(new CheckpointStore(Path.Combine(dir, "checkpoints"), keep: 2, CheckpointContents.Any), events: null))
                 {
                     writer.WriteNow(7001, "spec", snapshot); // on the caller's thread
                     writer.Submit(7002, "spec", snapshot); // on the background writer
@@ -82,7 +82,7 @@ public class TracingTests
                     Assert.Equal(7002, writer.LastCommittedStep);
                 }
                 File.WriteAllText(Path.Combine(dir, "blocked"), "a file where the store's folder should be");
-                using (var broken = new CheckpointWriter(new CheckpointStore(Path.Combine(dir, "blocked"), keep: 2), events: null))
+                using (var broken = new CheckpointWriter(new CheckpointStore(Path.Combine(dir, "blocked"), keep: 2, CheckpointContents.Any), events: null))
                 {
                     broken.WriteNow(7003, "spec", snapshot);
                     Assert.Equal(1, broken.Failures);

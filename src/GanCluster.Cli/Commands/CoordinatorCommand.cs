@@ -23,7 +23,7 @@ public static class CoordinatorCommand
         var workers = new Option<int?>("--workers") { Description = "trainers to wait for (overrides cluster.workers)" };
         var node = NodeCommandOptions.Create(defaultPort: 4053);
         var metrics = new MetricsOptions();
-        var command = new Command("coordinator", "run the coordinator node of a cluster run") { config, set, output, resume, force, workers };
+        var command = new Command("coordinator", $"run the coordinator node of a cluster run (the run token comes from ${NodeCommandOptions.TokenVariable})") { config, set, output, resume, force, workers };
         node.AddTo(command);
         metrics.AddTo(command);
         command.SetAction(parse =>

@@ -28,8 +28,12 @@ public static class LocalCommand
             DefaultValueFactory = _ => "GANCLUSTER_TLS_PASSWORD",
         };
         var tensorboard = CommonOptions.TensorBoard();
+        var noTls = new Option<bool>("--no-tls")
+        {
+            Description = "plaintext Akka remoting; by default `local` makes a certificate for the run (RUN_DIR/local/tls, docs/security.md)",
+        };
         var command = new Command("local", "run a coordinator and N trainer processes on this machine")
-            { config, set, output, workers, resume, force, tlsCertificate, tlsPasswordEnv, tensorboard };
+            { config, set, output, workers, resume, force, tlsCertificate, tlsPasswordEnv, noTls, tensorboard };
         command.SetAction(parse =>
         {
             int n = parse.GetValue(workers);
@@ -41,13 +45,26 @@ public static class LocalCommand
             string? outDir = parse.GetValue(output);
             if (isResume && outDir == null) throw new SpecException("--out", "the run directory to resume (with --resume)", "nothing", "input");
             outDir = Path.GetFullPath(outDir ?? CommonOptions.DefaultRunDir(configFile));
-            var nodeArgs = new List<string>();
+            // Every endpoint on loopback: metrics (Akka remoting and the data plane bind to --host, 127.0.0.1 by default).
+            var nodeArgs = new List<string> { "--metrics-host", "127.0.0.1" };
+            var childEnvironment = new Dictionary<string, string>();
+            bool plaintext = parse.GetValue(noTls);
+            if (plaintext && parse.GetValue(tlsCertificate) is { Length: > 0 })
+                throw new SpecException("--no-tls", "either --no-tls or --tls-certificate", "both", "input");
             if (parse.GetValue(tlsCertificate) is { Length: > 0 } certificate)
             {
                 // Checked here, before any process starts: a bad file or password is one line and exit 2.
                 string variable = parse.GetValue(tlsPasswordEnv)!;
                 RemotingTls.Load(certificate, Environment.GetEnvironmentVariable(variable) is { Length: > 0 } password ? password : null);
                 nodeArgs.AddRange(["--tls-certificate", Path.GetFullPath(certificate), "--tls-password-env", variable]);
+            }
+            else if (!plaintext)
+            {
+                // TLS by default: a certificate for this run, pinned by every node, so only the run's processes join.
+                var (path, password) = RunCertificate.Create(outDir);
+                nodeArgs.AddRange(["--tls-certificate", path, "--tls-password-env", RunCertificate.PasswordVariable]);
+                childEnvironment[RunCertificate.PasswordVariable] = password;
+                NodeLog.Info($"TLS on Akka remoting with a certificate made for this run: {path}");
             }
             var specArgs = new List<string>();
             if (configFile != null) specArgs.AddRange(["--config", Path.GetFullPath(configFile)]);
@@ -61,6 +78,7 @@ public static class LocalCommand
                 Workers = n,
                 SpecArgs = specArgs,
                 NodeArgs = nodeArgs,
+                ChildEnvironment = childEnvironment,
                 Resume = isResume,
                 Force = parse.GetValue(force),
                 // One process per rank on one machine: share the cores instead of oversubscribing them.

@@ -14,14 +14,25 @@ public sealed class MetricsOptions
         DefaultValueFactory = _ => 0,
     };
 
-    public void AddTo(Command command) => command.Options.Add(_port);
+    readonly Option<string> _host = new("--metrics-host")
+    {
+        Description = "address the metrics endpoint binds to: + for every interface, or e.g. 127.0.0.1 (`local` binds it to loopback)",
+        DefaultValueFactory = _ => "+",
+    };
+
+    public void AddTo(Command command)
+    {
+        command.Options.Add(_port);
+        command.Options.Add(_host);
+    }
 
     /// <summary>Starts this node's telemetry; a port that cannot be served is a warning, never the end of training.</summary>
     public NodeTelemetry Start(ParseResult parse, string runDir, string role)
     {
         int port = parse.GetValue(_port);
         if (port is < 0 or > 65535) throw new SpecException("--metrics-port", "a TCP port from 0 to 65535 (0: no metrics endpoint)", port.ToString(), "input");
-        var options = new TelemetryOptions { Run = TelemetryOptions.RunName(runDir), Role = role, MetricsPort = port };
+        string host = parse.GetValue(_host) is { Length: > 0 } h ? h : "+";
+        var options = new TelemetryOptions { Run = TelemetryOptions.RunName(runDir), Role = role, MetricsPort = port, MetricsHost = host };
         try
         {
             return NodeTelemetry.Start(options);

@@ -7,6 +7,9 @@ namespace GanCluster.Cli.Commands;
 /// <summary>The node options shared by `coordinator` and `trainer`: where to bind, how to find the cluster.</summary>
 public sealed class NodeCommandOptions
 {
+    /// <summary>The run's secret token, the same on every node (a Kubernetes Secret; `local` generates one).</summary>
+    public const string TokenVariable = "GANCLUSTER_RUN_TOKEN";
+
     readonly Option<string> _host = new("--host") { Description = "address to bind Akka remoting to", DefaultValueFactory = _ => "127.0.0.1" };
     readonly Option<string?> _publicHost = new("--public-host") { Description = "address other nodes use to reach this one (default: --host)" };
     readonly Option<int> _port;
@@ -49,7 +52,12 @@ public sealed class NodeCommandOptions
         command.Options.Add(_tlsPasswordEnv);
     }
 
-    public NodeOptions Read(System.CommandLine.ParseResult parse, string role) => ReadNode(parse, role) with { Tls = ReadTls(parse) };
+    public NodeOptions Read(System.CommandLine.ParseResult parse, string role) =>
+        ReadNode(parse, role, GanCluster.Collective.RunToken.FromSecret(ReadTokenSecret())) with { Tls = ReadTls(parse) };
+
+    /// <summary>The run token from the environment: control messages are sealed with it, data-plane connections prove it.</summary>
+    public static string ReadTokenSecret() => Environment.GetEnvironmentVariable(TokenVariable) is { Length: > 0 } t ? t
+        : throw new SpecException(TokenVariable, "the run's secret token in the environment (the same on every node)", "nothing", "input");
 
     RemotingTls? ReadTls(System.CommandLine.ParseResult parse)
     {
@@ -58,7 +66,7 @@ public sealed class NodeCommandOptions
         return RemotingTls.Load(path, Environment.GetEnvironmentVariable(variable) is { Length: > 0 } password ? password : null);
     }
 
-    NodeOptions ReadNode(System.CommandLine.ParseResult parse, string role)
+    NodeOptions ReadNode(System.CommandLine.ParseResult parse, string role, GanCluster.Collective.RunToken token)
     {
         string host = parse.GetValue(_host) ?? "127.0.0.1";
         string? publicHost = parse.GetValue(_publicHost);
@@ -73,6 +81,7 @@ public sealed class NodeCommandOptions
                 var (k8s, podIp) = KubernetesBootstrapOptions.FromEnvironment(Environment.GetEnvironmentVariable);
                 return new NodeOptions
                 {
+                    Token = token,
                     Role = role, Host = host, PublicHost = publicHost ?? podIp, Port = port,
                     Discovery = DiscoveryMode.Kubernetes, Kubernetes = k8s,
                 };
@@ -89,6 +98,6 @@ public sealed class NodeCommandOptions
                 throw new SpecException("--seed-nodes", "at least one seed node address (the coordinator's)", "none", "input");
             seeds.Add(NodeOptions.Address(publicHost ?? host, port)); // the coordinator seeds the cluster itself
         }
-        return new NodeOptions { Role = role, Host = host, PublicHost = publicHost, Port = port, SeedNodes = seeds };
+        return new NodeOptions { Token = token, Role = role, Host = host, PublicHost = publicHost, Port = port, SeedNodes = seeds };
     }
 }

@@ -16,7 +16,7 @@ namespace GanCluster.Cli.Commands;
 /// <summary>`gancluster trainer`: a node hosting one trainer (rank) per local device.</summary>
 public static class TrainerCommand
 {
-    public const string TokenVariable = "GANCLUSTER_RUN_TOKEN";
+    public const string TokenVariable = NodeCommandOptions.TokenVariable;
 
     public static Command Create()
     {
@@ -38,8 +38,7 @@ public static class TrainerCommand
             string outDir = parse.GetValue(output) ?? throw new SpecException("--out", "the run directory (shared with the coordinator)", "nothing", "input");
             var nodeOptions = node.Read(parse, NodeOptions.TrainerRole);
             var deviceList = CommonOptions.Devices(parse, devices, list: true); // bad devices are input errors, before joining
-            string token = Environment.GetEnvironmentVariable(TokenVariable) is { Length: > 0 } t ? t
-                : throw new SpecException(TokenVariable, "the run's secret token in the environment (the same on every trainer)", "nothing", "input");
+            string token = NodeCommandOptions.ReadTokenSecret();
             int firstDataPort = parse.GetValue(dataPort);
             var planes = deviceList.Select((_, i) => DataPlanes.Open(token, nodeOptions.Host, nodeOptions.PublicHost ?? nodeOptions.Host,
                 firstDataPort == 0 ? 0 : firstDataPort + i, spec.Cluster.Transport)).ToList();
@@ -83,7 +82,8 @@ public static class TrainerCommand
             {
                 return ClusterNodeHost.RunAsync(host, nodeOptions, lifetime, signal.Token, onSignal: () =>
                 {
-                    foreach (var t in trainers) t.Tell(new StopTraining(ControlProtocol.Version, "signal", Failed: false));
+                    // Sent as the trainer itself: a control message without a sender is never trusted (docs/security.md).
+                    foreach (var t in trainers) t.Tell(new StopTraining(ControlProtocol.Version, "signal", Failed: false), t);
                 }, () => signal.ExitCode).GetAwaiter().GetResult();
             }
             finally

@@ -113,13 +113,11 @@ public static class NodePod
             new() { Name = KubernetesBootstrapOptions.RequiredContactPointsVariable, Value = (o.TrainerPods + 1).ToString() },
             new() { Name = KubernetesBootstrapOptions.ManagementPortVariable, Value = ManagementPort.ToString() },
             new() { Name = LogFormatVariable, Value = "json" },
+            // Every node: control messages are sealed with the run token, data-plane connections prove it (docs/security.md).
+            new() { Name = RunTokenVariable, ValueFrom = new V1EnvVarSource { SecretKeyRef = new V1SecretKeySelector { Name = o.TokenSecretName, Key = "token" } } },
         ]);
-        if (trainer)
-        {
-            // The Job's completion index: pod k holds ranks k*gpus .. k*gpus+gpus-1 in the first world.
+        if (trainer) // The Job's completion index: pod k holds ranks k*gpus .. k*gpus+gpus-1 in the first world.
             env.Add(FieldEnv(PodRank.OrdinalVariable, $"metadata.annotations['{CompletionIndexAnnotation}']"));
-            env.Add(new V1EnvVar { Name = TrainerCommandToken, ValueFrom = new V1EnvVarSource { SecretKeyRef = new V1SecretKeySelector { Name = o.TokenSecretName, Key = "token" } } });
-        }
         else
             env.Add(new V1EnvVar
             {
@@ -129,7 +127,7 @@ public static class NodePod
         return env;
     }
 
-    const string TrainerCommandToken = Commands.TrainerCommand.TokenVariable;
+    const string RunTokenVariable = Commands.NodeCommandOptions.TokenVariable;
 
     static List<V1ContainerPort> Ports(bool trainer)
     {

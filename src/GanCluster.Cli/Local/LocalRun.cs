@@ -41,7 +41,7 @@ public sealed class LocalRun(LocalRunOptions options)
     public async Task<int> RunAsync(CancellationToken signal)
     {
         string token = options.Token ?? Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(24));
-        var env = new Dictionary<string, string> { [TrainerCommand.TokenVariable] = token };
+        var env = new Dictionary<string, string>(options.ChildEnvironment) { [TrainerCommand.TokenVariable] = token };
         int coordinatorPort = options.CoordinatorPort ?? FreePorts.Next();
         var trainerPorts = Enumerable.Range(0, options.Workers).Select(_ => FreePorts.Next()).ToList();
         string seeds = string.Join(",", new[] { coordinatorPort }.Concat(trainerPorts).Select(Seed));
@@ -203,8 +203,11 @@ public sealed class LocalRunOptions
 
     public required int Workers { get; init; }
 
-    /// <summary>Node options passed to every child (TLS on Akka remoting).</summary>
+    /// <summary>Node options passed to every child (TLS on Akka remoting, the metrics endpoint's address).</summary>
     public IReadOnlyList<string> NodeArgs { get; init; } = [];
+
+    /// <summary>Environment variables every child gets besides the run token (the run certificate's password).</summary>
+    public IReadOnlyDictionary<string, string> ChildEnvironment { get; init; } = new Dictionary<string, string>();
 
     /// <summary>--config/--set arguments passed to every child, so they all resolve the same spec.</summary>
     public required IReadOnlyList<string> SpecArgs { get; init; }

@@ -31,6 +31,7 @@ public sealed class CoordinatorActor : ReceivePersistentActor, IWithTimers
     readonly MembershipModel _model;
     readonly ILoggingAdapter _log = Context.GetLogger();
     readonly Dictionary<string, IActorRef> _trainers = []; // where each trainer id is (from its last message)
+    readonly ModelMembership _membership; // what the control policy asks (docs/security.md)
     CoordinatorLedger _replayed = CoordinatorLedger.Empty;
     CollapseSupervisor? _collapse; // collapse.response: its state survives restarts (journal, checkpoints, events)
     (CollapseAction.RollBack Action, CollapseFlagState Flag)? _rollback; // decided; archived when the next world forms
@@ -49,6 +50,7 @@ public sealed class CoordinatorActor : ReceivePersistentActor, IWithTimers
         _model = new MembershipModel(new MembershipConfig(_spec.Cluster.Workers, _spec.Cluster.MinWorkers,
             TimeSpan.FromSeconds(_spec.Cluster.RecoveryWindowSeconds), ControlProtocol.Version, settings.SoftwareVersion,
             SpecDiff.Hash(_spec)) { Timings = settings.Timings }, _run);
+        _membership = new ModelMembership(_model, _trainers, Context.System);
         Recover<EpochStarted>(e => _replayed = _replayed.Apply(e));
         Recover<StepCommitted>(e => _replayed = _replayed.Apply(e));
         Recover<RunEnded>(e => _replayed = _replayed.Apply(e));
@@ -60,6 +62,13 @@ public sealed class CoordinatorActor : ReceivePersistentActor, IWithTimers
     public ITimerScheduler Timers { get; set; } = null!;
 
     public static Props Props(CoordinatorSettings settings) => Akka.Actor.Props.Create(() => new CoordinatorActor(settings));
+
+    // Every control message passes the policy before any handler (docs/security.md): reports only from members of the
+    // world they name, re-registration of a trainer id only from the actor it registered from.
+    protected override bool AroundReceive(Receive receive, object message) =>
+        message is not IControlMessage control || ControlGate.AdmitsAtCoordinator(control, Sender, Context.System, _membership, _log)
+            ? base.AroundReceive(receive, message)
+            : true;
 
     // ---- Start: after the journal has been replayed.
     void Start()
@@ -176,7 +185,16 @@ public sealed class CoordinatorActor : ReceivePersistentActor, IWithTimers
                         t.Tell(new StopTraining(ControlProtocol.Version, stop.Reason, stop.Failed, ByCollapseResponse: stop.ExitCode == ExitCodes.CollapseStopped));
                     break;
                 case RaiseFence fence:
-                    _run.RaiseFence(fence.Epoch);
+                    try
+                    {
+                        _run.RaiseFence(fence.Epoch);
+                    }
+                    catch (InvalidDataException e)
+                    {
+                        // The fence fails closed: nothing after this effect may happen (no abort, no world).
+                        Execute(_model.FenceUnreadable(e.Message));
+                        return;
+                    }
                     break;
                 case RecordEvent ev:
                     _run.Write(ev.Step, ev.Event);

@@ -27,6 +27,7 @@ public static class ClusterNodeHost
 {
     public static IHost Build(NodeOptions node, Action<AkkaConfigurationBuilder> actors)
     {
+        var envelope = new ControlEnvelope(node.Token);
         var builder = Host.CreateApplicationBuilder();
         builder.Logging.ClearProviders(); // the node logs through NodeLog; Akka too (below)
         builder.Services.AddAkka(NodeOptions.SystemName, akka =>
@@ -73,9 +74,12 @@ public static class ClusterNodeHost
                     akka.remote.retry-gate-closed-for = 1s
                     akka.coordinated-shutdown.exit-clr = off
                     akka.coordinated-shutdown.run-by-clr-shutdown-hook = off
+                    {{ForbiddenObjectSerializer.Hocon}}
                     """, HoconAddMode.Prepend)
-                .WithCustomSerializer("gancluster-control", ControlMessageSerializer.MessageTypes.Concat([typeof(IControlMessage)]),
-                    system => new ControlMessageSerializer(system));
+                // Control messages are sealed with the run token (docs/security.md); journal events stay plain.
+                .WithCustomSerializer("gancluster-control", ControlMessageSerializer.MessageTypes,
+                    system => new ControlMessageSerializer(system, envelope))
+                .WithCustomSerializer("gancluster-journal", JournalEventSerializer.EventTypes, system => new JournalEventSerializer(system));
             if (node.Discovery == DiscoveryMode.Kubernetes)
                 KubernetesBootstrap.Apply(akka, node); // Akka.Management + cluster bootstrap instead of seed nodes
             if (node.Journal is { } journal)

@@ -44,6 +44,12 @@ public sealed record NodeOptions
     /// </summary>
     public bool MayFormCluster { get; init; }
 
+    /// <summary>
+    /// The run's secret: every control message this node sends is sealed with a key derived from it, and every one it
+    /// receives must be (docs/security.md). The same on every node of the run.
+    /// </summary>
+    public required GanCluster.Collective.RunToken Token { get; init; }
+
     /// <summary>TLS on Akka remoting with a cluster certificate (null: plaintext, the default). docs/security.md.</summary>
     public RemotingTls? Tls { get; init; }
 

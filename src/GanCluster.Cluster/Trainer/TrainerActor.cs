@@ -34,6 +34,7 @@ public sealed class TrainerActor : ReceiveActor, IWithTimers, IWithUnboundedStas
     readonly ILoggingAdapter _log = Context.GetLogger();
     readonly IActorRef _self; // the sender of what the loop thread reports (outside the actor, Sender would be nobody)
     readonly string _specHash;
+    readonly string _checkpointsDir;
     GanTrainer? _trainer;
     CancellationTokenSource? _abort;
     CancellationTokenSource? _stop;
@@ -61,6 +62,7 @@ public sealed class TrainerActor : ReceiveActor, IWithTimers, IWithUnboundedStas
     {
         _settings = settings;
         _specHash = SpecDiff.Hash(settings.Spec);
+        _checkpointsDir = new RunLayout(settings.RunDir).CheckpointsDir;
         _self = Self;
         OutsideWorld();
     }
@@ -72,6 +74,13 @@ public sealed class TrainerActor : ReceiveActor, IWithTimers, IWithUnboundedStas
     public static Props Props(TrainerSettings settings) => Akka.Actor.Props.Create(() => new TrainerActor(settings));
 
     protected override void PreStart() => StartRegistering(TimeSpan.Zero);
+
+    // Every control message passes the policy before any handler (docs/security.md): a trainer hears only the run's
+    // coordinator, and a world's resume checkpoint must be one of the run's checkpoints.
+    protected override bool AroundReceive(Receive receive, object message) =>
+        message is not IControlMessage control || ControlGate.AdmitsAtTrainer(control, Sender, Context.System, _checkpointsDir, _log)
+            ? base.AroundReceive(receive, message)
+            : true;
 
     // ---- OutsideWorld: register (again) every few seconds until a world includes this trainer.
     void OutsideWorld()
@@ -317,7 +326,7 @@ public sealed class TrainerActor : ReceiveActor, IWithTimers, IWithUnboundedStas
             else if (receives)
             {
                 byte[] state = _settings.DataPlane.ReceiveState(world, rank, source, abort);
-                trainer.Restore(TrainerSnapshot.FromBytes(state));
+                trainer.Restore(TrainerSnapshot.FromTransfer(state, world.SourceHash)); // exactly the source's state, or refused
                 Forward(world.StartStep, new StateTransferEvent(_settings.TrainerId, source, rank, world.Epoch, state.Length,
                     Math.Round(clock.Elapsed.TotalSeconds, 4)));
             }

@@ -14,6 +14,10 @@ namespace GanCluster.Collective.Transport;
 /// <para>The TCP connection the link was negotiated on stays open as the liveness channel: a watchdog thread blocks
 /// on it, so a peer that dies (its socket closes) or aborts (shuts it down) fails this link at once, exactly as a
 /// TCP link would.</para>
+/// <para>The peer can write anything into the shared pages, so nothing read from them is trusted: the header's
+/// capacity is bounds-checked before mapping, each side keeps its own counter (the head it writes, the tail it reads)
+/// in private memory, and the peer's counter must stay within one capacity of it and never move back. A peer that
+/// breaks this fails the link (<see cref="LinkFailedException"/>), a clean abort, never an access outside the ring.</para>
 /// <code>
 /// file: 0 "GCSM" | 4 i32 version | 8 i64 capacity | 16 nonce[16]
 ///       4096 + 256·d: direction d control (d = 0: creator → acceptor, 1: acceptor → creator)
@@ -25,6 +29,9 @@ namespace GanCluster.Collective.Transport;
 public sealed unsafe class SharedMemoryLink : IDataLink
 {
     const int ControlOffset = 4096, ControlSize = 256, DataOffset = 8192, WaitSliceMs = 50;
+
+    /// <summary>The largest ring a peer may offer (RingOptions.SharedMemoryBytes allows up to 1 GiB).</summary>
+    public const long MaxCapacity = 1L << 30;
     static ReadOnlySpan<byte> Magic => "GCSM"u8;
 
     readonly MemoryMappedFile _file;
@@ -35,6 +42,9 @@ public sealed unsafe class SharedMemoryLink : IDataLink
     readonly Socket _liveness;
     readonly Thread _watchdog;
     long _sent, _received;
+    long _head; // bytes this side has written to its send ring (private: the shared copy is for the peer)
+    long _tail; // bytes this side has read from its receive ring
+    long _peerTail, _peerHead; // the peer's counters as last seen: they never move back
     int _failed; // 1 aborted locally, 2 peer gone
     int _aborted;
 
@@ -168,16 +178,17 @@ public sealed unsafe class SharedMemoryLink : IDataLink
                 header.ReadArray(0, magic, 0, 4);
                 header.ReadArray(16, theirs, 0, 16);
                 long capacity = header.ReadInt64(8);
+                // Bounds first: 2 x capacity must neither overflow nor reach past the file.
                 if (!magic.AsSpan().SequenceEqual(Magic) || header.ReadInt32(4) != 1 || !theirs.AsSpan().SequenceEqual(nonce)
-                    || capacity <= 0 || size < DataOffset + 2 * capacity)
+                    || capacity is <= 0 or > MaxCapacity || capacity % 4096 != 0 || size < DataOffset + 2 * capacity)
                     throw new IOException("not our shared memory file");
                 var link = new SharedMemoryLink(file, capacity, creator: false, socket, peerRank);
                 socket.Send([1]);
                 return link;
             }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException)
             {
-                file?.Dispose();
+                file?.Dispose(); // not a ring we can trust: TCP it is
             }
         }
         socket.Send([0]);
@@ -245,6 +256,33 @@ public sealed unsafe class SharedMemoryLink : IDataLink
         if (Volatile.Read(ref *waiting) != 0) Futex.WakeAll(seq);
     }
 
+    /// <summary>Bytes written and not yet read by the peer, from its tail as it publishes it, checked.</summary>
+    long Unread()
+    {
+        long tail = Volatile.Read(ref Tail(_sendControl));
+        return Checked(tail, ref _peerTail, _head - tail, "read");
+    }
+
+    /// <summary>Bytes the peer has written and this side not yet read, from its head as it publishes it, checked.</summary>
+    long Readable()
+    {
+        long head = Volatile.Read(ref Head(_recvControl));
+        return Checked(head, ref _peerHead, head - _tail, "write");
+    }
+
+    /// <summary>A peer counter is sane when it never moves back and stays within one ring of this side's own.</summary>
+    long Checked(long peer, ref long lastSeen, long distance, string counter)
+    {
+        if (peer < lastSeen || distance < 0 || distance > _capacity)
+        {
+            Interlocked.CompareExchange(ref _failed, 1, 0);
+            throw new LinkFailedException(PeerRank,
+                $"link to rank {PeerRank}: the peer wrote an impossible {counter} counter {peer} into the shared ring (ours: {_head} written, {_tail} read)");
+        }
+        lastSeen = peer;
+        return distance;
+    }
+
     public void Send(ReadOnlySpan<byte> data)
     {
         byte* c = _sendControl;
@@ -252,17 +290,17 @@ public sealed unsafe class SharedMemoryLink : IDataLink
         while (!data.IsEmpty)
         {
             ThrowIfFailed("send");
-            long head = Volatile.Read(ref Head(c));
-            long free = _capacity - (head - Volatile.Read(ref Tail(c)));
+            long free = _capacity - Unread();
             if (free == 0)
             {
-                Await(() => _capacity - (Volatile.Read(ref Head(c)) - Volatile.Read(ref Tail(c))) > 0, SpaceSeq(c), ProducerWaiting(c), "send", false);
+                Await(() => _capacity - Unread() > 0, SpaceSeq(c), ProducerWaiting(c), "send", false);
                 continue;
             }
-            long at = head % _capacity;
+            long at = _head % _capacity;
             int n = (int)Math.Min(Math.Min(free, data.Length), _capacity - at);
             data[..n].CopyTo(new Span<byte>(_sendData + at, n));
-            Volatile.Write(ref Head(c), head + n);
+            _head += n;
+            Volatile.Write(ref Head(c), _head);
             Signal(DataSeq(c), ConsumerWaiting(c));
             data = data[n..];
         }
@@ -315,23 +353,28 @@ public sealed unsafe class SharedMemoryLink : IDataLink
         while (true)
         {
             if (Volatile.Read(ref _failed) == 1) ThrowIfFailed("receive");
-            long tail = Volatile.Read(ref Tail(c));
-            long avail = Volatile.Read(ref Head(c)) - tail;
+            long avail = Readable();
             if (avail > 0)
             {
-                long at = tail % _capacity;
+                long at = _tail % _capacity;
                 return (at, (int)Math.Min(Math.Min(avail, wanted), _capacity - at));
             }
-            Await(() => Volatile.Read(ref Head(c)) - Volatile.Read(ref Tail(c)) > 0, DataSeq(c), ConsumerWaiting(c), "receive", true);
+            Await(() => Readable() > 0, DataSeq(c), ConsumerWaiting(c), "receive", true);
         }
     }
 
     void Consume(int n)
     {
         byte* c = _recvControl;
-        Volatile.Write(ref Tail(c), Volatile.Read(ref Tail(c)) + n);
+        _tail += n;
+        Volatile.Write(ref Tail(c), _tail);
         Signal(SpaceSeq(c), ProducerWaiting(c));
     }
+
+    /// <summary>Test seam: writes <paramref name="value"/> at <paramref name="offset"/> of direction <paramref name="direction"/>'s
+    /// control block, as a hostile or broken peer could at any time.</summary>
+    internal void PeerWritesControl(int direction, int offset, long value) =>
+        Volatile.Write(ref Unsafe.AsRef<long>(_base + ControlOffset + direction * ControlSize + offset), value);
 
     void Watch()
     {

@@ -11,4 +11,19 @@ public sealed record MembershipConfig(int Workers, int MinWorkers, TimeSpan Reco
     string SpecHash)
 {
     public ClusterTimings Timings { get; init; } = ClusterTimings.Default;
+
+    /// <summary>
+    /// Why a registering trainer is refused (another protocol version, build or run spec), for the user; null when it
+    /// may register. Any input is safe: a spec hash of any length, or none (a short one used to throw).
+    /// </summary>
+    public string? RegistrationRefusal(int protocolVersion, string? softwareVersion, string? specHash) =>
+        protocolVersion != ProtocolVersion
+            ? $"control protocol version {protocolVersion}, the coordinator speaks {ProtocolVersion}"
+            : softwareVersion != SoftwareVersion
+                ? $"software version {softwareVersion}, the coordinator runs {SoftwareVersion}: run the same build on every node"
+                : specHash != SpecHash
+                    ? $"run spec hash {Prefix(specHash)} differs from the coordinator's {Prefix(SpecHash)}: start every node with the same --config and --set options"
+                    : null;
+
+    static string Prefix(string? hash) => hash is null ? "(none)" : hash.Length <= 12 ? hash : hash[..12];
 }

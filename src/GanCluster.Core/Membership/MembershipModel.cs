@@ -117,6 +117,28 @@ public sealed class MembershipModel
         }
     }
 
+    // ---- Queries for the control policy (who may send what, docs/security.md)
+
+    /// <summary>The node a known trainer was last heard from; null when the trainer is not known (or was lost).</summary>
+    public string? NodeOf(string trainerId) => _trainers.TryGetValue(trainerId, out var t) ? t.Report.Node : null;
+
+    /// <summary>Whether some known trainer lives on <paramref name="node"/>.</summary>
+    public bool KnowsNode(string node) => _trainers.Values.Any(t => t.Report.Node == node);
+
+    /// <summary>A restarted coordinator has not yet learned every member of the world it adopted.</summary>
+    public bool Relearning => _world is { Adopted: false };
+
+    /// <summary>
+    /// Whether <paramref name="trainerId"/> is a member of world <paramref name="epoch"/> (the running one, or the one
+    /// being replaced); null when not known: an older world, or an adopted one whose members are not all learned yet.
+    /// </summary>
+    public bool? IsMemberOf(long epoch, string trainerId)
+    {
+        if (_healing is { } h && h.AbortedEpoch == epoch) return h.Previous.Any(m => m.TrainerId == trainerId);
+        if (_world is { } w && w.Epoch == epoch) return w.Contains(trainerId) ? true : w.Adopted ? false : null;
+        return null;
+    }
+
     // ---- Events
 
     /// <summary>The journal has been replayed. <paramref name="resume"/>: the user asked to continue a run that ended.</summary>
@@ -158,13 +180,7 @@ public sealed class MembershipModel
             fx.Add(new StopTrainer(report.TrainerId, "the run is over", false));
             return fx;
         }
-        string? refusal = protocolVersion != _config.ProtocolVersion
-            ? $"control protocol version {protocolVersion}, the coordinator speaks {_config.ProtocolVersion}"
-            : softwareVersion != _config.SoftwareVersion
-                ? $"software version {softwareVersion}, the coordinator runs {_config.SoftwareVersion}: run the same build on every node"
-                : specHash != _config.SpecHash
-                    ? $"run spec hash {Short(specHash)} differs from the coordinator's {Short(_config.SpecHash)}: start every node with the same --config and --set options"
-                    : null;
+        string? refusal = _config.RegistrationRefusal(protocolVersion, softwareVersion, specHash);
         if (refusal != null)
         {
             fx.Add(new Note($"refused trainer {report.TrainerId}: {refusal}"));
@@ -394,6 +410,23 @@ public sealed class MembershipModel
         return fx;
     }
 
+    /// <summary>
+    /// The world fence file holds no epoch (altered or damaged): the fence fails closed, so no world can be formed or
+    /// fenced off safely. The run ends with exit code 1, naming the file (<paramref name="problem"/>).
+    /// </summary>
+    public IReadOnlyList<MembershipEffect> FenceUnreadable(string problem)
+    {
+        var fx = new List<MembershipEffect>();
+        EndOnUnreadableFence(problem, fx);
+        return fx;
+    }
+
+    void EndOnUnreadableFence(string problem, List<MembershipEffect> fx)
+    {
+        fx.Add(new Note($"error: {problem}"));
+        End(ExitCodes.Failure, problem, EventStep, fx);
+    }
+
     /// <summary>The run ends with <paramref name="exitCode"/> (<see cref="ExitCodes"/>; bad input: nothing is recorded).</summary>
     public IReadOnlyList<MembershipEffect> EndRun(int exitCode, string reason, long step)
     {
@@ -613,6 +646,16 @@ public sealed class MembershipModel
         int minimum = _ledger.Epoch == 0 ? _config.Workers : _config.MinWorkers;
         var rollback = _rollback;
         var plan = WorldPlanner.Plan(candidates, _config.Workers, minimum, _run.NewestValidCheckpoint(), rollback);
+        long fence = 0;
+        try
+        {
+            if (plan != null) fence = _run.FenceEpoch();
+        }
+        catch (InvalidDataException e)
+        {
+            EndOnUnreadableFence(e.Message, fx); // before any change: the run ends as it stood
+            return;
+        }
         var healing = _healing;
         _healing = null;
         if (plan == null)
@@ -623,7 +666,7 @@ public sealed class MembershipModel
             _phase = Phase.Waiting;
             return;
         }
-        long epoch = Math.Max(_ledger.Epoch, _run.FenceEpoch()) + 1;
+        long epoch = Math.Max(_ledger.Epoch, fence) + 1;
         if (rollback != null)
         {
             fx.Add(new ApplyRollback(rollback.Step));

@@ -86,7 +86,7 @@ public sealed class JsonlWriter : IDisposable
             if (lineStep is null || lineStep <= step) kept.Add(line);
             else dropped.Add(line);
         }
-        string tmp = path + ".tmp";
+        string tmp = $"{path}.tmp-{Environment.ProcessId}-{Guid.NewGuid():N}"; // unique per writer (shared volumes: every pod is PID 1)
         File.WriteAllLines(tmp, kept);
         File.Move(tmp, path, overwrite: true);
         return dropped;

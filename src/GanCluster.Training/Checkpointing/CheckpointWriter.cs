@@ -12,7 +12,9 @@ namespace GanCluster.Training.Checkpointing;
 /// for the disk: the snapshot is taken between steps (in memory), the write overlaps the next steps.
 /// Each commit or failure is an event.
 /// </summary>
-public sealed class CheckpointWriter(CheckpointStore store, IEventSink? events) : IDisposable
+/// <param name="publish">guards the commit's final rename (<see cref="Distributed.FenceGuard"/>): a commit it refuses
+/// throws from the next <see cref="Flush"/> (or <see cref="Submit"/>) on the training thread, and writes no event</param>
+public sealed class CheckpointWriter(CheckpointStore store, IEventSink? events, Action<Action>? publish = null) : IDisposable
 {
     Task? _inflight;
 
@@ -45,7 +47,7 @@ public sealed class CheckpointWriter(CheckpointStore store, IEventSink? events) 
         var clock = Stopwatch.StartNew();
         try
         {
-            string dir = Store.Commit(step, specHash, snapshot.Files, info);
+            string dir = Store.Commit(step, specHash, snapshot.Files, info, publish);
             LastCommittedStep = step;
             double seconds = clock.Elapsed.TotalSeconds;
             events?.Write(step, new CheckpointCommittedEvent(dir, snapshot.Bytes, Math.Round(seconds, 4)));
@@ -78,5 +80,9 @@ public sealed class CheckpointWriter(CheckpointStore store, IEventSink? events) 
         _inflight = null;
     }
 
-    public void Dispose() => Flush();
+    public void Dispose()
+    {
+        try { Flush(); }
+        catch (Distributed.WorldFencedException) { } // the world is over; its refused commit has already been cleaned up
+    }
 }

@@ -72,36 +72,85 @@ public sealed class TrainerSnapshot
         return ms.ToArray();
     }
 
+    /// <summary>
+    /// Parses a buffer written by <see cref="ToBytes"/> (a peer's state, received over the data plane). Anything but
+    /// the files of a checkpoint (<see cref="CheckpointContents.Replica"/>), each once, with every required one, is
+    /// refused (InvalidDataException), as are lengths past the buffer's end and trailing bytes.
+    /// </summary>
     public static TrainerSnapshot FromBytes(byte[] buffer)
     {
-        using var r = new BinaryReader(new MemoryStream(buffer), Encoding.UTF8);
-        int count = r.ReadInt32();
-        var files = new Dictionary<string, byte[]>();
-        for (int i = 0; i < count; i++)
+        var contents = CheckpointContents.Replica;
+        var files = new Dictionary<string, byte[]>(StringComparer.Ordinal);
+        try
         {
-            string name = r.ReadString();
-            files[name] = r.ReadBytes(r.ReadInt32());
+            using var r = new BinaryReader(new MemoryStream(buffer, writable: false), Encoding.UTF8);
+            int count = r.ReadInt32();
+            if (count < 0 || count > contents.Required.Count + (contents.Optional?.Count ?? 0))
+                throw new InvalidDataException($"transferred state claims {count} files");
+            for (int i = 0; i < count; i++)
+            {
+                string name = r.ReadString();
+                if (contents.Refusal(name) is { } problem) throw new InvalidDataException($"transferred state: {problem}");
+                int length = r.ReadInt32();
+                if (length < 0 || length > r.BaseStream.Length - r.BaseStream.Position)
+                    throw new InvalidDataException($"transferred state: {name} claims {length} bytes");
+                if (!files.TryAdd(name, r.ReadBytes(length))) throw new InvalidDataException($"transferred state holds {name} twice");
+            }
+            if (r.BaseStream.Position != r.BaseStream.Length) throw new InvalidDataException("transferred state has trailing bytes");
         }
-        foreach (var required in new[] { Generator, Discriminator, OptimizerG, OptimizerD, State, Spec })
+        catch (EndOfStreamException e)
+        {
+            throw new InvalidDataException("transferred state is truncated", e);
+        }
+        foreach (var required in contents.Required.Order(StringComparer.Ordinal))
             if (!files.ContainsKey(required)) throw new InvalidDataException($"transferred state lacks {required}");
         return new TrainerSnapshot(files);
+    }
+
+    /// <summary>
+    /// A peer's state as received: parsed from the very bytes the transfer checked, and, when the world names the
+    /// source's state hash, refused (InvalidDataException) unless it is exactly that state.
+    /// </summary>
+    public static TrainerSnapshot FromTransfer(byte[] buffer, string? expectedHash)
+    {
+        var snapshot = FromBytes(buffer);
+        if (expectedHash != null && !string.Equals(snapshot.Hash(), expectedHash, StringComparison.Ordinal))
+            throw new InvalidDataException($"transferred state has hash {snapshot.Hash()[..12]}, the world expects {expectedHash[..Math.Min(12, expectedHash.Length)]}");
+        return snapshot;
     }
 
     public TrainState ReadState() => TrainState.FromJson(Encoding.UTF8.GetString(Files[State]));
 
     public string ReadSpecYaml() => Encoding.UTF8.GetString(Files[Spec]);
 
+    /// <summary>
+    /// Loads the snapshot into the modules and optimizers. All or nothing: state.json is parsed first, and when any
+    /// blob fails to load, what was loaded is put back as it was before the call, then the error propagates, so a
+    /// caller can fall back to an older checkpoint from an intact replica.
+    /// </summary>
     public void Restore(nn.Module g, nn.Module d, OptimizerHelper optG, OptimizerHelper optD, nn.Module? gEma = null)
     {
-        if (gEma != null)
+        ReadState().ReadPlan(); // throws before anything changed when state.json is not a state
+        if (gEma != null && !Files.ContainsKey(GeneratorEma)) throw new InvalidDataException($"the checkpoint has no {GeneratorEma}");
+        var before = Capture(g, d, optG, optD, new TrainState(), "", gEma);
+        try
         {
-            if (!Files.TryGetValue(GeneratorEma, out var ema)) throw new InvalidDataException($"the checkpoint has no {GeneratorEma}");
-            ModuleState.LoadInPlace(gEma, ema);
+            Load(this, g, d, optG, optD, gEma);
         }
-        ModuleState.LoadInPlace(g, Files[Generator]);
-        ModuleState.LoadInPlace(d, Files[Discriminator]);
-        Load(Files[OptimizerG], optG.load_state_dict);
-        Load(Files[OptimizerD], optD.load_state_dict);
+        catch
+        {
+            Load(before, g, d, optG, optD, gEma);
+            throw;
+        }
+    }
+
+    static void Load(TrainerSnapshot s, nn.Module g, nn.Module d, OptimizerHelper optG, OptimizerHelper optD, nn.Module? gEma)
+    {
+        if (gEma != null) ModuleState.LoadInPlace(gEma, s.Files[GeneratorEma]);
+        ModuleState.LoadInPlace(g, s.Files[Generator]);
+        ModuleState.LoadInPlace(d, s.Files[Discriminator]);
+        Load(s.Files[OptimizerG], optG.load_state_dict);
+        Load(s.Files[OptimizerD], optD.load_state_dict);
     }
 
     /// <summary>SHA-256 over weights, buffers and optimizer states: equal hashes mean bit-identical replicas.</summary>
@@ -116,22 +165,11 @@ public sealed class TrainerSnapshot
         return Convert.ToHexStringLower(sha.GetHashAndReset());
     }
 
-    public static TrainerSnapshot ReadFrom(string checkpointDir)
-    {
-        var files = new Dictionary<string, byte[]>();
-        foreach (var name in new[] { Generator, Discriminator, OptimizerG, OptimizerD, State, Spec })
-        {
-            string path = Path.Combine(checkpointDir, name);
-            if (!File.Exists(path)) throw new InvalidDataException($"checkpoint {checkpointDir} has no {name}");
-            files[name] = File.ReadAllBytes(path);
-        }
-        foreach (var name in Optional.Append(LastRow))
-        {
-            string path = Path.Combine(checkpointDir, name);
-            if (File.Exists(path)) files[name] = File.ReadAllBytes(path);
-        }
-        return new TrainerSnapshot(files);
-    }
+    /// <summary>A checkpoint folder, read once and verified (<see cref="CheckpointStore.Read"/>): throws InvalidCheckpointException.</summary>
+    public static TrainerSnapshot ReadFrom(string checkpointDir) => FromVerified(CheckpointStore.Read(checkpointDir));
+
+    /// <summary>The state held by a verified checkpoint: exactly the bytes that were checked.</summary>
+    public static TrainerSnapshot FromVerified(VerifiedCheckpoint checkpoint) => new(checkpoint.Files);
 
     static byte[] Save(Action<BinaryWriter> write)
     {

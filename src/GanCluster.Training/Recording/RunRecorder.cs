@@ -110,8 +110,7 @@ public sealed class RunRecorder : IDisposable
     public void CheckFence()
     {
         if (_epoch == 0) return;
-        long fence = WorldFence.Read(_layout.Root);
-        if (fence > _epoch) throw new WorldFencedException(_epoch, fence);
+        if (!WorldFence.Admits(_layout.Root, _epoch, out long fence)) throw new WorldFencedException(_epoch, fence); // fails closed
     }
 
     /// <summary>

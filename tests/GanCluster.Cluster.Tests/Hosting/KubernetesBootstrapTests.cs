@@ -62,7 +62,7 @@ public class KubernetesBootstrapTests
         {
             Role = NodeOptions.TrainerRole, Host = "127.0.0.1", PublicHost = podIp, Port = 0,
             SeedNodes = ["akka.tcp://gancluster@127.0.0.1:1"], // ignored in Kubernetes mode
-            Discovery = DiscoveryMode.Kubernetes, Kubernetes = k8s,
+            Discovery = DiscoveryMode.Kubernetes, Kubernetes = k8s, Token = GanCluster.Collective.RunToken.New(),
         };
         using var host = ClusterNodeHost.Build(node, _ => { });
         await host.StartAsync();
@@ -104,7 +104,7 @@ public class KubernetesBootstrapTests
     [Fact]
     public async Task Seed_node_mode_starts_no_management_endpoint()
     {
-        var node = new NodeOptions { Role = NodeOptions.CoordinatorRole, Host = "127.0.0.1", Port = 0, SeedNodes = ["akka.tcp://gancluster@127.0.0.1:1"] };
+        var node = new NodeOptions { Role = NodeOptions.CoordinatorRole, Host = "127.0.0.1", Port = 0, SeedNodes = ["akka.tcp://gancluster@127.0.0.1:1"], Token = GanCluster.Collective.RunToken.New() };
         using var host = ClusterNodeHost.Build(node, _ => { });
         await host.StartAsync();
         try

@@ -19,6 +19,10 @@ public class LocalRunTests
         Assert.Contains("[coord]", r.Stdout);
         Assert.Contains("[t0]", r.Stdout);
         string run = Path.Combine(_dir, "run");
+        // TLS by default, with a certificate made for the run that only its owner can read (docs/security.md).
+        string certificate = Path.Combine(run, "local", "tls", "cluster.pfx");
+        Assert.Contains($"TLS on Akka remoting with a certificate made for this run: {certificate}", r.Stdout);
+        if (!OperatingSystem.IsWindows()) Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(certificate));
         var kinds = Events(run).Select(e => (string)e["kind"]!).ToList();
         Assert.Contains(EventKind.WorldFormed, kinds);
         Assert.Contains(EventKind.RunStarted, kinds);
@@ -35,7 +39,7 @@ public class LocalRunTests
         int port = FreePort();
         var env = new Dictionary<string, string> { ["GANCLUSTER_RUN_TOKEN"] = "t" };
         using var coordinator = Process.Start(CliProcess.StartInfo(_dir,
-            ["coordinator", "--out", "run", "--port", port.ToString(), "--set", "steps=4", .. TinyRun.Args]))!;
+            ["coordinator", "--out", "run", "--port", port.ToString(), "--set", "steps=4", .. TinyRun.Args], env))!;
         try
         {
             var trainer = CliProcess.Run(_dir, TimeSpan.FromMinutes(3),

@@ -1,7 +1,5 @@
 using System.Diagnostics;
 using System.Net;
-using System.Security.Cryptography;
-using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using System.Text.Json.Nodes;
 using GanCluster.Cluster.Hosting;
@@ -33,21 +31,8 @@ public class RemotingTlsTests
     string TlsArgs => $"--tls-certificate={Path.Combine(_dir, "cluster.pfx")} --tls-password-env={PasswordVariable}";
 
     /// <summary>A self-signed certificate for 127.0.0.1 with its private key, as a password-protected PKCS#12 file.</summary>
-    static void WriteCertificate(string path)
-    {
-        using var key = RSA.Create(2048);
-        var request = new CertificateRequest("CN=gancluster-test", key, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
-        request.CertificateExtensions.Add(new X509BasicConstraintsExtension(false, false, 0, false));
-        request.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.DigitalSignature | X509KeyUsageFlags.KeyEncipherment, false));
-        request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension(
-            [new Oid("1.3.6.1.5.5.7.3.1"), new Oid("1.3.6.1.5.5.7.3.2")], false)); // server and client authentication
-        var san = new SubjectAlternativeNameBuilder();
-        san.AddIpAddress(IPAddress.Loopback);
-        san.AddDnsName("localhost");
-        request.CertificateExtensions.Add(san.Build());
-        using var certificate = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(7));
-        File.WriteAllBytes(path, certificate.Export(X509ContentType.Pkcs12, Password));
-    }
+    static void WriteCertificate(string path) =>
+        File.WriteAllBytes(path, GanCluster.Cli.Local.RunCertificate.SelfSignedPkcs12("CN=gancluster-test", Password, TimeSpan.FromDays(7)));
 
     /// <summary>A started CLI process whose output is collected as it arrives.</summary>
     sealed class Node : IDisposable

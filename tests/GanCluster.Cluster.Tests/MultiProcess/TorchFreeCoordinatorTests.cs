@@ -26,7 +26,8 @@ public class TorchFreeCoordinatorTests
             "--set", "steps=4", "--set", "checkpoint.every=2", "--set", "collapse.enabled=true", "--set", "collapse.classifier=none",
             "--set", "collapse.response.enabled=true", .. TinyRun.Args,
         ];
-        using var coordinator = Process.Start(CliProcess.StartInfo(_dir, ["coordinator", "--out", "run", "--port", port.ToString(), "--resume", .. spec]))!;
+        var token = new Dictionary<string, string> { ["GANCLUSTER_RUN_TOKEN"] = "t" }; // every node needs the run's token
+        using var coordinator = Process.Start(CliProcess.StartInfo(_dir, ["coordinator", "--out", "run", "--port", port.ToString(), "--resume", .. spec], token))!;
         var stdout = coordinator.StandardOutput.ReadToEndAsync();
         var stderr = coordinator.StandardError.ReadToEndAsync();
         var mapped = new HashSet<string>();
@@ -49,8 +50,7 @@ public class TorchFreeCoordinatorTests
         try
         {
             var trainer = CliProcess.Run(_dir, TimeSpan.FromMinutes(6),
-                ["trainer", "--out", "run", "--seed-nodes", $"akka.tcp://gancluster@127.0.0.1:{port}", .. spec],
-                new Dictionary<string, string> { ["GANCLUSTER_RUN_TOKEN"] = "t" });
+                ["trainer", "--out", "run", "--seed-nodes", $"akka.tcp://gancluster@127.0.0.1:{port}", .. spec], token);
             Assert.True(trainer.ExitCode == 0, trainer.ToString());
             Assert.True(coordinator.WaitForExit(TimeSpan.FromMinutes(2)), "the coordinator did not end after the run");
         }

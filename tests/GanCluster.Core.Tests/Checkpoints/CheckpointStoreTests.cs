@@ -11,9 +11,9 @@ public class CheckpointStoreTests
     [Fact]
     public void A_commit_verifies_and_lists_its_files_with_checksums()
     {
-        var store = new CheckpointStore(_dir, 3);
+        var store = new CheckpointStore(_dir, 3, CheckpointContents.Any);
         string path = store.Commit(10, "hash", Files(1));
-        Assert.Null(CheckpointStore.Verify(path, out var manifest));
+        Assert.Null(CheckpointStore.Verify(path, out var manifest, CheckpointContents.Any));
         Assert.Equal(10, manifest!.Step);
         Assert.Equal(["a.bin", "b.json"], manifest.Files.Select(f => f.Name));
         Assert.Equal(64, manifest.Files[0].Sha256.Length);
@@ -23,7 +23,7 @@ public class CheckpointStoreTests
     [Fact]
     public void Only_the_newest_k_are_kept()
     {
-        var store = new CheckpointStore(_dir, 2);
+        var store = new CheckpointStore(_dir, 2, CheckpointContents.Any);
         foreach (var step in new long[] { 5, 10, 15, 20 }) store.Commit(step, "h", Files((byte)step));
         Assert.Equal([20L, 15L], store.List().Select(c => c.Step));
     }
@@ -31,7 +31,7 @@ public class CheckpointStoreTests
     [Fact]
     public void A_corrupted_newest_checkpoint_is_skipped_with_a_warning()
     {
-        var store = new CheckpointStore(_dir, 5);
+        var store = new CheckpointStore(_dir, 5, CheckpointContents.Any);
         store.Commit(10, "h", Files(1));
         string newest = store.Commit(20, "h", Files(2));
         var bytes = File.ReadAllBytes(Path.Combine(newest, "a.bin"));
@@ -47,7 +47,7 @@ public class CheckpointStoreTests
     [Fact]
     public void A_checkpoint_without_manifest_is_incomplete()
     {
-        var store = new CheckpointStore(_dir, 5);
+        var store = new CheckpointStore(_dir, 5, CheckpointContents.Any);
         store.Commit(10, "h", Files(1));
         Directory.CreateDirectory(Path.Combine(_dir, "step-000030"));
         File.WriteAllBytes(Path.Combine(_dir, "step-000030", "a.bin"), [1]);
@@ -59,16 +59,16 @@ public class CheckpointStoreTests
     [Fact]
     public void A_truncated_file_is_detected_by_size()
     {
-        var store = new CheckpointStore(_dir, 5);
+        var store = new CheckpointStore(_dir, 5, CheckpointContents.Any);
         string path = store.Commit(10, "h", Files(1));
         File.WriteAllBytes(Path.Combine(path, "a.bin"), [1]);
-        Assert.Contains("bytes", CheckpointStore.Verify(path, out _));
+        Assert.Contains("bytes", CheckpointStore.Verify(path, out _, CheckpointContents.Any));
     }
 
     [Fact]
     public void Recommitting_a_step_replaces_it()
     {
-        var store = new CheckpointStore(_dir, 5);
+        var store = new CheckpointStore(_dir, 5, CheckpointContents.Any);
         store.Commit(10, "h", Files(1));
         string path = store.Commit(10, "h", Files(9));
         Assert.Equal(9, File.ReadAllBytes(Path.Combine(path, "a.bin"))[0]);

@@ -25,7 +25,10 @@ public sealed class FakeRunDirectory : IRunDirectoryView
 
     public CheckpointRef? NewestValidCheckpoint() => Newest;
 
-    public long FenceEpoch() => Fence;
+    /// <summary>When set, the fence file holds this instead of an epoch (read fails closed, as WorldFence.Read does).</summary>
+    public string? Garbage { get; set; }
+
+    public long FenceEpoch() => Garbage is null ? Fence : throw new InvalidDataException($"world-epoch holds no world epoch ('{Garbage}')");
 }
 
 /// <summary>

@@ -105,6 +105,23 @@ try
             }
             break;
         }
+        case "steps":
+        {
+            // Training-like: --ops all-reduces, --pause-ms apart (the compute between steps), then DONE.
+            int ops = int.Parse(Opt("ops", "100"), CultureInfo.InvariantCulture);
+            int pauseMs = int.Parse(Opt("pause-ms", "100"), CultureInfo.InvariantCulture);
+            using var ring = await RingCollective.ConnectAsync(world, rank, listener, options);
+            Console.WriteLine($"TRANSPORT {ring.Transport}");
+            var data = TestData.Bucket(rank, 0, 10_000);
+            for (int op = 0; op < ops; op++)
+            {
+                ring.AllReduceSum(data);
+                for (int i = 0; i < data.Length; i++) data[i] *= 0.5f;
+                Thread.Sleep(pauseMs);
+            }
+            Console.WriteLine($"STEPS {ops}");
+            break;
+        }
         default:
             Console.Error.WriteLine($"unknown mode {mode}");
             return 2;
