@@ -47,28 +47,18 @@ public sealed class CoordinatorRunDirectory(RunSpec spec, string root, Action<st
 
     public void Write(long step, RunEvent runEvent) => _events?.Write(step, runEvent);
 
-    public CheckpointRef? NewestValidCheckpoint() => Newest(verbose: false);
+    public CheckpointRef? NewestValidCheckpoint() => _checkpoints.FindNewestValid() is { } f ? new CheckpointRef(f.Step, f.Path) : null;
 
     public long FenceEpoch() => WorldFence.Read(_layout.Root);
 
     public void RaiseFence(long epoch) => WorldFence.Raise(_layout.Root, epoch);
 
-    CheckpointRef? Newest(bool verbose)
-    {
-        var found = _checkpoints.FindNewestValid(w => { if (verbose) log($"warning: {w}"); });
-        return found is { } f ? new CheckpointRef(f.Step, f.Path) : null;
-    }
-
     /// <summary>The committed checkpoints that verify, as collapse rollback candidates.</summary>
     public IReadOnlyList<CollapseCheckpoint> CollapseCandidates() => CollapseSupervisor.Candidates(_checkpoints);
 
     /// <summary>The collapse response state recorded by the newest checkpoint and the last collapse_rollback event.</summary>
-    public CollapseResponseState RecordedCollapseState()
-    {
-        CheckpointManifest? manifest = null;
-        if (Newest(verbose: false) is { } newest) CheckpointStore.Verify(newest.Path, out manifest);
-        return CollapseSupervisor.ResumeState(manifest, _layout.EventsFile);
-    }
+    public CollapseResponseState RecordedCollapseState() =>
+        CollapseSupervisor.ResumeState(_checkpoints.FindNewestValid()?.Manifest, _layout.EventsFile); // one verifying pass
 
     /// <summary>
     /// A collapse rollback, before anyone trains from the checkpoint (rank 0 drops metrics rows past its start step

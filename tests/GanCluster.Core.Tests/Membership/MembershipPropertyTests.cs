@@ -51,19 +51,27 @@ public class MembershipPropertyTests
         return new ClusterSimulation(trainers, steps, faults).Run(limitSeconds: end + 3600);
     }
 
+    /// <summary>
+    /// Runs the schedule and asserts what every schedule must end with: no violation seen on the way, and a completed run
+    /// with every replica at the final step (identical: they are the same step's state).
+    /// </summary>
+    static (ClusterSimulation Sim, string Context) SimulateToTheEnd(int trainers, Fault[] faults)
+    {
+        var sim = Simulate(trainers, faults);
+        string context = $"{trainers} trainers; {string.Join("; ", faults.Select(f => f.ToString()))}";
+        Assert.True(sim.Violations.Count == 0, $"{context}: {string.Join("; ", sim.Violations)}");
+        Assert.True(sim.CoordinatorExit == 0, $"{context}: the run did not complete ({sim.CoordinatorExit})\n{Tail(sim)}");
+        Assert.True(sim.FinishedSteps.Values.All(s => s == sim.TotalSteps), context);
+        return (sim, context);
+    }
+
     [Fact]
     public void One_fault_at_a_time_costs_only_the_faulty_node()
     {
         Sequential.Sample(schedule =>
         {
             var (trainers, faults) = schedule;
-            var sim = Simulate(trainers, faults);
-            string context = $"{trainers} trainers; {string.Join("; ", faults.Select(f => f.ToString()))}";
-            Assert.True(sim.Violations.Count == 0, $"{context}: {string.Join("; ", sim.Violations)}");
-
-            // The run completes, every replica at the final step (identical: they are the same step's state).
-            Assert.True(sim.CoordinatorExit == 0, $"{context}: the run did not complete ({sim.CoordinatorExit})\n{Tail(sim)}");
-            Assert.True(sim.FinishedSteps.Values.All(s => s == sim.TotalSteps), context);
+            var (sim, context) = SimulateToTheEnd(trainers, faults);
 
             // No node that was not faulted exits, is downed or restarts.
             foreach (var (time, slot, why) in sim.Restarts)
@@ -109,11 +117,7 @@ public class MembershipPropertyTests
         Overlapping.Sample(schedule =>
         {
             var (trainers, faults) = schedule;
-            var sim = Simulate(trainers, faults);
-            string context = $"{trainers} trainers; {string.Join("; ", faults.Select(f => f.ToString()))}";
-            Assert.True(sim.Violations.Count == 0, $"{context}: {string.Join("; ", sim.Violations)}");
-            Assert.True(sim.CoordinatorExit == 0, $"{context}: the run did not complete ({sim.CoordinatorExit})\n{Tail(sim)}");
-            Assert.True(sim.FinishedSteps.Values.All(s => s == sim.TotalSteps), context);
+            var (sim, context) = SimulateToTheEnd(trainers, faults);
             var epochs = sim.Worlds.Select(w => w.Epoch).ToList();
             Assert.Equal(epochs.OrderBy(e => e).Distinct(), epochs); // epochs only grow
         }, iter: 80, threads: 1);
