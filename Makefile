@@ -100,6 +100,13 @@ bench-quality: build
 bench-highres: build
 	bench/highres.sh
 
+# The data pipeline vs PyTorch's DataLoader with PIL (docs/BENCHMARKS.md): images/s decoded, cropped and resized at 256
+# and 1024 px from real photographs, same files and worker count, alternating runs. A few minutes on 2 quiet cores.
+.PHONY: bench-data
+bench-data: build
+	@build/scripts/deps.sh python3-torch python3-torchvision python3-pil python3-skimage
+	bench/data.sh
+
 # Ring all-reduce (25 MB fp32, 2 and 3 local processes) vs PyTorch Gloo (Debian's python3-torch, installed here if
 # missing; skipped with a message if that fails) and the raw loopback TCP bound; bf16/fp16 wire speed and error.
 # Then the same between 2 and 3 hosts of the multi-host test bed (TCP only), links uncapped and capped at 10 and

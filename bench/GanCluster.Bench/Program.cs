@@ -8,6 +8,7 @@ return args.Length == 0 ? Usage() : args[0] switch
     HostTcpBound.Command => HostTcpBound.Run(args[1..]),
     "step" => StepBench.Run(args[1..]),
     "scale" => ScaleBench.Run(args[1..]),
+    DataBench.Command => DataBench.Run(args[1..]),
     AllReduceWorker.Command => AllReduceWorker.Run(args[1..]),
     _ => Usage(),
 };
@@ -24,6 +25,8 @@ static int Usage()
                     the trainer's step vs a bare TorchSharp loop (ms/step, ratio), and RSS after 50 vs M steps
           scale [--rounds R] [--steps N] [--cli ./gancluster]
                     images/s of `local --workers 1` vs `--workers 2` (one torch thread each), share outside compute
+          data --folder DIR [--resolution R] [--workers W] [--batch B] [--batches K] [--prefetch P]
+                    images/s of the trainer's data pipeline on a folder of PNG/JPEG files (bench/data.sh: vs DataLoader)
         """);
     return 2;
 }

@@ -98,7 +98,7 @@ public sealed class GanTrainer : IDisposable
         MemoryEstimate = MemoryPlanner.Plan(_spec, _g, _d, _ema?.Model, options.Log);
         _optG = new SafeAdam(_g.parameters(), _spec.Optim.LrG, _spec.Optim.Beta1, _spec.Optim.Beta2);
         _optD = new SafeAdam(_d.parameters(), _spec.Optim.LrD, _spec.Optim.Beta1, _spec.Optim.Beta2);
-        _step = new GanStep(_g, _d, _spec.Model.Nz, GanLosses.Create(_spec.Loss), _optG, _optD, _device);
+        _step = new GanStep(_g, _d, _spec.Model.Nz, GanLosses.Create(_spec.Loss), _optG, _optD, _device, _spec.Accumulate);
         _recorder = new RunRecorder(_layout, _mode, _spec, _g, _ema?.Model, options.SampleCount, _device);
         _plan = new PlanExecutor(plan, _g, _d, _ema, _optG, _optD, _step, () => _recorder.Events);
         _store = new CheckpointStore(_layout, _spec.Checkpoint.Keep);
@@ -180,9 +180,9 @@ public sealed class GanTrainer : IDisposable
         _collective = collective;
         _state = _state with { WorldSize = collective.WorldSize };
         _loader?.Dispose();
-        CheckBatchesFit(_plan.Plan, _data.Count, collective.WorldSize);
+        CheckBatchesFit(_plan.Plan, _data.Count, collective.WorldSize * _spec.Accumulate);
         _perRankBatch = PerRankBatch(_spec, _plan.State.Next.BatchSize, collective.WorldSize);
-        var sampler = new ShardedSampler(_data.Count, _spec.Seed, collective.Rank, collective.WorldSize, _perRankBatch);
+        var sampler = new ShardedSampler(_data.Count, _spec.Seed, collective.Rank, collective.WorldSize, _perRankBatch, _spec.Accumulate);
         _loader = new BatchLoader(_data, sampler, _spec.Data.Workers, _spec.Data.Prefetch);
         _loader.Seek(_state.Data);
 
@@ -244,7 +244,7 @@ public sealed class GanTrainer : IDisposable
             if (stats.GUpdated) _ema?.Update();
             _plan.End(stats, _collective.WorldSize);
 
-            long images = (long)_perRankBatch * _collective.WorldSize;
+            long images = (long)_perRankBatch * _spec.Accumulate * _collective.WorldSize;
             _state = _state with
             {
                 Step = step,
@@ -277,7 +277,7 @@ public sealed class GanTrainer : IDisposable
             ? CheckReplicas(cancel) : null;
         if (stats.AnyNonFinite)
             _recorder.Event(step, new NonFiniteSkippedEvent(D: !stats.DUpdated && !stats.DSkippedByPolicy, G: !stats.GUpdated, stats.LossD, stats.LossG));
-        var row = MetricsRows.Of(stats, plan, _state, _perRankBatch, _collective.WorldSize, imagesPerSecond, _loader!.LastWaitSeconds, hashOk);
+        var row = MetricsRows.Of(stats, plan, _state, _perRankBatch * _spec.Accumulate, _collective.WorldSize, imagesPerSecond, _loader!.LastWaitSeconds, hashOk);
         _recorder.Keep(row); // for whoever is rank 0 of the next world, should this world end before the row is written
         if (!_recorder.IsRankZero) return;
         _recorder.CheckFence();

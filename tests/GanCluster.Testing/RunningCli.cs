@@ -18,11 +18,25 @@ public sealed partial class RunningCli : IDisposable
 
     public RunningCli(string workingDirectory, IEnumerable<string> args, IDictionary<string, string>? environment = null)
     {
-        _process = Process.Start(CliProcess.StartInfo(workingDirectory, args, environment))!;
+        _process = Process.Start(FromATerminal(CliProcess.StartInfo(workingDirectory, args, environment)))!;
         _process.OutputDataReceived += (_, e) => { if (e.Data != null) lock (_stdout) _stdout.AppendLine(e.Data); };
         _process.ErrorDataReceived += (_, e) => { if (e.Data != null) lock (_stdout) _stderr.AppendLine(e.Data); };
         _process.BeginOutputReadLine();
         _process.BeginErrorReadLine();
+    }
+
+    /// <summary>
+    /// Starts the CLI as a terminal would: with SIGINT and SIGQUIT at their default disposition. A test host launched
+    /// in the background by a script (CI, `make test &amp;`) inherits them ignored, exec keeps ignored signals ignored, and
+    /// the runtime (like Python and every shell convention) leaves an inherited SIG_IGN alone, so Ctrl-C tests would
+    /// hang there. `env --default-signal` resets them and then execs the CLI, so the pid stays the CLI's.
+    /// </summary>
+    static ProcessStartInfo FromATerminal(ProcessStartInfo cli)
+    {
+        cli.ArgumentList.Insert(0, cli.FileName);
+        cli.ArgumentList.Insert(0, "--default-signal=INT,QUIT");
+        cli.FileName = "env";
+        return cli;
     }
 
     public string Stdout { get { lock (_stdout) return _stdout.ToString(); } }

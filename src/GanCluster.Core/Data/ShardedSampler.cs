@@ -13,8 +13,12 @@ public sealed class ShardedSampler
     int[]? _permutation;
     long _permutationEpoch = -1;
 
-    public ShardedSampler(int count, long seed, int rank, int worldSize, int batchSize)
+    /// <param name="accumulate">micro-batches per step (gradient accumulation): the rank draws the shards of
+    /// virtual ranks rank x accumulate .. rank x accumulate + accumulate - 1 of a world accumulate times larger, one
+    /// micro-batch after the other, so a run that accumulates sees the images that larger world would.</param>
+    public ShardedSampler(int count, long seed, int rank, int worldSize, int batchSize, int accumulate = 1)
     {
+        if (accumulate <= 0) throw new ArgumentOutOfRangeException(nameof(accumulate));
         if (count <= 0) throw new ArgumentOutOfRangeException(nameof(count), "dataset is empty");
         if (worldSize <= 0 || rank < 0 || rank >= worldSize) throw new ArgumentOutOfRangeException(nameof(rank));
         if (batchSize <= 0) throw new ArgumentOutOfRangeException(nameof(batchSize));
@@ -23,17 +27,24 @@ public sealed class ShardedSampler
         Rank = rank;
         WorldSize = worldSize;
         BatchSize = batchSize;
-        if ((long)worldSize * batchSize > count)
-            throw new ArgumentException($"dataset of {count} images is smaller than one global batch ({worldSize} x {batchSize})");
+        Accumulate = accumulate;
+        if (GlobalBatch > count)
+            throw new ArgumentException($"dataset of {count} images is smaller than one global batch ({BatchText(batchSize)})");
     }
+
+    string BatchText(int batchSize) => Accumulate == 1 ? $"{WorldSize} x {batchSize}" : $"{WorldSize} x {Accumulate} x {batchSize}";
 
     public int Rank { get; }
 
     public int WorldSize { get; }
 
+    /// <summary>Images per micro-batch.</summary>
     public int BatchSize { get; private set; }
 
-    public long GlobalBatch => (long)WorldSize * BatchSize;
+    /// <summary>Micro-batches per step; <see cref="NextBatch"/> returns BatchSize x Accumulate indices.</summary>
+    public int Accumulate { get; }
+
+    public long GlobalBatch => (long)WorldSize * Accumulate * BatchSize;
 
     public DataPosition Position { get; private set; }
 
@@ -46,19 +57,21 @@ public sealed class ShardedSampler
     public void Resize(int batchSize)
     {
         if (batchSize <= 0) throw new ArgumentOutOfRangeException(nameof(batchSize));
-        if ((long)WorldSize * batchSize > _count)
-            throw new ArgumentException($"dataset of {_count} images is smaller than one global batch ({WorldSize} x {batchSize})");
+        if ((long)WorldSize * Accumulate * batchSize > _count)
+            throw new ArgumentException($"dataset of {_count} images is smaller than one global batch ({BatchText(batchSize)})");
         BatchSize = batchSize;
     }
 
-    /// <summary>The dataset indices of the next batch for this rank; advances the position.</summary>
+    /// <summary>The dataset indices of the next batch for this rank (micro-batch after micro-batch); advances the position.</summary>
     public int[] NextBatch()
     {
         if (Position.Offset + GlobalBatch > _count) Position = new DataPosition(Position.Epoch + 1, 0);
         var perm = PermutationFor(Position.Epoch);
-        var batch = new int[BatchSize];
-        for (int i = 0; i < BatchSize; i++)
-            batch[i] = perm[Position.Offset + (long)i * WorldSize + Rank];
+        var batch = new int[BatchSize * Accumulate];
+        long virtualWorld = (long)WorldSize * Accumulate;
+        for (int m = 0; m < Accumulate; m++)
+            for (int i = 0; i < BatchSize; i++)
+                batch[m * BatchSize + i] = perm[Position.Offset + i * virtualWorld + (long)Rank * Accumulate + m];
         Position = Position with { Offset = Position.Offset + GlobalBatch };
         return batch;
     }

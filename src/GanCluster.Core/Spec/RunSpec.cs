@@ -16,8 +16,13 @@ public sealed class RunSpec : ISpecSection
              "trains to the end of the last stabilise phase, a number caps it")]
     public long? Steps { get; set; } = DefaultSteps;
 
-    [SpecDoc("images per step per rank")]
+    [SpecDoc("images per step per rank (per micro-batch with accumulate > 1)")]
     public int BatchSize { get; set; } = 64;
+
+    [SpecDoc("gradient accumulation: micro-batches of batch_size per optimizer step, so each rank trains on batch_size x " +
+             "accumulate images per step with one micro-batch's activation memory; trains as a world accumulate times " +
+             "larger would (each micro-batch has its own latents and BatchNorm statistics, like a rank)")]
+    public int Accumulate { get; set; } = 1;
 
     [SpecDoc("the training images")]
     public DataSpec Data { get; set; } = new();
@@ -64,6 +69,7 @@ public sealed class RunSpec : ISpecSection
         else if (Model.Arch != ModelArch.Progressive)
             problems.Add(SpecBinder.Join(path, "steps"), "a positive number (only a progressive run may leave steps to its schedule)", "null");
         problems.Positive(SpecBinder.Join(path, "batch_size"), BatchSize);
+        problems.InRange(SpecBinder.Join(path, "accumulate"), Accumulate, 1, 1024);
         problems.AtLeast(SpecBinder.Join(path, "sample_every"), SampleEvery, 0);
         problems.Positive(SpecBinder.Join(path, "log_every"), LogEvery);
         problems.AtLeast(SpecBinder.Join(path, "threads"), Threads, 0);

@@ -33,7 +33,8 @@ public static class MemoryPlanner
             .Select(p => (PerImage: ActivationShapes.BytesPerImage(spec.Model, p.Resolution), p.BatchSize, p.Resolution))
             .MaxBy(p => p.PerImage * p.BatchSize);
         long imageBytes = (long)spec.Model.Channels * resolution * resolution * sizeof(float);
-        long data = (spec.Data.Prefetch + 1L) * batch * imageBytes;
+        // The loader holds whole steps (every micro-batch); activations are one micro-batch's (accumulate).
+        long data = (spec.Data.Prefetch + 1L) * batch * spec.Accumulate * imageBytes;
         return new MemoryEstimate(weights, 3 * trained, perImage, batch, resolution, data, RuntimeBytes);
     }
 

@@ -9,6 +9,7 @@ namespace GanCluster.Training.Recording;
 public static class MetricsRows
 {
     /// <param name="state">the run state after the step</param>
+    /// <param name="perRankBatch">images each rank trained on in this step (all micro-batches together)</param>
     /// <param name="dataWaitSeconds">how long the step waited for its batch (the prefetch workers were behind)</param>
     /// <param name="replicaHashOk">the replica check's result, at steps that had one</param>
     public static MetricsRow Of(StepStats stats, StepPlan plan, TrainState state, int perRankBatch, int worldSize,

@@ -12,6 +12,10 @@ namespace GanCluster.Training.Steps;
 /// fakes. Gradients and statistics are averaged across ranks before either update; an update whose
 /// averaged loss or gradient is NaN/Inf is skipped (the same decision on every rank). A progressive network's
 /// stage (resolution, alpha) is set on the modules before the step; <see cref="UseParameters"/> follows growth.
+/// With gradient accumulation (<c>accumulate: N</c>) the rank's batch is N micro-batches: micro-batch m trains as
+/// rank r x N + m of a world N times larger would (its latents, its share of the loss, its own BatchNorm statistics),
+/// and the gradients summed over micro-batches are what that world's all-reduce would average; G's fakes are
+/// generated again for the G phase, so only one micro-batch's activations are alive at a time.
 /// </summary>
 public sealed class GanStep : IDisposable
 {
@@ -30,12 +34,17 @@ public sealed class GanStep : IDisposable
     FlatGradients _gradsD;
     IReadOnlyList<Parameter> _paramsD;
     readonly BufferAverager _buffers;
+    readonly MicroBatchBuffers _microG, _microD;
     readonly StepUndo _undo;
+    readonly int _accumulate;
 
+    /// <param name="accumulate">micro-batches per optimizer step (the spec's accumulate); 1: no accumulation</param>
     public GanStep(nn.Module<Tensor, Tensor> g, nn.Module<Tensor, Tensor> d, int nz, IGanLoss loss,
-        OptimizerHelper optG, OptimizerHelper optD, Device device)
+        OptimizerHelper optG, OptimizerHelper optD, Device device, int accumulate = 1)
     {
-        (_g, _d, _nz, _loss, _optG, _optD, _device) = (g, d, nz, loss, optG, optD, device);
+        ArgumentOutOfRangeException.ThrowIfLessThan(accumulate, 1);
+        (_g, _d, _nz, _loss, _optG, _optD, _device, _accumulate) = (g, d, nz, loss, optG, optD, device, accumulate);
+        (_microG, _microD) = (new MicroBatchBuffers([g], accumulate), new MicroBatchBuffers([d], accumulate));
         _paramsD = d.parameters().ToList();
         _gradsG = new FlatGradients(g.parameters().ToList(), GStatSlots, device);
         _gradsD = new FlatGradients(_paramsD, DStatSlots, device);
@@ -91,11 +100,14 @@ public sealed class GanStep : IDisposable
         using var scope = NewDisposeScope();
         _g.train();
         _d.train();
-        long batch = real.shape[0];
-        using var rng = StepRandom.For(seed, step, collective.Rank);
-        var z = randn(new long[] { batch, _nz }, generator: rng).to(_device);
+        int n = _accumulate;
+        if (real.shape[0] % n != 0) throw new ArgumentException($"a batch of {real.shape[0]} images does not split into {n} micro-batches");
+        long micro = real.shape[0] / n;
         real = real.to(_device);
-        var fake = _g.forward(z);
+        var latents = new Tensor[n];
+        Tensor? keptFake = null; // one micro-batch: D's fakes serve the G phase as they are, no second forward
+        _microG.Begin();
+        _microD.Begin();
 
         // D: maximise log D(x) + log(1 - D(G(z))) (or the hinge / Wasserstein equivalent).
         double lossD = double.NaN, dReal = double.NaN, dFake = double.NaN, realSign = double.NaN, normD = 0;
@@ -104,12 +116,30 @@ public sealed class GanStep : IDisposable
             // A step whose D update a policy skips still measures D (forward only), so the policy sees fresh numbers.
             var buffer = updateD ? _gradsD : _statsOnlyD;
             buffer.Zero();
-            var realLogits = _d.forward(real);
-            var fakeLogits = _d.forward(fake.detach());
-            var errD = _loss.Discriminator(_d, real, fake.detach(), realLogits, fakeLogits, rng);
-            if (updateD) errD.backward();
-            buffer.SetStats(stack([errD.detach(), _loss.Report(realLogits).mean().detach(), _loss.Report(fakeLogits).mean().detach(),
-                realLogits.detach().sign().mean()]));
+            Tensor? statsSum = null;
+            for (int m = 0; m < n; m++)
+            {
+                // G's buffers start each micro-batch from the step's values and this forward's update is dropped:
+                // the G phase's forward of the same latents is the one that counts, as in the unaccumulated step.
+                _microG.Enter(m);
+                _microD.Enter(m);
+                using var rng = StepRandom.For(seed, step, collective.Rank * n + m);
+                latents[m] = randn(new long[] { micro, _nz }, generator: rng).to(_device);
+                var realM = n == 1 ? real : real.narrow(0, m * micro, micro);
+                Tensor fake;
+                if (n == 1) fake = keptFake = _g.forward(latents[m]);
+                else using (no_grad()) fake = _g.forward(latents[m]);
+                var realLogits = _d.forward(realM);
+                var fakeLogits = _d.forward(fake.detach());
+                var errD = _loss.Discriminator(_d, realM, fake.detach(), realLogits, fakeLogits, rng);
+                // Each micro-batch's loss is a mean over its images; dividing by n makes the summed gradients the mean.
+                if (updateD) (n == 1 ? errD : errD / n).backward();
+                var stats = stack([errD.detach(), _loss.Report(realLogits).mean().detach(), _loss.Report(fakeLogits).mean().detach(),
+                    realLogits.detach().sign().mean()]);
+                statsSum = statsSum is null ? stats : statsSum + stats;
+                _microD.Leave(m);
+            }
+            buffer.SetStats(n == 1 ? statsSum! : statsSum! / n);
             buffer.AllReduceMean(collective, cancel);
             (var statsD, double norm) = buffer.Read();
             (lossD, dReal, dFake, realSign) = (statsD[0], statsD[1], statsD[2], statsD[3]);
@@ -124,11 +154,23 @@ public sealed class GanStep : IDisposable
         // G: maximise log D(G(z)) (non-saturating). D's weights are frozen so backward skips their gradients.
         _gradsG.Zero();
         SetRequiresGrad(_paramsD, false);
-        var errG = _loss.Generator(_d.forward(fake));
-        errG.backward();
+        Tensor? lossGSum = null;
+        for (int m = 0; m < n; m++)
+        {
+            _microG.Enter(m);
+            _microD.Enter(m);
+            var fake = keptFake ?? _g.forward(latents[m]);
+            var errG = _loss.Generator(_d.forward(fake));
+            (n == 1 ? errG : errG / n).backward();
+            lossGSum = lossGSum is null ? errG.detach() : lossGSum + errG.detach();
+            _microG.Leave(m);
+            _microD.Leave(m);
+        }
         SetRequiresGrad(_paramsD, true);
+        _microG.Finish();
+        _microD.Finish();
         // Stop votes are summed, not averaged: multiply back by the world size after the mean.
-        _gradsG.SetStats(stack([errG.detach(), tensor(voteStop ? 1f : 0f, device: _device)]));
+        _gradsG.SetStats(stack([n == 1 ? lossGSum! : lossGSum! / n, tensor(voteStop ? 1f : 0f, device: _device)]));
         _gradsG.AllReduceMean(collective, cancel);
         var (statsG, normG) = _gradsG.Read();
         bool gUpdated = double.IsFinite(normG) && float.IsFinite(statsG[0]);

@@ -32,6 +32,29 @@ public class ShardedSamplerTests
         Assert.All(ranks, s => Assert.Equal(single.Position, s.Position));
     }
 
+    [Theory]
+    [InlineData(1, 2)]
+    [InlineData(2, 3)]
+    public void A_rank_that_accumulates_draws_the_micro_batches_of_the_virtual_ranks_it_stands_for(int world, int accumulate)
+    {
+        // Gradient accumulation trains as a world `accumulate` times larger: rank r's micro-batch m is virtual rank
+        // r x accumulate + m's shard, in that order, and the positions advance together.
+        const int batch = 4;
+        var ranks = Enumerable.Range(0, world).Select(r => new ShardedSampler(100, 3, r, world, batch, accumulate)).ToList();
+        var virtualRanks = Enumerable.Range(0, world * accumulate).Select(v => new ShardedSampler(100, 3, v, world * accumulate, batch)).ToList();
+        for (int step = 0; step < 10; step++) // crosses epoch boundaries
+        {
+            for (int r = 0; r < world; r++)
+            {
+                var drawn = ranks[r].NextBatch();
+                Assert.Equal(batch * accumulate, drawn.Length);
+                for (int m = 0; m < accumulate; m++)
+                    Assert.Equal(virtualRanks[r * accumulate + m].NextBatch(), drawn.Skip(m * batch).Take(batch));
+            }
+        }
+        Assert.All(ranks, s => Assert.Equal(virtualRanks[0].Position, s.Position));
+    }
+
     [Fact]
     public void An_epoch_drops_the_tail_and_moves_to_the_next_permutation()
     {

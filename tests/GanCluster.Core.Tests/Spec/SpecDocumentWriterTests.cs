@@ -22,7 +22,7 @@ public class SpecDocumentWriterTests
     {
         var lines = SpecDocumentWriter.ToCommentedYaml(new RunSpec()).Split('\n');
         int i = Array.FindIndex(lines, l => l.StartsWith("batch_size:", StringComparison.Ordinal));
-        Assert.Equal("# images per step per rank", lines[i - 1]);
+        Assert.StartsWith("# images per step per rank", lines[i - 1]);
         i = Array.FindIndex(lines, l => l.Trim().StartsWith("min_workers:", StringComparison.Ordinal));
         Assert.StartsWith("  # the run continues while at least", lines[i - 1]);
     }

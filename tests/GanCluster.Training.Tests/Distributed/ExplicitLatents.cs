@@ -18,14 +18,27 @@ public sealed class ExplicitLatents : nn.Module<Tensor, Tensor>
         RegisterComponents();
     }
 
-    /// <summary>The latents of the next forward pass (its batch must match the drawn latents' batch).</summary>
-    public Tensor? Next { get; set; }
+    Tensor? _next;
+    long _cursor;
+
+    /// <summary>
+    /// The latents of the step: a forward pass takes the next rows of it, as many as the drawn latents have, wrapping
+    /// around (a step that accumulates micro-batches generates each micro-batch's rows in turn, twice). Null: the latents
+    /// the step drew.
+    /// </summary>
+    public Tensor? Next
+    {
+        get => _next;
+        set { _next = value; _cursor = 0; }
+    }
 
     public override Tensor forward(Tensor z)
     {
-        var next = Next ?? throw new InvalidOperationException("set Next before the step");
-        if (next.shape[0] != z.shape[0] || next.shape[1] != z.shape[1])
-            throw new InvalidOperationException($"latents [{string.Join(',', next.shape)}] do not match the step's [{string.Join(',', z.shape)}]");
-        return inner.forward(next.to(z.device));
+        if (Next is not { } next) return inner.forward(z); // none chosen: the step's own latents
+        if (next.shape[0] % z.shape[0] != 0 || next.shape[1] != z.shape[1])
+            throw new InvalidOperationException($"latents [{string.Join(',', next.shape)}] do not split into the step's [{string.Join(',', z.shape)}]");
+        var rows = next.narrow(0, _cursor, z.shape[0]);
+        _cursor = (_cursor + z.shape[0]) % next.shape[0];
+        return inner.forward(rows.to(z.device));
     }
 }

@@ -13,19 +13,26 @@ public class ResumeTests
         return trainer.Snapshot().Hash();
     }
 
-    [Fact]
-    public void Interrupted_at_s_and_resumed_equals_the_uninterrupted_run_at_2s()
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)] // gradient accumulation: micro-batches, BatchNorm buffers per micro-batch, the sampler's position
+    public void Interrupted_at_s_and_resumed_equals_the_uninterrupted_run_at_2s(int accumulate)
     {
         const int s = 3;
-        string whole = Train(TinySpecs.TempDir(), TinySpecs.Dcgan($"steps={2 * s}", $"checkpoint.every={s}"));
+        RunSpec Spec(int steps) => TinySpecs.Dcgan($"steps={steps}", $"checkpoint.every={s}", $"accumulate={accumulate}");
+        string whole = Train(TinySpecs.TempDir(), Spec(2 * s));
         string dir = TinySpecs.TempDir();
-        string half = Train(dir, TinySpecs.Dcgan($"steps={s}", $"checkpoint.every={s}"));
+        string half = Train(dir, Spec(s));
         Assert.NotEqual(whole, half);
-        string resumed = Train(dir, TinySpecs.Dcgan($"steps={2 * s}", $"checkpoint.every={s}"), resume: true);
+        string resumed = Train(dir, Spec(2 * s), resume: true);
         Assert.Equal(whole, resumed);
 
-        var steps = JsonlWriter.ReadAll(Path.Combine(dir, "metrics.jsonl")).Select(r => (long)r["step"]!).ToList();
-        Assert.Equal(Enumerable.Range(1, 2 * s).Select(i => (long)i), steps);
+        var rows = JsonlWriter.ReadAll(Path.Combine(dir, "metrics.jsonl")).ToList();
+        Assert.Equal(Enumerable.Range(1, 2 * s).Select(i => (long)i), rows.Select(r => (long)r["step"]!));
+        // Each step trained on every micro-batch: batch_size x accumulate images per rank.
+        int perStep = TinySpecs.Dcgan().BatchSize * accumulate;
+        Assert.All(rows, r => Assert.Equal(perStep, (int)r["batch_size"]!));
+        Assert.Equal(2L * s * perStep, (long)rows[^1]["images"]!);
         var kinds = JsonlWriter.ReadAll(Path.Combine(dir, "events.jsonl")).Select(r => (string)r["kind"]!).ToList();
         Assert.Contains(EventKind.RunResumed, kinds);
     }
