@@ -100,6 +100,12 @@ bench-quality: build
 bench-highres: build
 	bench/highres.sh
 
+# Gradient accumulation's memory (docs/BENCHMARKS.md): the same 1024 px step as one batch and as micro-batches,
+# peak RSS while training. About two minutes on 2 quiet cores.
+.PHONY: bench-accumulate
+bench-accumulate: build
+	bench/accumulate-memory.sh
+
 # The data pipeline vs PyTorch's DataLoader with PIL (docs/BENCHMARKS.md): images/s decoded, cropped and resized at 256
 # and 1024 px from real photographs, same files and worker count, alternating runs. A few minutes on 2 quiet cores.
 .PHONY: bench-data
