@@ -6,6 +6,7 @@ namespace GanCluster.Training.Data;
 public static class ImageOps
 {
     static readonly SKSamplingOptions Smooth = new(SKFilterMode.Linear, SKMipmapMode.Linear);
+    static readonly SKSamplingOptions Enlarge = new(SKFilterMode.Linear, SKMipmapMode.None);
 
     /// <summary>
     /// Decodes a PNG/JPEG file, center-cropped and resized to <paramref name="resolution"/>; null when it cannot be
@@ -67,7 +68,7 @@ public static class ImageOps
             canvas.Clear(SKColors.Black);
             canvas.DrawImage(image, SKRect.Create(0, 0, bitmap.Width, bitmap.Height), SKRect.Create(0, 0, width, height), Smooth);
         }
-        return RgbaToChw(target.GetPixelSpan(), width * height, channels);
+        return PixelsToChw(target.GetPixelSpan(), SKColorType.Rgba8888, width * height, channels);
     }
 
     /// <summary>True when the file's header names a supported image format (cheap: no full decode).</summary>
@@ -98,27 +99,41 @@ public static class ImageOps
     }
 
     /// <summary>Center-crops to a square, resizes, and returns channels x resolution x resolution bytes.</summary>
+    /// <remarks>
+    /// Measured at 1024 px on photographs (docs/BENCHMARKS.md, make bench-data), three choices halve this step: the
+    /// source is wrapped, not copied (<see cref="SKImage.FromPixels(SKPixmap)"/>); mipmaps are used only when
+    /// shrinking (where they prevent aliasing; enlarging reads level 0 either way, but paid for choosing it); the
+    /// target has the platform's byte order and is opaque, so Skia's blitter does no swizzle or unpremultiply.
+    /// </remarks>
     public static byte[] ToChw(SKBitmap source, int resolution, int channels)
     {
         int side = Math.Min(source.Width, source.Height);
         var src = SKRect.Create((source.Width - side) / 2f, (source.Height - side) / 2f, side, side);
-        using var image = SKImage.FromBitmap(source);
-        using var target = new SKBitmap(new SKImageInfo(resolution, resolution, SKColorType.Rgba8888, SKAlphaType.Unpremul));
+        using var pixels = source.PeekPixels();
+        using var image = SKImage.FromPixels(pixels);
+        var info = new SKImageInfo(resolution, resolution, SKImageInfo.PlatformColorType, SKAlphaType.Opaque);
+        using var target = new SKBitmap(info);
         using (var canvas = new SKCanvas(target))
         {
             canvas.Clear(SKColors.Black);
-            canvas.DrawImage(image, src, SKRect.Create(0, 0, resolution, resolution), Smooth);
+            canvas.DrawImage(image, src, SKRect.Create(0, 0, resolution, resolution), side > resolution ? Smooth : Enlarge);
         }
-        return RgbaToChw(target.GetPixelSpan(), resolution * resolution, channels);
+        return PixelsToChw(target.GetPixelSpan(), info.ColorType, resolution * resolution, channels);
     }
 
-    /// <summary>RGBA pixels to planar bytes: RGB planes, or one luma plane (ITU-R 601 weights) for 1 channel.</summary>
-    static byte[] RgbaToChw(ReadOnlySpan<byte> rgba, int plane, int channels)
+    /// <summary>
+    /// 32-bit pixels (RGBA or BGRA order) to planar bytes: RGB planes, or one luma plane (ITU-R 601 weights) for 1
+    /// channel.
+    /// </summary>
+    static byte[] PixelsToChw(ReadOnlySpan<byte> pixels, SKColorType order, int plane, int channels)
     {
+        if (order is not (SKColorType.Rgba8888 or SKColorType.Bgra8888)) throw new ArgumentException($"unexpected pixel order {order}");
+        int ri = order == SKColorType.Rgba8888 ? 0 : 2, bi = 2 - ri;
         var chw = new byte[channels * plane];
         for (int i = 0; i < plane; i++)
         {
-            byte r = rgba[i * 4], g = rgba[i * 4 + 1], b = rgba[i * 4 + 2];
+            var px = pixels.Slice(i * 4, 4);
+            byte r = px[ri], g = px[1], b = px[bi];
             if (channels == 1) chw[i] = (byte)Math.Clamp((int)Math.Round(0.299 * r + 0.587 * g + 0.114 * b), 0, 255);
             else
             {
