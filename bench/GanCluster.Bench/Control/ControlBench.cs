@@ -23,6 +23,7 @@ public static class ControlBench
         public double FirstWorldS = double.NaN, LastJoinToWorldS = double.NaN, JoinUpS = double.NaN;
         public double CoordinatorCpuPct = double.NaN, CoordinatorRssMb = double.NaN, TrainerRssMb = double.NaN;
         public double MessagesPerS = double.NaN, StepsPerS = double.NaN, ExpectedMessagesPerS = double.NaN;
+        public double KillToAbortS = double.NaN, AbortToWorldS = double.NaN, WorldToStepS = double.NaN;
         public double KillToStepS = double.NaN, KillToRemovedS = double.NaN, RejoinS = double.NaN, RejoinUpS = double.NaN;
         public double BurstToStepS = double.NaN, SpacedToStepS = double.NaN;
         public int BurstWorlds = -1, SpacedWorlds = -1, BurstKills;
@@ -78,7 +79,9 @@ public static class ControlBench
         using var _ = cluster;
         var record = cluster.Record;
         cluster.StartCoordinator();
-        await Task.Delay(2000); // the coordinator forms the cluster; trainers that come first only retry their join
+        // The coordinator first: under load its journal replay can take long (and past 30 s the singleton stops: docs/scaling.md).
+        await Until(record, () => record.CoordinatorReady || record.CoordinatorFailure != null, TimeSpan.FromSeconds(180), "coordinator ready");
+        if (record.CoordinatorFailure is { } failure) throw new InvalidOperationException($"the coordinator did not start: {failure}");
         for (int i = 0; i < cluster.Nodes; i++) cluster.StartTrainer(i);
         var spawned = DateTimeOffset.UtcNow;
         await Until(record, () => WorldOf(record, cluster.Ranks, spawned).Any(), TimeSpan.FromSeconds(120 + cluster.Nodes * 6), $"a first world of {cluster.Ranks}");
@@ -112,6 +115,11 @@ public static class ControlBench
         cluster.KillTrainer(victim);
         await Until(record, () => record.Of("recovered", killed).Any(), TimeSpan.FromSeconds(120), "recovery after a kill");
         row.KillToStepS = (record.Of("recovered", killed).First().Time - killed).TotalSeconds;
+        // Where the time goes: detection (the abort), the coordinator's decision (the next world), the ring and first step.
+        var aborted = record.Of("world_aborted", killed).First().Time;
+        var formed = record.Of("world_formed", aborted).First().Time;
+        (row.KillToAbortS, row.AbortToWorldS, row.WorldToStepS) =
+            ((aborted - killed).TotalSeconds, (formed - aborted).TotalSeconds, (record.Of("recovered", killed).First().Time - formed).TotalSeconds);
         await Until(record, () => record.Cluster.Any(c => c.What == "removed" && c.Time > killed), TimeSpan.FromSeconds(60), "Akka removing the killed node");
         row.KillToRemovedS = (record.Cluster.First(c => c.What == "removed" && c.Time > killed).Time - killed).TotalSeconds;
 
@@ -180,10 +188,10 @@ public static class ControlBench
     static void Print(List<Row> rows, int gap, int progressEvery)
     {
         Console.WriteLine();
-        Console.WriteLine($"| N ranks | trainer processes | first world (s) | last registration -> world (s) | join -> Up at the leader (s) | kill -> next step (s) | kill -> Akka removed (s) | restart -> world of N (s) | restarted node join -> Up (s) | simultaneous kills: kills / worlds formed / first kill -> step (s) | kills {gap} ms apart: kills / worlds / first kill -> step (s) | coordinator CPU (%) | coordinator RSS (MB) | trainer process RSS (MB) | control msgs/s at coordinator | N x (steps/s / progress_every + 1/2 s) | steps/s |");
+        Console.WriteLine($"| N ranks | trainer processes | first world (s) | last registration -> world (s) | join -> Up at the leader (s) | kill -> next step (s): abort + next world + ring and first step | kill -> Akka removed (s) | restart -> world of N (s) | restarted node join -> Up (s) | simultaneous kills: kills / worlds formed / first kill -> step (s) | kills {gap} ms apart: kills / worlds / first kill -> step (s) | coordinator CPU (%) | coordinator RSS (MB) | trainer process RSS (MB) | control msgs/s at coordinator | N x (steps/s / progress_every + 1/2 s) | steps/s |");
         Console.WriteLine("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
         foreach (var r in rows)
-            Console.WriteLine($"| {r.Ranks} | {r.Nodes} | {F(r.FirstWorldS)} | {F(r.LastJoinToWorldS)} | {F(r.JoinUpS)} | {F(r.KillToStepS)} | {F(r.KillToRemovedS)} | {F(r.RejoinS)} | {F(r.RejoinUpS)} | " +
+            Console.WriteLine($"| {r.Ranks} | {r.Nodes} | {F(r.FirstWorldS)} | {F(r.LastJoinToWorldS)} | {F(r.JoinUpS)} | {F(r.KillToStepS)}: {F(r.KillToAbortS)} + {F(r.AbortToWorldS)} + {F(r.WorldToStepS)} | {F(r.KillToRemovedS)} | {F(r.RejoinS)} | {F(r.RejoinUpS)} | " +
                               $"{r.BurstKills} / {r.BurstWorlds} / {F(r.BurstToStepS)} | {r.BurstKills} / {r.SpacedWorlds} / {F(r.SpacedToStepS)} | {F(r.CoordinatorCpuPct)} | {F(r.CoordinatorRssMb)} | {F(r.TrainerRssMb)} | {F(r.MessagesPerS)} | {F(r.ExpectedMessagesPerS)} | {F(r.StepsPerS)} |" +
                               (r.Notes.Length > 0 ? $" {r.Notes}" : ""));
         Console.WriteLine();
@@ -196,6 +204,7 @@ public static class ControlBench
         Fit("first world", r => r.FirstWorldS);
         Fit("last registration -> world", r => r.LastJoinToWorldS);
         Fit("kill -> next step", r => r.KillToStepS);
+        Fit("  of which world formed -> first step", r => r.WorldToStepS);
         Fit("kill -> Akka removed", r => r.KillToRemovedS);
         Fit("restart -> world of N", r => r.RejoinS);
         Fit("restarted node join -> Up", r => r.RejoinUpS);

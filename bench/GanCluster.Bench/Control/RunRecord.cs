@@ -21,6 +21,12 @@ internal sealed partial class RunRecord(string eventsPath, string coordinatorLog
     /// <summary>Rank 0's progress as the coordinator logs it (every cluster.progress_every steps).</summary>
     public List<(DateTimeOffset Time, long Step)> Progress { get; } = [];
 
+    /// <summary>The coordinator replayed its journal and opened the run ("N trainer(s) wanted").</summary>
+    public bool CoordinatorReady { get; private set; }
+
+    /// <summary>Why the coordinator actor failed to start (its journal replay timed out under load, say), or null.</summary>
+    public string? CoordinatorFailure { get; private set; }
+
     public void Poll()
     {
         foreach (var line in _events.NewLines())
@@ -34,6 +40,8 @@ internal sealed partial class RunRecord(string eventsPath, string coordinatorLog
             if (line.Length < 23 || !DateTime.TryParseExact(line[..23], "yyyy-MM-dd HH:mm:ss.fff", CultureInfo.InvariantCulture,
                     DateTimeStyles.AssumeLocal, out var local)) continue;
             var time = new DateTimeOffset(local);
+            if (line.Contains(" trainer(s) wanted ", StringComparison.Ordinal)) CoordinatorReady = true;
+            if (line.Contains("Persistence failure", StringComparison.Ordinal)) CoordinatorFailure ??= line[24..];
             if (StepLine().Match(line) is { Success: true } s) Progress.Add((time, long.Parse(s.Groups[1].Value, CultureInfo.InvariantCulture)));
             else if (JoiningLine().Match(line) is { Success: true } j) Cluster.Add((time, "joining", j.Groups[1].Value));
             else if (UpLine().Match(line) is { Success: true } u) Cluster.Add((time, "up", u.Groups[1].Value));
