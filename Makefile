@@ -71,6 +71,16 @@ bench-step: build
 bench-scale: build
 	$(DOTNET) run --project bench/GanCluster.Bench -c $(CONFIG) --no-build -- scale
 
+# The control plane at N simulated trainers (`trainer --simulate`: the real node and data plane, a fake step; docs/scaling.md):
+# first world, kill -> next step, rejoin, simultaneous and spaced kills (worlds formed), coordinator CPU, RSS and control
+# messages/s, Akka join -> Up; then each one's growth with N (log-log exponent). SIZES and RANKS_PER_NODE override the
+# defaults; about 120 MB and a few CPU-seconds per trainer process: 15-30 minutes on 2 busy cores.
+SIZES ?= 8,32,64
+RANKS_PER_NODE ?= 1
+.PHONY: bench-control
+bench-control: build
+	$(DOTNET) run --project bench/GanCluster.Bench -c $(CONFIG) --no-build -- control --sizes $(SIZES) --ranks-per-node $(RANKS_PER_NODE)
+
 clean:
 	$(DOTNET) clean GanCluster.sln -c $(CONFIG) --nologo -v quiet
 

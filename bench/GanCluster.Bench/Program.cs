@@ -9,6 +9,7 @@ return args.Length == 0 ? Usage() : args[0] switch
     "step" => StepBench.Run(args[1..]),
     "scale" => ScaleBench.Run(args[1..]),
     DataBench.Command => DataBench.Run(args[1..]),
+    "control" => GanCluster.Bench.Control.ControlBench.Run(args[1..]),
     AllReduceWorker.Command => AllReduceWorker.Run(args[1..]),
     _ => Usage(),
 };
@@ -27,6 +28,8 @@ static int Usage()
                     images/s of `local --workers 1` vs `--workers 2` (one torch thread each), share outside compute
           data --folder DIR [--resolution R] [--workers W] [--batch B] [--batches K] [--prefetch P]
                     images/s of the trainer's data pipeline on a folder of PNG/JPEG files (bench/data.sh: vs DataLoader)
+          control [--sizes 8,32,64] [--ranks-per-node K] [--step-ms MS] [--gradient-kib K] [--progress-every P] [--burst B] [--keep] [--cli ./gancluster]
+                    the control plane at N simulated trainers: first world, recovery, rejoin, coordinator load, bursts
         """);
     return 2;
 }

@@ -16,10 +16,17 @@ public static class ControlPlaneMetrics
     static readonly Counter<long> RefusedCounter = Meter.CreateCounter<long>(MetricNames.RefusedControlMessages, null,
         "Control messages dropped: not sealed with this run's token, replayed, or from a sender not entitled to them; by reason");
 
+    static readonly Counter<long> CoordinatorReceivedCounter = Meter.CreateCounter<long>(MetricNames.CoordinatorControlMessages, null,
+        "Control messages that reached the coordinator (admitted or not), by message type: its load as the cluster grows (docs/scaling.md)");
+
     static long _refused;
 
     /// <summary>Every refusal of this process so far (for tests and log lines).</summary>
     public static long RefusedTotal => Interlocked.Read(ref _refused);
+
+    /// <summary>A control message reached the coordinator actor (counted before the policy decides on it).</summary>
+    public static void ReceivedAtCoordinator(string type) =>
+        CoordinatorReceivedCounter.Add(1, new KeyValuePair<string, object?>("type", type));
 
     public static void Refused(string reason)
     {

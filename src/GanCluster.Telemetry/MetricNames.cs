@@ -75,6 +75,8 @@ public static class MetricNames
     // Authentication (every node; docs/security.md)
     public const string RefusedControlMessages = "gancluster_refused_control_messages_total";
 
+    public const string CoordinatorControlMessages = "gancluster_coordinator_control_messages_total";
+
     /// <summary>1 while the node runs (so "the node is up" is a query, whatever it is doing).</summary>
     public const string Up = "gancluster_node_up";
 }

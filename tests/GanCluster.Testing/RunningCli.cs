@@ -39,6 +39,8 @@ public sealed partial class RunningCli : IDisposable
         return cli;
     }
 
+    public int ProcessId => _process.Id;
+
     public string Stdout { get { lock (_stdout) return _stdout.ToString(); } }
 
     public string Stderr { get { lock (_stdout) return _stderr.ToString(); } }

@@ -27,14 +27,15 @@ public static class CommonOptions
     };
 
     /// <summary>The devices of --device: each checked (a bad one is an input error before anything starts).</summary>
-    public static IReadOnlyList<string> Devices(ParseResult parse, Option<string> option, bool list)
+    /// <param name="parseWithTorch">false for a simulated trainer: its devices are labels, and parsing one would load libtorch.</param>
+    public static IReadOnlyList<string> Devices(ParseResult parse, Option<string> option, bool list, bool parseWithTorch = true)
     {
         string text = parse.GetValue(option) ?? "cpu";
         var devices = text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
         if (devices.Length == 0) throw new SpecException("--device", "a device such as cpu or cuda:0", $"'{text}'", "input");
         if (!list && devices.Length > 1)
             throw new SpecException("--device", "one device (this command runs one rank; `local` or `trainer` run one per device)", $"'{text}'", "input");
-        foreach (var d in devices) Training.Devices.Parse(d);
+        if (parseWithTorch) foreach (var d in devices) Training.Devices.Parse(d);
         return devices;
     }
 

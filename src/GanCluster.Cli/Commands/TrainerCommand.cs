@@ -27,17 +27,22 @@ public static class TrainerCommand
         var tensorboard = CommonOptions.TensorBoard();
         var dataPort = new Option<int>("--data-port") { Description = "first data-plane port (one per device; 0: any free port)", DefaultValueFactory = _ => 0 };
         var force = new Option<bool>("--force") { Description = "accept a resume checkpoint whose training-defining spec fields differ" };
+        var simulation = new SimulationCommandOptions();
         var node = NodeCommandOptions.Create(defaultPort: 0);
         var metrics = new MetricsOptions();
         var command = new Command("trainer", $"run a trainer node (the run token comes from ${TokenVariable})") { config, set, output, devices, dataPort, force, tensorboard };
         node.AddTo(command);
         metrics.AddTo(command);
+        simulation.AddTo(command);
         command.SetAction(parse =>
         {
             var spec = CommonOptions.LoadSpec(parse.GetValue(config), parse.GetValue(set));
             string outDir = parse.GetValue(output) ?? throw new SpecException("--out", "the run directory (shared with the coordinator)", "nothing", "input");
             var nodeOptions = node.Read(parse, NodeOptions.TrainerRole);
-            var deviceList = CommonOptions.Devices(parse, devices, list: true); // bad devices are input errors, before joining
+            var simulated = simulation.Read(parse);
+            ReplicaFactory createReplica = simulated != null ? SimulatedReplica.Factory(simulated) : GanRankReplica.Create;
+            // Bad devices are input errors, before joining (a simulated trainer's devices are only labels).
+            var deviceList = CommonOptions.Devices(parse, devices, list: true, parseWithTorch: simulated == null);
             string token = NodeCommandOptions.ReadTokenSecret();
             int firstDataPort = parse.GetValue(dataPort);
             var planes = deviceList.Select((_, i) => DataPlanes.Open(token, nodeOptions.Host, nodeOptions.PublicHost ?? nodeOptions.Host,
@@ -67,6 +72,7 @@ public static class TrainerCommand
                             TrainerId = trainerIds[i],
                             RankHint = rankHints[i],
                             DataPlane = planes[i],
+                            CreateReplica = createReplica,
                             Coordinator = coordinator,
                             Force = parse.GetValue(force),
                             Log = line => NodeLog.Line(line, rankMetrics.Rank),

@@ -39,6 +39,7 @@ public static class ControlGate
     public static bool AdmitsAtCoordinator(IControlMessage message, IActorRef sender, ActorSystem system, ICoordinatorMembership members,
         ILoggingAdapter log)
     {
+        ControlPlaneMetrics.ReceivedAtCoordinator(message.GetType().Name);
         var who = SenderOf(sender, system);
         return Admits(message, who, ControlPolicy.CoordinatorRefusal(message, who, members), log);
     }

@@ -1,18 +1,12 @@
 using System.Diagnostics;
-using System.Text.Json.Nodes;
 using Akka.Actor;
 using Akka.Event;
-using GanCluster.Cluster.Observability;
 using GanCluster.Cluster.Protocol;
 using GanCluster.Core.Collapse;
 using GanCluster.Core.Data;
-using GanCluster.Core.Diagnostics;
 using GanCluster.Core.Runs;
 using GanCluster.Core.Runs.Events;
 using GanCluster.Core.Spec;
-using GanCluster.Training;
-using GanCluster.Training.Checkpointing;
-using GanCluster.Training.Data;
 using GanCluster.Training.Distributed;
 
 namespace GanCluster.Cluster.Trainer;
@@ -35,7 +29,7 @@ public sealed class TrainerActor : ReceiveActor, IWithTimers, IWithUnboundedStas
     readonly IActorRef _self; // the sender of what the loop thread reports (outside the actor, Sender would be nobody)
     readonly string _specHash;
     readonly string _checkpointsDir;
-    GanTrainer? _trainer;
+    IRankReplica? _trainer; // the GAN, or a simulated replica (TrainerSettings.CreateReplica)
     CancellationTokenSource? _abort;
     CancellationTokenSource? _stop;
     Task? _loopTask;
@@ -263,13 +257,9 @@ public sealed class TrainerActor : ReceiveActor, IWithTimers, IWithUnboundedStas
             bool receives = world.NeedState?.Contains(rank) == true;
             _trainer ??= CreateTrainer(receives ? null : world.ResumeCheckpoint);
             SyncState(world, rank, receives, abort);
-            _trainer.BindWorld(collective, world.Epoch);
-            // The coordinator owns the collapse response: its state (learning-rate scales) holds from this world's
-            // first step on every replica, and rank 0 asks it what to do while collapse is suspected.
-            _trainer.SetCollapseState(CollapseResponseState.FromJson(world.CollapseStateJson is { } json ? JsonNode.Parse(json) : null));
-            _trainer.CollapseSuspected = (step, flag) => AskCollapse(world.Epoch, step, flag, stop, abort);
-            var state = _trainer.Run(stop, abort);
-            self.Tell(new LoopEnded(world.Epoch, state.Step, _trainer.Snapshot().Hash(), Finished: _trainer.Finished));
+            _trainer.BindWorld(collective, world, (step, flag) => AskCollapse(world.Epoch, step, flag, stop, abort));
+            long step = _trainer.Run(stop, abort);
+            self.Tell(new LoopEnded(world.Epoch, step, _trainer.Hash(), Finished: _trainer.Finished));
         }
         catch (Exception e)
         {
@@ -277,35 +267,24 @@ public sealed class TrainerActor : ReceiveActor, IWithTimers, IWithUnboundedStas
                 : e is SpecException or DataException or ReplicaMismatchException ? FailureKind.Fatal
                 : FailureKind.Trainer;
             string? hash = null;
-            try { hash = _trainer?.Snapshot().Hash(); }
+            try { hash = _trainer?.Hash(); }
             catch (Exception) { } // a broken device may not even serialise
-            self.Tell(new LoopFailed(world.Epoch, _trainer?.State.Step ?? -1, hash, $"{e.GetType().Name}: {e.Message}", kind,
+            self.Tell(new LoopFailed(world.Epoch, _trainer?.Step ?? -1, hash, $"{e.GetType().Name}: {e.Message}", kind,
                 _settings.DataPlane.SuspectRank(e)));
         }
     }
 
-    GanTrainer CreateTrainer(string? resumeCheckpoint)
+    IRankReplica CreateTrainer(string? resumeCheckpoint)
     {
-        var trainer = new GanTrainer(new TrainerOptions
-        {
-            Spec = _settings.Spec,
-            RunDir = _settings.RunDir,
-            ResumeCheckpoint = resumeCheckpoint,
-            Force = _settings.Force,
-            Device = _settings.Device,
-            Mode = new RunMode.ClusterRank(new ForwardingEventSink(_settings.Coordinator, _self)),
-            Log = _settings.Log,
-        });
-        if (_settings.Metrics is { } metrics) TrainerTelemetry.Attach(trainer, metrics);
-        _settings.TrainerCreated?.Invoke(trainer);
+        var trainer = _settings.CreateReplica(_settings, new ForwardingEventSink(_settings.Coordinator, _self), resumeCheckpoint);
         trainer.StepCompleted += report =>
         {
-            Interlocked.Exchange(ref _latestStep, report.Stats.Step);
+            Interlocked.Exchange(ref _latestStep, report.Step);
             // Every progress_every steps, and the first step of each world (the coordinator times recoveries by it).
-            if (report.Stats.Step % _settings.Spec.Cluster.ProgressEvery != 0 && report.Stats.Step != report.TotalSteps
+            if (report.Step % _settings.Spec.Cluster.ProgressEvery != 0 && report.Step != report.TotalSteps
                 && report.StepsThisSession != 1) return;
-            _settings.Coordinator.Tell(Progress(report.Stats.Step, report.TotalSteps, report.ImagesPerSecond, report.Stats.LossD,
-                report.Stats.LossG, heartbeat: false), _self);
+            _settings.Coordinator.Tell(Progress(report.Step, report.TotalSteps, report.ImagesPerSecond, report.LossD,
+                report.LossG, heartbeat: false), _self);
         };
         return trainer;
     }
@@ -319,24 +298,24 @@ public sealed class TrainerActor : ReceiveActor, IWithTimers, IWithUnboundedStas
             var clock = Stopwatch.StartNew();
             if (rank == source)
             {
-                byte[] state = trainer.Snapshot().ToBytes();
+                byte[] state = trainer.StateForTransfer();
                 Parallel.ForEach(needy, r => _settings.DataPlane.SendState(world, source, r, state, abort));
-                Note($"sent state of step {trainer.State.Step} ({state.Length / 1e6:F1} MB) to rank(s) {string.Join(",", needy)} in {clock.Elapsed.TotalSeconds:F2} s");
+                Note($"sent state of step {trainer.Step} ({state.Length / 1e6:F1} MB) to rank(s) {string.Join(",", needy)} in {clock.Elapsed.TotalSeconds:F2} s");
             }
             else if (receives)
             {
                 byte[] state = _settings.DataPlane.ReceiveState(world, rank, source, abort);
-                trainer.Restore(TrainerSnapshot.FromTransfer(state, world.SourceHash)); // exactly the source's state, or refused
+                trainer.RestoreFromTransfer(state, world.SourceHash); // exactly the source's state, or refused
                 Forward(world.StartStep, new StateTransferEvent(_settings.TrainerId, source, rank, world.Epoch, state.Length,
                     Math.Round(clock.Elapsed.TotalSeconds, 4)));
             }
         }
-        else if (world.ResumeCheckpoint != null && (trainer.State.Step != world.StartStep || receives))
+        else if (world.ResumeCheckpoint != null && (trainer.Step != world.StartStep || receives))
         {
             trainer.RestoreCheckpoint(world.ResumeCheckpoint); // also a collapse rollback: every rank is told to load it
         }
-        if (trainer.State.Step != world.StartStep)
-            throw new InvalidOperationException($"replica holds step {trainer.State.Step}, the world starts at {world.StartStep}");
+        if (trainer.Step != world.StartStep)
+            throw new InvalidOperationException($"replica holds step {trainer.Step}, the world starts at {world.StartStep}");
     }
 
     /// <summary>

@@ -22,6 +22,9 @@ public sealed class TrainerSettings
 
     public required IDataPlane DataPlane { get; init; }
 
+    /// <summary>What this trainer trains: <see cref="GanRankReplica.Create"/>, or a <see cref="SimulatedReplica"/> (`--simulate`).</summary>
+    public required ReplicaFactory CreateReplica { get; init; }
+
     /// <summary>The coordinator singleton's proxy.</summary>
     public required IActorRef Coordinator { get; init; }
 
@@ -38,7 +41,7 @@ public sealed class TrainerSettings
     /// <summary>This rank's metrics (null: none).</summary>
     public GanCluster.Telemetry.TrainerMetrics? Metrics { get; init; }
 
-    /// <summary>Called once with the trainer (it lives as long as this actor) so the node can attach its own observers (TensorBoard).</summary>
+    /// <summary>Called once with the GAN trainer (it lives as long as this actor) so the node can attach its own observers (TensorBoard).</summary>
     public Action<GanCluster.Training.GanTrainer>? TrainerCreated { get; init; }
 
     /// <summary>Called once with this trainer's exit code (<see cref="GanCluster.Core.Runs.ExitCodes"/>) when it stops.</summary>
