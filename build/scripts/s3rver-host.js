@@ -5,8 +5,7 @@
 //
 // s3rver itself ignores conditional writes (If-None-Match / If-Match on PutObject). With --conditional-writes this
 // host adds them as AWS S3 does (412 PreconditionFailed when the condition does not hold): the one stand-in of these
-// tests, so that the world fence's compare-and-swap can run against a server that offers it. Every PUT goes through
-// one queue, so the check and the write are one step, as on S3.
+// tests, so that the world fence's compare-and-swap can run against a server that offers it.
 'use strict';
 const S3rver = require('s3rver');
 
@@ -14,34 +13,35 @@ const [dataDir, bucket, ...flags] = process.argv.slice(2);
 const conditional = flags.includes('--conditional-writes');
 const server = new S3rver({ address: '127.0.0.1', port: 0, silent: true, directory: dataDir, configureBuckets: [{ name: bucket }] });
 
-if (conditional) {
-  let queue = Promise.resolve();
-  const preconditionFailed = ctx => {
-    ctx.status = 412;
-    ctx.type = 'application/xml';
-    ctx.body = '<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>PreconditionFailed</Code>' +
-      '<Message>At least one of the pre-conditions you specified did not hold</Message></Error>';
-  };
-  const conditionalPut = async (ctx, next) => {
-    const parts = ctx.path.split('/').filter(p => p.length > 0);
-    if (ctx.method !== 'PUT' || parts.length < 2 || Object.keys(ctx.query).length > 0) return next();
-    const key = parts.slice(1).map(decodeURIComponent).join('/');
-    const run = queue.then(async () => {
-      const noneMatch = ctx.get('if-none-match');
-      const match = ctx.get('if-match');
-      if (noneMatch || match) {
-        const etag = (await ctx.store.existsObject(parts[0], key)) ? (await ctx.store.getMetadata(parts[0], key)).etag : null;
-        if (noneMatch === '*' && etag !== null) return preconditionFailed(ctx);
-        if (match && (etag === null || match !== etag)) return preconditionFailed(ctx);
-      }
-      return next();
-    });
-    queue = run.catch(() => {});
-    return run;
-  };
-  // Before s3rver's router (the last middleware), after its logger and error handling.
-  server.middleware.splice(server.middleware.length - 1, 0, conditionalPut);
-}
+// s3rver writes an object in place, so a GET during a PUT of the same key can see a torn object, which S3 never
+// shows (a PUT is atomic there). Requests therefore run one at a time, each to its end; with --conditional-writes the
+// condition is checked inside that turn, so the check and the write are one step, as on S3.
+let queue = Promise.resolve();
+const preconditionFailed = ctx => {
+  ctx.status = 412;
+  ctx.type = 'application/xml';
+  ctx.body = '<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>PreconditionFailed</Code>' +
+    '<Message>At least one of the pre-conditions you specified did not hold</Message></Error>';
+};
+const conditionHolds = async ctx => {
+  const parts = ctx.path.split('/').filter(p => p.length > 0);
+  if (!conditional || ctx.method !== 'PUT' || parts.length < 2 || Object.keys(ctx.query).length > 0) return true;
+  const noneMatch = ctx.get('if-none-match');
+  const match = ctx.get('if-match');
+  if (!noneMatch && !match) return true;
+  const key = parts.slice(1).map(decodeURIComponent).join('/');
+  const etag = (await ctx.store.existsObject(parts[0], key)) ? (await ctx.store.getMetadata(parts[0], key)).etag : null;
+  if (noneMatch === '*' && etag !== null) return false;
+  if (match && (etag === null || match !== etag)) return false;
+  return true;
+};
+const oneAtATime = (ctx, next) => {
+  const run = queue.then(async () => ((await conditionHolds(ctx)) ? next() : preconditionFailed(ctx)));
+  queue = run.catch(() => {});
+  return run;
+};
+// Before s3rver's router (its last middleware), after its logger and error handling.
+server.middleware.splice(server.middleware.length - 1, 0, oneAtATime);
 
 server.run().then(address => {
   process.stdout.write(`listening ${address.port}\n`);
