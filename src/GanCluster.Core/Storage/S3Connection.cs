@@ -72,7 +72,8 @@ public static class S3Connection
     {
         try
         {
-            Run(() => Client.ListObjectsV2Async(new ListObjectsV2Request { BucketName = location.Bucket, Prefix = location.Key(""), MaxKeys = 1 }));
+            // One level only (the delimiter): s3rver answers MaxKeys = 1 over existing objects with a 500.
+            Run(() => Client.ListObjectsV2Async(new ListObjectsV2Request { BucketName = location.Bucket, Prefix = location.Key(""), Delimiter = "/" }));
         }
         catch (AmazonS3Exception e)
         {
