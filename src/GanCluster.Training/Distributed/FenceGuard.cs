@@ -11,6 +11,9 @@ namespace GanCluster.Training.Distributed;
 public static class FenceGuard
 {
     /// <summary>The guard for world <paramref name="epoch"/>; null for a single process (epoch 0: no fence).</summary>
+    public static Action<Action>? For(string runDir, long epoch) => For(new DiskWorldFence(runDir), epoch);
+
+    /// <summary>The guard for world <paramref name="epoch"/> over the run's fence (disk or S3); null for epoch 0.</summary>
     public static Action<Action>? For(IWorldFence worldFence, long epoch) => epoch == 0 ? null : publish =>
     {
         bool admitted;
