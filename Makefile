@@ -20,8 +20,9 @@ build: deps
 # report headless; `nftables` and `iproute2` (nft, ip, tc) build the multi-host test bed (its tests need root);
 # python3-scipy and python3-torchvision compute the independent references of the quality measures (scipy's sqrtm for
 # FID) and of Inception-v3; python3-skimage ships the real RGB photographs (PNG and JPEG, 300-1411 px) the folder-source
-# tests read at 64..1024 px; helm and kubectl (for the Kubernetes manifest tests) are fetched once into build/tools/k8s.
-test: build k8s-tools
+# tests read at 64..1024 px; helm and kubectl (for the Kubernetes manifest tests) are fetched once into build/tools/k8s,
+# the S3-compatible test server (npm s3rver 3.7.1, for checkpoint.uri: s3://...) into build/tools/s3rver.
+test: build k8s-tools s3-tools
 	@build/scripts/deps.sh prometheus chromium nftables iproute2 python3-scipy python3-torchvision python3-skimage
 	@build/scripts/test-summary.sh $(CONFIG)
 
@@ -31,9 +32,12 @@ monitoring-check:
 	@build/scripts/deps.sh prometheus
 	cd deploy/monitoring && promtool check rules rules/recording-rules.yaml rules/alert-rules.yaml && promtool test rules rules-tests.yaml
 
-.PHONY: k8s-tools sync-monitoring k8s-base
+.PHONY: k8s-tools s3-tools sync-monitoring k8s-base
 k8s-tools:
 	@build/scripts/k8s-tools.sh >/dev/null
+
+s3-tools:
+	@build/scripts/s3-tools.sh >/dev/null
 
 # The chart and k8s/base carry copies of deploy/monitoring (helm and kustomize cannot read outside their folder).
 sync-monitoring:

@@ -101,7 +101,7 @@ public sealed class GanTrainer : IDisposable
         _step = new GanStep(_g, _d, _spec.Model.Nz, GanLosses.Create(_spec.Loss), _optG, _optD, _device, _spec.Accumulate);
         _recorder = new RunRecorder(_layout, _mode, _spec, _g, _ema?.Model, options.SampleCount, _device);
         _plan = new PlanExecutor(plan, _g, _d, _ema, _optG, _optD, _step, () => _recorder.Events);
-        _store = new CheckpointStore(_layout, _spec.Checkpoint.Keep);
+        _store = CheckpointStore.ForRun(_layout, _spec.Checkpoint);
         _supervisor = new CollapseSupervisor(_spec.Collapse.Response);
         _state = new TrainState { Seed = _spec.Seed };
 
@@ -113,7 +113,7 @@ public sealed class GanTrainer : IDisposable
         // A single process trains in its world from the start; a cluster rank waits outside any world for BindWorld
         // (binding a world of one there would make it rank 0 of nothing and rewrite the run's logs).
         var firstWorld = _mode is RunMode.SingleProcess single ? single.World ?? SingleProcessCollective.Instance : null;
-        if (firstWorld?.Rank == 0) RunDirectory.Prepare(_layout, _specYaml, resume: options.Resume, _spec.Checkpoint.Keep);
+        if (firstWorld?.Rank == 0) RunDirectory.Prepare(_layout, _specYaml, resume: options.Resume, _spec.Checkpoint);
         if (firstWorld != null) BindWorld(firstWorld);
         foreach (var warning in _data.Warnings) DataWarning(warning);
         _data.Warning += DataWarning;
@@ -197,7 +197,7 @@ public sealed class GanTrainer : IDisposable
         _recorder.Bind(epoch, rankZero, _state.Step);
         if (!rankZero) return;
         // The fence is checked again, under its lock, when a commit is published.
-        _checkpoints = new CheckpointWriter(_store, _recorder.Events, FenceGuard.For(_layout.Root, epoch));
+        _checkpoints = new CheckpointWriter(_store, _recorder.Events, FenceGuard.For(_recorder.Fence, epoch));
         foreach (var warning in _skippedCheckpoints) _recorder.Event(_state.Step, new CheckpointSkippedEvent(warning));
         _skippedCheckpoints.Clear();
         if (_spec.Collapse.Enabled && _collapse == null)

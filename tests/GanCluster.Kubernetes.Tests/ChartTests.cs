@@ -9,6 +9,7 @@ public class ChartTests
     [InlineData("")]
     [InlineData("ci/gpu-values.yaml")]
     [InlineData("ci/cpu-values.yaml")]
+    [InlineData("ci/s3-values.yaml")]
     public void Chart_lints_strict(string values)
     {
         var r = values == "" ? Tools.Helm("lint", "--strict", Tools.Chart) : Tools.Helm("lint", "--strict", Tools.Chart, "-f", Path.Combine(Tools.Chart, values));
@@ -119,6 +120,34 @@ public class ChartTests
     }
 
     [Fact]
+    public void S3_checkpoints_need_no_claim_and_reach_every_pods_spec_and_environment()
+    {
+        var all = Manifests.Parse(Tools.HelmTemplate("-f", Path.Combine(Tools.Chart, "ci/s3-values.yaml")));
+        Assert.DoesNotContain(all, m => m.Kind == "PersistentVolumeClaim");
+        // Every pod loads checkpoint.uri through the real spec loader, from its own arguments.
+        Assert.All(PodSpecs.Load(all).Values, spec => Assert.Equal("s3://gans/mnist-dcgan", spec.Checkpoint.Uri));
+        foreach (var job in all.All<V1Job>())
+        {
+            var pod = job.Spec.Template.Spec;
+            Assert.NotNull(pod.Volumes.Single(v => v.Name == "checkpoints").EmptyDir);
+            Assert.DoesNotContain(pod.Volumes, v => v.PersistentVolumeClaim != null);
+            var env = pod.Containers.Single().Env.ToDictionary(e => e.Name);
+            Assert.Equal("http://minio.storage.svc:9000", env["AWS_ENDPOINT_URL"].Value);
+            Assert.Equal("us-east-1", env["AWS_REGION"].Value);
+            foreach (var key in new[] { "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY" })
+            {
+                Assert.Equal("gans-s3", env[key].ValueFrom.SecretKeyRef.Name);
+                Assert.Equal(key, env[key].ValueFrom.SecretKeyRef.Key);
+                Assert.NotEqual(true, env[key].ValueFrom.SecretKeyRef.Optional);
+            }
+        }
+        // Without S3 values nothing of it is rendered.
+        var plain = Manifests.Parse(Tools.HelmTemplate());
+        Assert.Contains(plain, m => m.Kind == "PersistentVolumeClaim");
+        Assert.All(plain.All<V1Job>(), job => Assert.DoesNotContain(job.Spec.Template.Spec.Containers.Single().Env, e => e.Name.StartsWith("AWS_", StringComparison.Ordinal)));
+    }
+
+    [Fact]
     public void Resume_passes_resume_to_the_coordinator_only()
     {
         var all = Manifests.Parse(Tools.HelmTemplate("--set", "resume=true"));
@@ -197,6 +226,7 @@ public class ChartTests
     [InlineData("trainer.backoffLimitPerIndex=-1", "/trainer/backoffLimitPerIndex")]
     // The old name is refused with the new one in the message.
     [InlineData("gpusPerNode=8", "gpusPerNode was renamed to gpusPerTrainerPod")]
+    [InlineData("checkpoints.s3.uri=/runs/x", "/checkpoints/s3/uri")]
     public void Schema_rejects_bad_values(string set, string mentioned)
     {
         var r = Tools.Helm("template", "gancluster", Tools.Chart, "--set", set);

@@ -101,6 +101,10 @@ is its twin for `gancluster k8s render`; a test keeps them equal). Call with (di
 - {{ $.Values.ports.akka | quote }}
 - --metrics-port
 - {{ $.Values.ports.metrics | quote }}
+{{- with $.Values.checkpoints.s3.uri }}
+- --set
+- {{ printf "checkpoint.uri=%s" . | quote }}
+{{- end }}
 {{- if $.Values.tls.secretName }}
 - --tls-certificate
 - /etc/gancluster/tls/cluster.pfx

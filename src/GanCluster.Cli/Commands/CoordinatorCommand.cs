@@ -6,6 +6,7 @@ using GanCluster.Cluster.Coordinator;
 using GanCluster.Cluster.Hosting;
 using GanCluster.Core.Runs;
 using GanCluster.Core.Spec;
+using GanCluster.Core.Storage;
 using GanCluster.Telemetry.Logging;
 
 namespace GanCluster.Cli.Commands;
@@ -34,7 +35,7 @@ public static class CoordinatorCommand
             Directory.CreateDirectory(outDir);
             // A coordinator replacing one of a running run (the fence exists) rejoins that cluster, through its seeds and
             // the trainer nodes the previous coordinator recorded; only a fresh or resumed run may form a new one.
-            bool fresh = parse.GetValue(resume) || WorldFence.Read(outDir) == 0;
+            bool fresh = parse.GetValue(resume) || RunStorage.Fence(new RunLayout(outDir), spec.Checkpoint).Read() == 0;
             nodeOptions = nodeOptions with
             {
                 Journal = JournalOptions.FromEnvironment(outDir),

@@ -5,6 +5,7 @@ using GanCluster.Core.Membership;
 using GanCluster.Core.Runs;
 using GanCluster.Core.Runs.Events;
 using GanCluster.Core.Spec;
+using GanCluster.Core.Storage;
 
 namespace GanCluster.Cluster.Coordinator;
 
@@ -17,7 +18,8 @@ namespace GanCluster.Cluster.Coordinator;
 public sealed class CoordinatorRunDirectory(RunSpec spec, string root, Action<string> log) : IRunDirectoryView, IDisposable
 {
     readonly RunLayout _layout = new(root);
-    readonly CheckpointStore _checkpoints = new(new RunLayout(root), spec.Checkpoint.Keep);
+    readonly CheckpointStore _checkpoints = CheckpointStore.ForRun(new RunLayout(root), spec.Checkpoint);
+    readonly IWorldFence _fence = RunStorage.Fence(new RunLayout(root), spec.Checkpoint);
     EventLog? _events;
 
     /// <summary>Raised after every events.jsonl line (kind, step, details), for metrics.</summary>
@@ -36,7 +38,8 @@ public sealed class CoordinatorRunDirectory(RunSpec spec, string root, Action<st
         long truncate = 0;
         if (!reconnect)
         {
-            RunDirectory.Prepare(_layout, SpecEmitter.ToYaml(spec), resume, spec.Checkpoint.Keep);
+            RunDirectory.Prepare(_layout, SpecEmitter.ToYaml(spec), resume, spec.Checkpoint);
+            if (_fence is S3WorldFence remote) RequireConditionalWrites(remote);
             if (resume && ResumeLoader.FindNewest(_checkpoints, spec, force, log) is { } checkpoint) truncate = checkpoint.Step;
         }
         _events = new EventLog(_layout.EventsFile, truncateAfterStep: reconnect ? null : truncate);
@@ -49,9 +52,23 @@ public sealed class CoordinatorRunDirectory(RunSpec spec, string root, Action<st
 
     public CheckpointRef? NewestValidCheckpoint() => _checkpoints.FindNewestValid() is { } f ? new CheckpointRef(f.Step, f.Path) : null;
 
-    public long FenceEpoch() => WorldFence.Read(_layout.Root);
+    public long FenceEpoch() => _fence.Read();
 
-    public void RaiseFence(long epoch) => WorldFence.Raise(_layout.Root, epoch);
+    public void RaiseFence(long epoch) => _fence.Raise(epoch);
+
+    /// <summary>A cluster needs the fence; on object storage that means conditional writes: without them, refuse to start (exit 2).</summary>
+    static void RequireConditionalWrites(S3WorldFence fence)
+    {
+        try
+        {
+            fence.RequireConditionalWrites();
+        }
+        catch (InvalidDataException e)
+        {
+            throw new SpecException(RunStorage.UriField, "an S3 server that honours conditional writes (If-None-Match, If-Match) for a cluster run's world fence",
+                e.Message, "input");
+        }
+    }
 
     /// <summary>The committed checkpoints that verify, as collapse rollback candidates.</summary>
     public IReadOnlyList<CollapseCheckpoint> CollapseCandidates() => CollapseSupervisor.Candidates(_checkpoints);
@@ -72,7 +89,7 @@ public sealed class CoordinatorRunDirectory(RunSpec spec, string root, Action<st
         Write(action.ToStep, supervisor.RecordRollback(action, flag, dropped, _layout, metrics, _events!));
     }
 
-    public string CheckpointDir(long step) => _layout.CheckpointDir(step);
+    public string CheckpointDir(long step) => _checkpoints.PathOf(step);
 
     /// <summary>Remembers where the world's trainer nodes are (<see cref="RunLayout.ClusterNodesFile"/>).</summary>
     public void WriteMemberNodes(IEnumerable<string> addresses) =>

@@ -59,6 +59,9 @@ public static class ControlPolicy
     public static bool IsCheckpointOf(string path, string checkpointsDir)
     {
         if (string.IsNullOrWhiteSpace(path) || path.Contains('\0')) return false;
+        if (Core.Storage.S3Location.IsS3(checkpointsDir)) // checkpoint.uri: s3://... (no path normalisation: keys are literal)
+            return Core.Storage.S3Location.TryParse(path, out _) is { } named && named.Split() is var (folder, stepName)
+                   && folder.ToString() == checkpointsDir && Core.Runs.RunLayout.TryParseStepName(stepName, out _);
         string full = Path.TrimEndingDirectorySeparator(Path.GetFullPath(path));
         string parent = Path.TrimEndingDirectorySeparator(Path.GetFullPath(checkpointsDir));
         return string.Equals(Path.GetDirectoryName(full), parent, StringComparison.Ordinal)

@@ -56,7 +56,7 @@ public sealed class TrainerActor : ReceiveActor, IWithTimers, IWithUnboundedStas
     {
         _settings = settings;
         _specHash = SpecDiff.Hash(settings.Spec);
-        _checkpointsDir = new RunLayout(settings.RunDir).CheckpointsDir;
+        _checkpointsDir = Core.Storage.RunStorage.CheckpointsLocation(new RunLayout(settings.RunDir), settings.Spec.Checkpoint);
         _self = Self;
         OutsideWorld();
     }

@@ -1,36 +1,52 @@
 using System.Security.Cryptography;
 using System.Text.Json.Nodes;
-using GanCluster.Core.IO;
 using GanCluster.Core.Runs;
+using GanCluster.Core.Spec;
+using GanCluster.Core.Storage;
 
 namespace GanCluster.Core.Checkpoints;
 
 /// <summary>
-/// RUN_DIR/checkpoints: atomic commits (staging folder, fsync, manifest with SHA-256 of every file, rename),
+/// A run's checkpoints, wherever they are kept (<see cref="ICheckpointStorage"/>: RUN_DIR/checkpoints, or an S3
+/// prefix): atomic commits (the files first, the manifest with the SHA-256 of every file last, as the commit marker),
 /// keep-last-K pruning, and loading: a checkpoint is read once (<see cref="Read"/>), its files checked against the
 /// manifest, which must list exactly the files of <see cref="Contents"/> that are loaded; the newest one that reads
 /// and loads is used, each one skipped is reported (<see cref="FindNewestLoadable{T}"/>).
 /// </summary>
-public sealed class CheckpointStore(string dir, int keep, CheckpointContents? contents = null)
+public sealed class CheckpointStore(ICheckpointStorage storage, int keep, CheckpointContents? contents = null)
 {
-    /// <summary>The run's store, RUN_DIR/checkpoints, keeping the newest <paramref name="keep"/> (checkpoint.keep).</summary>
+    /// <summary>A folder of checkpoints on disk, keeping the newest <paramref name="keep"/>.</summary>
+    public CheckpointStore(string dir, int keep, CheckpointContents? contents = null) : this(new DiskCheckpointStorage(dir), keep, contents) { }
+
+    /// <summary>RUN_DIR/checkpoints, keeping the newest <paramref name="keep"/> (checkpoint.keep).</summary>
     public CheckpointStore(RunLayout layout, int keep) : this(layout.CheckpointsDir, keep) { }
 
-    const string StagingPrefix = ".staging-";
+    /// <summary>The run's store: where checkpoint.uri says (the run directory by default), keeping checkpoint.keep.</summary>
+    public static CheckpointStore ForRun(RunLayout layout, CheckpointSpec spec) => new(RunStorage.Checkpoints(layout, spec), spec.Keep);
 
     /// <summary>The largest manifest read (a manifest lists a handful of files).</summary>
     const int MaxManifestBytes = 1 << 20;
 
-    public string Dir { get; } = dir;
+    /// <summary>How old an unpublished write must be before pruning removes it (another writer may be staging now).</summary>
+    static readonly TimeSpan AbandonedAfter = TimeSpan.FromMinutes(10);
+
+    public ICheckpointStorage Storage { get; } = storage;
+
+    /// <summary>Where the checkpoints are: a folder, or s3://bucket/prefix/checkpoints.</summary>
+    public string Dir => Storage.Location;
 
     public int Keep { get; } = keep;
 
     /// <summary>The files a checkpoint of this store holds (default: a trainer's replica).</summary>
     public CheckpointContents Contents { get; } = contents ?? CheckpointContents.Replica;
 
-    /// <summary>Writes the files and commits them as checkpoint <paramref name="step"/>; returns its folder.</summary>
-    /// <param name="publish">runs the final rename (what makes the checkpoint visible), e.g. only while this writer's
-    /// world is still admitted by the world fence; it may throw to refuse, and the staged files are removed</param>
+    /// <summary>The address of checkpoint <paramref name="step"/> (committed or not).</summary>
+    public string PathOf(long step) => Storage.PathOf(step);
+
+    /// <summary>Writes the files and commits them as checkpoint <paramref name="step"/>; returns its address.</summary>
+    /// <param name="publish">runs the step that makes the checkpoint visible (a rename, the manifest's upload), e.g. only
+    /// while this writer's world is still admitted by the world fence; it may throw to refuse, even after running it,
+    /// and what was written is taken back</param>
     public string Commit(long step, string specHash, IReadOnlyDictionary<string, byte[]> files, JsonObject? info = null,
         Action<Action>? publish = null)
     {
@@ -38,77 +54,52 @@ public sealed class CheckpointStore(string dir, int keep, CheckpointContents? co
             if (Contents.Refusal(name) is { } problem) throw new ArgumentException($"bad checkpoint file name: {problem}");
         if (Contents.Required.FirstOrDefault(r => !files.ContainsKey(r)) is { } absent)
             throw new ArgumentException($"a checkpoint needs {absent}");
-        Directory.CreateDirectory(Dir);
-        string final = Path.Combine(Dir, RunLayout.StepName(step));
-        string staging = Path.Combine(Dir, $"{StagingPrefix}{RunLayout.StepName(step)}-{Guid.NewGuid():N}");
-        Directory.CreateDirectory(staging);
-        try
+        string final;
+        using (var write = Storage.Begin(step))
         {
-            var listed = new List<CheckpointFile>();
-            foreach (var (name, bytes) in files.OrderBy(f => f.Key, StringComparer.Ordinal))
+            try
             {
-                using (var fs = new FileStream(Path.Combine(staging, name), FileMode.CreateNew, FileAccess.Write))
+                var listed = new List<CheckpointFile>();
+                foreach (var (name, bytes) in files.OrderBy(f => f.Key, StringComparer.Ordinal))
                 {
-                    fs.Write(bytes);
-                    fs.Flush(flushToDisk: true);
+                    write.WriteFile(name, bytes);
+                    listed.Add(new CheckpointFile(name, bytes.LongLength, Convert.ToHexStringLower(SHA256.HashData(bytes))));
                 }
-                listed.Add(new CheckpointFile(name, bytes.LongLength, Convert.ToHexStringLower(SHA256.HashData(bytes))));
+                var manifest = new CheckpointManifest(CheckpointManifest.CurrentFormat, step, specHash,
+                    DateTimeOffset.UtcNow.ToString("O"), listed, info);
+                write.WriteManifest(System.Text.Encoding.UTF8.GetBytes(manifest.ToJson()));
+                string? published = null;
+                (publish ?? (p => p()))(() => published = write.Publish());
+                final = published ?? throw new InvalidOperationException("the publish guard did not publish");
             }
-            var manifest = new CheckpointManifest(CheckpointManifest.CurrentFormat, step, specHash,
-                DateTimeOffset.UtcNow.ToString("O"), listed, info);
-            DurableFile.WriteAllText(Path.Combine(staging, CheckpointManifest.FileName), manifest.ToJson());
-            DurableFile.SyncDirectory(staging);
-            (publish ?? (p => p()))(() => Publish(staging, final));
+            catch
+            {
+                write.Abandon();
+                throw;
+            }
         }
-        catch
-        {
-            if (Directory.Exists(staging)) Directory.Delete(staging, recursive: true);
-            throw;
-        }
-        DurableFile.SyncDirectory(Dir);
         Prune();
         return final;
     }
 
-    static void Publish(string staging, string final)
-    {
-        if (Directory.Exists(final))
-        {
-            // Re-committing a step (e.g. after a rollback): move the old one aside first, then drop it.
-            string old = final + ".old-" + Guid.NewGuid().ToString("N");
-            Directory.Move(final, old);
-            Directory.Move(staging, final);
-            Directory.Delete(old, recursive: true);
-        }
-        else Directory.Move(staging, final);
-    }
-
-    /// <summary>Committed checkpoint folders, newest first (not verified).</summary>
-    public IReadOnlyList<(long Step, string Path)> List()
-    {
-        if (!Directory.Exists(Dir)) return [];
-        return Directory.GetDirectories(Dir)
-            .Select(d => (ok: RunLayout.TryParseStepName(Path.GetFileName(d), out long s), step: s, d))
-            .Where(x => x.ok)
-            .OrderByDescending(x => x.step)
-            .Select(x => (x.step, x.d))
-            .ToList();
-    }
+    /// <summary>Committed checkpoints, newest first (not verified).</summary>
+    public IReadOnlyList<(long Step, string Path)> List() => Storage.List();
 
     /// <summary>
-    /// Reads a checkpoint folder once: the manifest, then each file it lists (plain names of <paramref name="contents"/>,
-    /// every required one listed, none a symbolic link), checked against the listed size and SHA-256.
-    /// Throws <see cref="InvalidCheckpointException"/> saying what is wrong.
+    /// Reads a checkpoint once (a folder, or s3://.../step-N): the manifest, then each file it lists (plain names of
+    /// <paramref name="contents"/>, every required one listed, none a symbolic link), checked against the listed size
+    /// and SHA-256. Throws <see cref="InvalidCheckpointException"/> saying what is wrong.
     /// </summary>
-    public static VerifiedCheckpoint Read(string checkpointDir, CheckpointContents? contents = null)
+    public static VerifiedCheckpoint Read(string checkpointDir, CheckpointContents? contents = null) =>
+        Read(RunStorage.ForCheckpoint(checkpointDir), checkpointDir, contents);
+
+    static VerifiedCheckpoint Read(ICheckpointStorage storage, string checkpointDir, CheckpointContents? contents)
     {
         contents ??= CheckpointContents.Replica;
-        string manifestPath = Path.Combine(checkpointDir, CheckpointManifest.FileName);
-        if (!File.Exists(manifestPath)) throw new InvalidCheckpointException(checkpointDir, "no manifest.json (incomplete write)");
         CheckpointManifest manifest;
         try
         {
-            byte[] json = ReadOnce(checkpointDir, CheckpointManifest.FileName, declared: null);
+            byte[] json = ReadOnce(storage, checkpointDir, CheckpointManifest.FileName, declared: null);
             manifest = CheckpointManifest.FromJson(System.Text.Encoding.UTF8.GetString(json));
         }
         catch (Exception e) when (e is System.Text.Json.JsonException or NotSupportedException or ArgumentException
@@ -126,7 +117,7 @@ public sealed class CheckpointStore(string dir, int keep, CheckpointContents? co
             if (contents.Refusal(file.Name) is { } problem) throw new InvalidCheckpointException(checkpointDir, problem);
             if (files.ContainsKey(file.Name)) throw new InvalidCheckpointException(checkpointDir, $"manifest.json lists {file.Name} twice");
             if (file.Bytes < 0 || file.Bytes > Array.MaxLength) throw new InvalidCheckpointException(checkpointDir, $"manifest.json gives {file.Name} {file.Bytes} bytes");
-            byte[] bytes = ReadOnce(checkpointDir, file.Name, file.Bytes);
+            byte[] bytes = ReadOnce(storage, checkpointDir, file.Name, file.Bytes);
             if (!string.Equals(Convert.ToHexStringLower(SHA256.HashData(bytes)), file.Sha256, StringComparison.OrdinalIgnoreCase))
                 throw new InvalidCheckpointException(checkpointDir, $"{file.Name} fails its SHA-256 checksum");
             files[file.Name] = bytes;
@@ -136,35 +127,16 @@ public sealed class CheckpointStore(string dir, int keep, CheckpointContents? co
         return new VerifiedCheckpoint(checkpointDir, manifest, files);
     }
 
-    /// <summary>
-    /// Reads one file with a single open: refuses a symbolic link (it could point outside the folder), and reads at
-    /// most one byte more than declared, so a file of another size is caught without reading all of it.
-    /// </summary>
-    static byte[] ReadOnce(string checkpointDir, string name, long? declared)
+    /// <summary>One read of one file (the storage reads at most one byte more than declared); a missing manifest means an incomplete write.</summary>
+    static byte[] ReadOnce(ICheckpointStorage storage, string checkpointDir, string name, long? declared)
     {
-        string path = Path.Combine(checkpointDir, name);
         try
         {
-            if (new FileInfo(path).LinkTarget != null) throw new InvalidCheckpointException(checkpointDir, $"{name} is a symbolic link");
-            using var fs = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1, FileOptions.SequentialScan);
-            if (declared is { } expected && fs.CanSeek && fs.Length != expected) // before allocating what the manifest claims
-                throw new InvalidCheckpointException(checkpointDir, $"{name} has {fs.Length} bytes, manifest says {expected}");
-            long limit = declared ?? Math.Min(MaxManifestBytes, fs.CanSeek ? fs.Length : MaxManifestBytes);
-            var buffer = new byte[limit];
-            int n = fs.ReadAtLeast(buffer, buffer.Length, throwOnEndOfStream: false);
-            bool longer = fs.ReadByte() >= 0;
-            if (declared is { } size && (n != size || longer))
-                throw new InvalidCheckpointException(checkpointDir, $"{name} has {(longer ? $"more than {size}" : n.ToString())} bytes, manifest says {size}");
-            if (declared is null && longer && n >= MaxManifestBytes) throw new InvalidCheckpointException(checkpointDir, $"{name} is larger than {MaxManifestBytes} bytes");
-            return n == buffer.Length ? buffer : buffer[..n];
+            return storage.ReadFile(checkpointDir, name, declared, MaxManifestBytes);
         }
-        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
+        catch (FileNotFoundException e)
         {
-            throw new InvalidCheckpointException(checkpointDir, $"{name} is missing", e);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw new InvalidCheckpointException(checkpointDir, $"{name} is unreadable: {e.Message}", e);
+            throw new InvalidCheckpointException(checkpointDir, name == CheckpointManifest.FileName ? "no manifest.json (incomplete write)" : $"{name} is missing", e);
         }
     }
 
@@ -205,14 +177,15 @@ public sealed class CheckpointStore(string dir, int keep, CheckpointContents? co
             string problem;
             try
             {
-                var checkpoint = Read(path, Contents);
+                var checkpoint = Read(Storage, path, Contents);
                 return (checkpoint, load(checkpoint));
             }
             catch (InvalidCheckpointException e)
             {
                 problem = e.Problem;
             }
-            catch (Exception e) when (e is not (Spec.SpecException or OperationCanceledException or OutOfMemoryException))
+            catch (Exception e) when (e is not (Spec.SpecException or OperationCanceledException or OutOfMemoryException
+                                             or StorageUnavailableException)) // an outage says nothing about the checkpoint
             {
                 problem = $"it does not load ({e.GetType().Name}: {e.Message})";
             }
@@ -229,26 +202,16 @@ public sealed class CheckpointStore(string dir, int keep, CheckpointContents? co
         var dropped = new List<long>();
         foreach (var (s, path) in List().Where(c => c.Step > step))
         {
-            // Move aside first so a crash mid-delete never leaves a half checkpoint under a valid name.
-            string doomed = Path.Combine(Dir, $"{StagingPrefix}dropped-{RunLayout.StepName(s)}-{Guid.NewGuid():N}");
-            Directory.Move(path, doomed);
-            Directory.Delete(doomed, recursive: true);
+            Storage.Delete(path);
             dropped.Add(s);
         }
-        if (dropped.Count > 0) DurableFile.SyncDirectory(Dir);
         return dropped;
     }
 
-    /// <summary>Keeps the newest <see cref="Keep"/> checkpoints and removes abandoned staging folders.</summary>
+    /// <summary>Keeps the newest <see cref="Keep"/> checkpoints and removes writes abandoned a while ago.</summary>
     public void Prune()
     {
-        foreach (var (_, path) in List().Skip(Keep))
-            Directory.Delete(path, recursive: true);
-        foreach (var stale in Directory.GetDirectories(Dir, StagingPrefix + "*"))
-        {
-            // Another writer may be staging right now; only remove ones untouched for a while.
-            if (DateTime.UtcNow - Directory.GetLastWriteTimeUtc(stale) > TimeSpan.FromMinutes(10))
-                Directory.Delete(stale, recursive: true);
-        }
+        foreach (var (_, path) in List().Skip(Keep)) Storage.Delete(path);
+        Storage.RemoveAbandoned(AbandonedAfter);
     }
 }

@@ -1,6 +1,7 @@
 using GanCluster.Core.Checkpoints;
 using GanCluster.Core.IO;
 using GanCluster.Core.Spec;
+using GanCluster.Core.Storage;
 
 namespace GanCluster.Core.Runs;
 
@@ -12,15 +13,16 @@ public static class RunDirectory
     /// never committed a checkpoint (its logs and samples go); a folder with committed checkpoints is refused,
     /// before anything is written, so nothing committed is lost.
     /// </summary>
-    public static void Prepare(RunLayout layout, string specYaml, bool resume, int keep)
+    public static void Prepare(RunLayout layout, string specYaml, bool resume, CheckpointSpec checkpoint)
     {
         layout.Create();
         if (!resume)
         {
-            var committed = new CheckpointStore(layout, keep).List();
+            var committed = CheckpointStore.ForRun(layout, checkpoint).List();
             if (committed.Count > 0)
                 throw new SpecException("--out", "a new run directory, or --resume to continue this one",
-                    $"'{layout.Root}' holding checkpoints up to {RunLayout.StepName(committed[0].Step)}", "input");
+                    $"'{RunStorage.Remote(checkpoint)?.ToString() ?? layout.Root}' holding checkpoints up to {RunLayout.StepName(committed[0].Step)}", "input");
+            RunStorage.Fence(layout, checkpoint).Clear(); // an earlier run's fence (its epochs start over)
             foreach (var file in new[] { layout.MetricsFile, layout.EventsFile, Path.Combine(layout.Root, WorldFence.FileName) })
                 if (File.Exists(file)) File.Delete(file);
             foreach (var png in Directory.GetFiles(layout.SamplesDir, "step-*.png")) File.Delete(png);

@@ -4,6 +4,7 @@ using GanCluster.Core.IO;
 using GanCluster.Core.Runs;
 using GanCluster.Core.Runs.Events;
 using GanCluster.Core.Spec;
+using GanCluster.Core.Storage;
 using GanCluster.Training.Distributed;
 using GanCluster.Training.Sampling;
 using GanCluster.Training.Steps;
@@ -106,11 +107,16 @@ public sealed class RunRecorder : IDisposable
         SampleWritten?.Invoke(step, _layout.SampleFile(step));
     }
 
-    /// <summary>Rank 0 of an abandoned world must not write to the run directory (see <see cref="WorldFence"/>).</summary>
+    /// <summary>The run's world fence, beside its checkpoints (RUN_DIR/world-epoch, or under checkpoint.uri).</summary>
+    public IWorldFence Fence => _fence ??= RunStorage.Fence(_layout, _spec.Checkpoint);
+
+    IWorldFence? _fence;
+
+    /// <summary>Rank 0 of an abandoned world must not write to the run directory (see <see cref="IWorldFence"/>).</summary>
     public void CheckFence()
     {
         if (_epoch == 0) return;
-        if (!WorldFence.Admits(_layout.Root, _epoch, out long fence)) throw new WorldFencedException(_epoch, fence); // fails closed
+        if (!Fence.Admits(_epoch, out long fence)) throw new WorldFencedException(_epoch, fence); // fails closed
     }
 
     /// <summary>

@@ -51,6 +51,20 @@ public class ControlPolicyTests
         Assert.Equal(accepted ? null : ControlRefusal.BadCheckpointPath, refusal);
     }
 
+    [Theory]
+    [InlineData("s3://runs/exp1/checkpoints/step-000120", true)]
+    [InlineData("s3://runs/exp1/checkpoints/../../other/checkpoints/step-000120", false)]
+    [InlineData("s3://runs/exp2/checkpoints/step-000120", false)]
+    [InlineData("s3://other-bucket/exp1/checkpoints/step-000120", false)]
+    [InlineData("s3://runs/exp1/checkpoints/step-000120/x", false)]
+    [InlineData("s3://runs/exp1/checkpoints/not-a-step", false)]
+    [InlineData("/tmp/run/checkpoints/step-000120", false)]
+    public void With_checkpoints_in_S3_a_worlds_checkpoint_must_be_under_the_runs_prefix(string path, bool accepted)
+    {
+        var refusal = ControlPolicy.TrainerRefusal(World(path), FromCoordinator, Coordinators, "s3://runs/exp1/checkpoints");
+        Assert.Equal(accepted ? null : ControlRefusal.BadCheckpointPath, refusal);
+    }
+
     /// <summary>A coordinator's view: trainer a registered from node A (in world 7, known), b not registered.</summary>
     sealed class View : ICoordinatorMembership
     {
