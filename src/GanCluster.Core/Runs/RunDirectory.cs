@@ -23,7 +23,7 @@ public static class RunDirectory
                     $"'{layout.Root}' holding checkpoints up to {RunLayout.StepName(committed[0].Step)}", "input");
             foreach (var file in new[] { layout.MetricsFile, layout.EventsFile, Path.Combine(layout.Root, WorldFence.FileName) })
                 if (File.Exists(file)) File.Delete(file);
-            foreach (var png in Directory.GetFiles(layout.SamplesDir, "step-*.png")) File.Delete(png);
+            foreach (var png in Directory.GetFiles(layout.SamplesDir, "*step-*.png")) File.Delete(png);
         }
         DurableFile.WriteAllText(layout.SpecFile, specYaml);
     }

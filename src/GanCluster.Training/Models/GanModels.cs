@@ -1,4 +1,5 @@
 using GanCluster.Core.Spec;
+using GanCluster.Training.Models.Msg;
 using GanCluster.Training.Models.Progressive;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -25,6 +26,13 @@ public static class GanModels
                 var p = spec.Progressive ?? new ProgressiveSpec();
                 g = new ProgressiveGenerator(spec.Model, p);
                 d = new ProgressiveDiscriminator(spec.Model, p);
+                ProgressiveInit.Apply(g, rng);
+                ProgressiveInit.Apply(d, rng);
+                break;
+            case ModelArch.Msg:
+                var msg = spec.Msg ?? new MsgSpec();
+                g = new MsgGenerator(spec.Model, msg);
+                d = new MsgDiscriminator(spec.Model, msg);
                 ProgressiveInit.Apply(g, rng);
                 ProgressiveInit.Apply(d, rng);
                 break;
