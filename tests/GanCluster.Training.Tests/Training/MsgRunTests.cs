@@ -22,14 +22,6 @@ public class MsgRunTests
         checkpoint: { every: 0, keep: 5 }
         """;
 
-    const string Policies = """
-
-        policy:
-          - { kind: ttur, lr_g: 1.0e-4, lr_d: 4.0e-4 }
-          - { kind: skip-d, threshold: 10.0, max_consecutive: 2 }
-          - { kind: plateau, metric: loss_d, mode: max, factor: 0.5, patience: 3, smoothing: 0, min_lr: 1.0e-5 }
-        """;
-
     [Fact]
     public void Policies_drive_an_msg_run_and_a_resumed_one_equals_the_uninterrupted_run()
     {

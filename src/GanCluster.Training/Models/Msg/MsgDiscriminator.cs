@@ -19,24 +19,18 @@ namespace GanCluster.Training.Models.Msg;
 public sealed class MsgDiscriminator : Module<Tensor, Tensor>, IFeatureDiscriminator
 {
     readonly int _resolution;
-    readonly bool _stddev;
-    readonly int _group;
     readonly EqualizedConv2d _fromRgb;
     readonly Dictionary<int, EqualizedConv2d> _linCat = [];
     readonly Dictionary<int, (EqualizedConv2d A, EqualizedConv2d B)> _blocks = [];
-    readonly EqualizedConv2d _conv4;
-    readonly EqualizedLinear _dense4;
-    readonly EqualizedLinear _out;
+    readonly DiscriminatorHead _head;
 
     public MsgDiscriminator(ModelSpec model, MsgSpec spec) : base(nameof(MsgDiscriminator))
     {
         bool eq = spec.EqualizedLr;
         _resolution = model.Resolution;
-        _stddev = spec.MinibatchStddev;
-        _group = spec.MinibatchGroup;
         _fromRgb = new EqualizedConv2d(model.Channels, ProgressiveShapes.Width(model.Fmaps, _resolution), 1, Sqrt2, eq);
         register_module($"fromrgb{_resolution}", _fromRgb);
-        EqualizedConv2d? conv4 = null;
+        long headInput = 0;
         foreach (int r in ProgressiveShapes.Resolutions(_resolution).Reverse())
         {
             long width = ProgressiveShapes.Width(model.Fmaps, r);
@@ -54,24 +48,17 @@ public sealed class MsgDiscriminator : Module<Tensor, Tensor>, IFeatureDiscrimin
                 register_module($"block{r}a", _blocks[r].A);
                 register_module($"block{r}b", _blocks[r].B);
             }
-            else conv4 = new EqualizedConv2d(input + (_stddev ? 1 : 0), width, 3, Sqrt2, eq);
+            else headInput = input;
         }
-        long w4 = ProgressiveShapes.Width(model.Fmaps, 4);
-        _conv4 = conv4!;
-        _dense4 = new EqualizedLinear(w4 * 16, w4, Sqrt2, eq);
-        _out = new EqualizedLinear(w4, 1, 1.0, eq);
-        register_module("conv4", _conv4);
-        register_module("dense4", _dense4);
-        register_module("out", _out);
-        FeatureSize = w4;
+        _head = new DiscriminatorHead(this, headInput, ProgressiveShapes.Width(model.Fmaps, 4), spec);
     }
 
     /// <summary>Submodules are registered by name in the constructor; reflection must not register the fields again.</summary>
     protected override void RegisterComponents() { }
 
-    public long FeatureSize { get; }
+    public long FeatureSize => _head.FeatureSize;
 
-    public override Tensor forward(Tensor images) => _out.forward(Features(images)).view(-1);
+    public override Tensor forward(Tensor images) => _head.Output(Features(images));
 
     /// <summary>The activations before the output layer: [batch, FeatureSize].</summary>
     public Tensor Features(Tensor images)
@@ -88,9 +75,7 @@ public sealed class MsgDiscriminator : Module<Tensor, Tensor>, IFeatureDiscrimin
             var (a, b) = _blocks[r];
             x = Downsample(LeakyRelu(b.forward(LeakyRelu(a.forward(x)))));
         }
-        if (_stddev) x = MinibatchStddev(x, _group);
-        x = LeakyRelu(_conv4.forward(x));
-        return LeakyRelu(_dense4.forward(x.flatten(1)));
+        return _head.Features(x);
     }
 
     Tensor Combine(int resolution, Tensor image) => _linCat.TryGetValue(resolution, out var conv) ? conv.forward(image) : image;
