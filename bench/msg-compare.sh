@@ -2,7 +2,8 @@
 # `make bench-msg`: DCGAN, progressive growing and MSG-GAN at 32x32 on the embedded MNIST, trained one after the
 # other on the same budget of images seen (one torch thread each, batch BATCH), then each final checkpoint scored by
 # the same evaluator (`gancluster evaluate`, the MNIST classifier embedding: FID/KID/precision/recall and the collapse
-# measures) on N generated images. Prints one table: images seen, steps, wall seconds, img/s and the scores.
+# measures) on N generated images. Prints one table: images seen, steps, wall seconds, img/s and the scores. A fourth
+# run, dcgan-time, trains DCGAN for as long as msg took (its steps scaled by the two runs' speeds): the same wall time.
 # The progressive schedule spends the budget in 7 equal phases (4 stable, then fade-in + stable at 8, 16 and 32), so
 # its images are cheaper on average than the two fixed-resolution networks'.
 # Settings: IMAGES (budget, rounded down to 7 phases of whole batches), BATCH, WIDTH (dcgan ngf = ndf; progressive
@@ -35,8 +36,12 @@ train dcgan --config examples/mnist-dcgan.yaml --set steps="$STEPS" --set model.
 train progressive --config examples/mnist-progressive.yaml --set model.fmaps="$WIDTH" --set progressive.fade_images="$PHASE" \
   --set progressive.stable_images="$PHASE" --set "progressive.batch_size={4: $BATCH, 8: $BATCH, 16: $BATCH, 32: $BATCH}"
 train msg --config examples/mnist-msg.yaml --set steps="$STEPS" --set model.fmaps="$WIDTH" --set msg.combine="$COMBINE"
+TIME_STEPS=$(python3 -c "
+w = {n: float(e) - float(s) for n, s, e in (l.split() for l in open('$OUT/wall.txt'))}
+print(max(1, round($STEPS * w['msg'] / w['dcgan'])))")
+train dcgan-time --config examples/mnist-dcgan.yaml --set steps="$TIME_STEPS" --set model.ngf="$WIDTH" --set model.ndf="$WIDTH"
 
-for name in dcgan progressive msg; do
+for name in dcgan progressive msg dcgan-time; do
   "$GC" evaluate --samples "$OUT/$name" --count "$N" --features mnist > "$OUT/$name.json" 2> "$OUT/$name.evaluate.log"
   "$GC" sample --checkpoint "$OUT/$name" --count 64 --out "$OUT/$name-samples.png" > /dev/null 2>&1 || true
 done
@@ -45,7 +50,7 @@ python3 - "$OUT" <<'PYEOF'
 import json, sys
 out = sys.argv[1]
 wall = {n: float(end) - float(start) for n, start, end in (line.split() for line in open(f"{out}/wall.txt"))}
-names = ["dcgan", "progressive", "msg"]
+names = ["dcgan", "progressive", "msg", "dcgan-time"]
 scores = {n: json.load(open(f"{out}/{n}.json")) for n in names}
 last = {n: json.loads(open(f"{out}/{n}/metrics.jsonl").read().splitlines()[-1]) for n in names}
 first = scores["msg"]
