@@ -67,6 +67,16 @@ public class MsgRunTests
         Assert.All(scored, r => Assert.True(double.IsFinite(r["fid"]!.GetValue<double>()) && r["precision"] != null));
     }
 
+    [Fact]
+    public void An_msg_run_accumulates_micro_batches_of_its_packed_scales()
+    {
+        string dir = NewDir();
+        var (state, _, _) = Train(dir, Spec(Msg, "steps=3", "accumulate=2"));
+        Assert.Equal(3 * 8 * 2, state.ImagesSeen);
+        Assert.All(JsonlWriter.ReadAll(new RunLayout(dir).MetricsFile),
+            m => Assert.True(m["d_skipped"]!.GetValue<int>() == 0 && double.IsFinite(m["loss_g"]!.GetValue<double>())));
+    }
+
     static (int Width, int Height) PngSize(string file)
     {
         var bytes = File.ReadAllBytes(file);
