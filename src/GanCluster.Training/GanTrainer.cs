@@ -451,7 +451,7 @@ public sealed class GanTrainer : IDisposable
 
     static GeneratorEma? CreateEma(RunSpec spec, nn.Module<Tensor, Tensor> g, Device device)
     {
-        if (spec.Model.Arch == ModelArch.Dcgan && spec.Optim.GEma > 0)
+        if (spec.Model.Arch is ModelArch.Dcgan or ModelArch.Msg && spec.Optim.GEma > 0)
             return new GeneratorEma(g, GanModels.CreateGenerator(spec, device), spec.Optim.GEma);
         if (spec.Model.Arch != ModelArch.Progressive || spec.Progressive is not { GEma: > 0 } p) return null;
         var copy = new ProgressiveGenerator(spec.Model, p);

@@ -25,7 +25,7 @@ public static class RunDirectory
             RunStorage.Fence(layout, checkpoint).Clear(); // an earlier run's fence (its epochs start over)
             foreach (var file in new[] { layout.MetricsFile, layout.EventsFile, Path.Combine(layout.Root, WorldFence.FileName) })
                 if (File.Exists(file)) File.Delete(file);
-            foreach (var png in Directory.GetFiles(layout.SamplesDir, "step-*.png")) File.Delete(png);
+            foreach (var png in Directory.GetFiles(layout.SamplesDir, "*step-*.png")) File.Delete(png);
         }
         DurableFile.WriteAllText(layout.SpecFile, specYaml);
     }

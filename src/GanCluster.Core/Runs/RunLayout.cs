@@ -2,7 +2,7 @@ namespace GanCluster.Core.Runs;
 
 /// <summary>
 /// The run directory, the user-visible contract (see docs/architecture.md):
-/// run.yaml, metrics.jsonl, events.jsonl, samples/step-NNNNNN.png, checkpoints/step-NNNNNN/.
+/// run.yaml, metrics.jsonl, events.jsonl, samples/step-NNNNNN.png (and scales-step-NNNNNN.png), checkpoints/step-NNNNNN/.
 /// </summary>
 public sealed class RunLayout(string root)
 {
@@ -24,6 +24,9 @@ public sealed class RunLayout(string root)
     public string QualityReferenceFile(string features) => Path.Combine(Root, "quality", $"real-{features}.bin");
 
     public string SampleFile(long step) => Path.Combine(SamplesDir, $"{StepName(step)}.png");
+
+    /// <summary>samples/scales-step-NNNNNN.png: an MSG run's images at every scale for a few latents.</summary>
+    public string ScaleStripFile(long step) => Path.Combine(SamplesDir, $"scales-{StepName(step)}.png");
 
     public string CheckpointDir(long step) => Path.Combine(CheckpointsDir, StepName(step));
 

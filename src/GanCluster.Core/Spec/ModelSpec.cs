@@ -2,7 +2,7 @@ namespace GanCluster.Core.Spec;
 
 public sealed class ModelSpec : ISpecSection
 {
-    [SpecDoc("dcgan | progressive")]
+    [SpecDoc("dcgan | progressive | msg (multi-scale gradients: every resolution at once)")]
     public ModelArch Arch { get; set; } = ModelArch.Dcgan;
 
     [SpecDoc("output side length in pixels, a power of two")]
@@ -20,7 +20,7 @@ public sealed class ModelSpec : ISpecSection
     [SpecDoc("discriminator feature maps (width of the first block)")]
     public int Ndf { get; set; } = 64;
 
-    [SpecDoc("progressive: feature maps of the widest block (ProGAN: 512); blocks above 32x32 halve it per doubling")]
+    [SpecDoc("progressive and msg: feature maps of the widest block (ProGAN: 512); blocks above 32x32 halve it per doubling")]
     public int Fmaps { get; set; } = 128;
 
     [SpecDoc("batch | none: normalisation in the DCGAN blocks")]
@@ -28,7 +28,8 @@ public sealed class ModelSpec : ISpecSection
 
     public void Validate(SpecProblems problems, string path)
     {
-        int minResolution = Arch == ModelArch.Dcgan ? 8 : 4;
+        // msg needs two scales at least (4x4 and 8x8) to be multi-scale.
+        int minResolution = Arch == ModelArch.Progressive ? 4 : 8;
         problems.PowerOfTwo($"{path}.resolution", Resolution, minResolution, 1024);
         if (Channels is not (1 or 3)) problems.Add($"{path}.channels", "1 or 3", Channels.ToString());
         problems.Positive($"{path}.nz", Nz);

@@ -16,11 +16,11 @@ public sealed class OptimSpec : ISpecSection
     public double Beta2 { get; set; } = 0.999;
 
     /// <summary>
-    /// dcgan: an exponential moving average of the generator's weights (0 = off) that samples, the collapse and
+    /// dcgan and msg: an exponential moving average of the generator's weights (0 = off) that samples, the collapse and
     /// quality measures and `sample` use (Yazıcı et al. 2019: averaging steadies a GAN's output). Progressive runs set
     /// theirs with progressive.g_ema.
     /// </summary>
-    [SpecDoc("dcgan: decay of the generator's exponential moving average that samples, collapse/quality measures and `sample` use (0: off; progressive runs: progressive.g_ema)")]
+    [SpecDoc("dcgan and msg: decay of the generator's exponential moving average that samples, collapse/quality measures and `sample` use (0: off; progressive runs: progressive.g_ema)")]
     public double GEma { get; set; }
 
     public void Validate(SpecProblems problems, string path)

@@ -3,10 +3,10 @@ namespace GanCluster.Core.Spec;
 /// <summary>
 /// Progressive growing (Karras et al. 2018, ProGAN): start small, double the resolution up to model.resolution,
 /// fading each new block in over <see cref="FadeImages"/> images, then stabilising for <see cref="StableImages"/>.
-/// Only for model.arch progressive. Cross-field checks (resolutions against model.resolution) are in
-/// <see cref="RunSpec.Validate"/>.
+/// Only for model.arch progressive; the layer options are in <see cref="ProGanLayersSpec"/>. Cross-field checks
+/// (resolutions against model.resolution) are in <see cref="RunSpec.Validate"/>.
 /// </summary>
-public sealed class ProgressiveSpec : ISpecSection
+public sealed class ProgressiveSpec : ProGanLayersSpec, ISpecSection
 {
     [SpecDoc("first resolution; the model doubles from here up to model.resolution")]
     public int StartResolution { get; set; } = 4;
@@ -22,18 +22,6 @@ public sealed class ProgressiveSpec : ISpecSection
 
     [SpecDoc("learning rate of both networks by resolution; unlisted resolutions use optim.lr_g and optim.lr_d")]
     public Dictionary<int, double> Lr { get; set; } = [];
-
-    [SpecDoc("append the minibatch standard deviation as a feature map before D's last block")]
-    public bool MinibatchStddev { get; set; } = true;
-
-    [SpecDoc("group size of the minibatch standard deviation (the largest divisor of the batch up to this is used)")]
-    public int MinibatchGroup { get; set; } = 4;
-
-    [SpecDoc("equalized learning rate: weights drawn from N(0, 1) and scaled by He's constant at run time")]
-    public bool EqualizedLr { get; set; } = true;
-
-    [SpecDoc("pixelwise feature normalisation after each generator conv")]
-    public bool PixelNorm { get; set; } = true;
 
     [SpecDoc("reset both optimizers' Adam state when a new resolution starts fading in (ProGAN does)")]
     public bool ResetOptimizerOnGrow { get; set; } = true;
@@ -56,7 +44,7 @@ public sealed class ProgressiveSpec : ISpecSection
             problems.PowerOfTwo($"{path}.lr", res, 4, 1024);
             problems.InRange($"{path}.lr.{res}", lr, 1e-12, 1.0);
         }
-        problems.InRange($"{path}.minibatch_group", MinibatchGroup, 1, 64);
+        ValidateLayers(problems, path);
         if (GEma < 0 || GEma >= 1) problems.Add($"{path}.g_ema", "a number in [0, 1)", SpecProblems.Show(GEma));
     }
 }

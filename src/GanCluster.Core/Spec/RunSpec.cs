@@ -33,7 +33,10 @@ public sealed class RunSpec : ISpecSection
     [SpecDoc("progressive growing (model.arch progressive only; null for dcgan)")]
     public ProgressiveSpec? Progressive { get; set; }
 
-    [SpecDoc("bce | hinge | wgan-gp (default: bce for dcgan, wgan-gp for progressive)")]
+    [SpecDoc("multi-scale gradients (model.arch msg only; null otherwise)")]
+    public MsgSpec? Msg { get; set; }
+
+    [SpecDoc("bce | hinge | wgan-gp | ra-hinge (default: bce for dcgan, wgan-gp for progressive, ra-hinge for msg)")]
     public LossKind Loss { get; set; } = LossKind.Bce;
 
     [SpecDoc("Adam settings of both networks")]
@@ -80,6 +83,8 @@ public sealed class RunSpec : ISpecSection
             problems.Add(SpecBinder.Join(path, "model.norm"), "none with loss wgan-gp (BatchNorm breaks the per-sample gradient penalty)", "batch");
         }
         ValidateProgressive(problems, path);
+        if (Model.Arch != ModelArch.Msg && Msg != null)
+            problems.Add(SpecBinder.Join(path, "msg"), $"null for model.arch {SpecSchema.EnumName(typeof(ModelArch), Model.Arch)} (the msg section needs model.arch msg)", "a mapping");
         ValidatePolicies(problems, path);
     }
 
@@ -88,7 +93,8 @@ public sealed class RunSpec : ISpecSection
         string at = SpecBinder.Join(path, "progressive");
         if (Model.Arch != ModelArch.Progressive)
         {
-            if (Progressive != null) problems.Add(at, "null for model.arch dcgan (progressive growing needs model.arch progressive)", "a mapping");
+            if (Progressive != null)
+                problems.Add(at, $"null for model.arch {SpecSchema.EnumName(typeof(ModelArch), Model.Arch)} (progressive growing needs model.arch progressive)", "a mapping");
             return;
         }
         if (Progressive == null) return; // the loader fills in the defaults

@@ -134,14 +134,21 @@ public static class RunSpecLoader
 
     /// <summary>
     /// Defaults that depend on model.arch, for keys the spec leaves out: a progressive run gets a progressive
-    /// section, trains to the end of its schedule (steps: null) and uses ProGAN's loss (wgan-gp with drift).
+    /// section, trains to the end of its schedule (steps: null) and uses ProGAN's loss (wgan-gp with drift); an msg
+    /// run gets an msg section and MSG-GAN's loss (ra-hinge).
     /// </summary>
     static void ApplyArchDefaults(RunSpec spec, YamlMappingNode root)
     {
+        bool lossGiven = root.Children.ContainsKey(new YamlScalarNode("loss"));
+        if (spec.Model.Arch == ModelArch.Msg)
+        {
+            spec.Msg ??= new MsgSpec();
+            if (!lossGiven) spec.Loss = LossKind.RaHinge;
+        }
         if (spec.Model.Arch != ModelArch.Progressive) return;
         spec.Progressive ??= new ProgressiveSpec();
         if (!root.Children.ContainsKey(new YamlScalarNode("steps"))) spec.Steps = null;
-        if (!root.Children.ContainsKey(new YamlScalarNode("loss"))) spec.Loss = LossKind.WganGp;
+        if (!lossGiven) spec.Loss = LossKind.WganGp;
     }
 
     static void ResolvePaths(RunSpec spec, string? baseDir, string? classifierBaseDir)

@@ -10,7 +10,7 @@ public sealed class BceLoss : IGanLoss
         binary_cross_entropy_with_logits(realLogits, ones_like(realLogits)) +
         binary_cross_entropy_with_logits(fakeLogits, zeros_like(fakeLogits));
 
-    public Tensor Generator(Tensor fakeLogits) => binary_cross_entropy_with_logits(fakeLogits, ones_like(fakeLogits));
+    public Tensor Generator(Tensor fakeLogits, Func<Tensor> realLogits) => binary_cross_entropy_with_logits(fakeLogits, ones_like(fakeLogits));
 
     public Tensor Report(Tensor logits) => logits.sigmoid();
 }

@@ -9,6 +9,7 @@ public static class GanLosses
         LossKind.Bce => new BceLoss(),
         LossKind.Hinge => new HingeLoss(),
         LossKind.WganGp => new WganGpLoss(),
+        LossKind.RaHinge => new RaHingeLoss(),
         _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, null),
     };
 }

@@ -25,7 +25,7 @@ public sealed class WganGpLoss(double lambda = 10.0, double drift = 0.001) : IGa
         return fakeLogits.mean() - realLogits.mean() + penalty.Times(Lambda) + realLogits.square().mean().Times(Drift);
     }
 
-    public Tensor Generator(Tensor fakeLogits) => -fakeLogits.mean();
+    public Tensor Generator(Tensor fakeLogits, Func<Tensor> realLogits) => -fakeLogits.mean();
 
     public Tensor Report(Tensor logits) => logits;
 }

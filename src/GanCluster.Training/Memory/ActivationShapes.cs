@@ -19,7 +19,8 @@ public static class ActivationShapes
     /// <summary>Bytes of activations and their gradients per image for a step at <paramref name="resolution"/>.</summary>
     public static long BytesPerImage(ModelSpec model, int resolution)
     {
-        var (g, d) = model.Arch == ModelArch.Progressive ? Progressive(model, resolution) : Dcgan(model, resolution);
+        // msg: ProGAN's blocks (its D also reads each scale's image: a few channels, not counted).
+        var (g, d) = model.Arch == ModelArch.Dcgan ? Dcgan(model, resolution) : Progressive(model, resolution);
         return 2 * sizeof(float) * (g + 2 * d);
     }
 

@@ -43,7 +43,7 @@ public static class MemoryPlanner
     {
         if (estimate.TotalBytes <= limitBytes) return;
         bool activations = estimate.ActivationBytes >= estimate.WeightBytes + estimate.OptimizerBytes;
-        string field = !activations ? (spec.Model.Arch == ModelArch.Progressive ? "model.fmaps" : "model.ngf")
+        string field = !activations ? (spec.Model.Arch == ModelArch.Dcgan ? "model.ngf" : "model.fmaps")
             : spec.Progressive?.BatchSize.ContainsKey(estimate.Resolution) == true ? $"progressive.batch_size.{estimate.Resolution}" : "batch_size";
         throw new SpecException(field,
             $"a run that fits this machine's {MemoryEstimate.Gib(limitBytes)} of memory ({estimate}; lower the batch size, widths or resolution)",

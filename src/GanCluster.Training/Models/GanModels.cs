@@ -1,4 +1,5 @@
 using GanCluster.Core.Spec;
+using GanCluster.Training.Models.Msg;
 using GanCluster.Training.Models.Progressive;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -10,27 +11,20 @@ public static class GanModels
 {
     public static (nn.Module<Tensor, Tensor> G, nn.Module<Tensor, Tensor> D) Create(RunSpec spec, Device device)
     {
-        nn.Module<Tensor, Tensor> g, d;
         // Every rank seeds the same generator, so replicas start bit-identical (checked by hash at step 0).
         using var rng = new Generator((ulong)spec.Seed);
-        switch (spec.Model.Arch)
+        var (g, d) = spec.Model.Arch switch
         {
-            case ModelArch.Dcgan:
-                g = new DcganGenerator(spec.Model);
-                d = new DcganDiscriminator(spec.Model);
-                WeightInit.Dcgan(g, rng);
-                WeightInit.Dcgan(d, rng);
-                break;
-            case ModelArch.Progressive:
-                var p = spec.Progressive ?? new ProgressiveSpec();
-                g = new ProgressiveGenerator(spec.Model, p);
-                d = new ProgressiveDiscriminator(spec.Model, p);
-                ProgressiveInit.Apply(g, rng);
-                ProgressiveInit.Apply(d, rng);
-                break;
-            default:
-                throw new NotSupportedException($"model.arch {spec.Model.Arch} is not available in this build");
-        }
+            ModelArch.Dcgan => ((nn.Module<Tensor, Tensor>)new DcganGenerator(spec.Model), (nn.Module<Tensor, Tensor>)new DcganDiscriminator(spec.Model)),
+            ModelArch.Progressive => (new ProgressiveGenerator(spec.Model, spec.Progressive ?? new ProgressiveSpec()),
+                new ProgressiveDiscriminator(spec.Model, spec.Progressive ?? new ProgressiveSpec())),
+            ModelArch.Msg => (new MsgGenerator(spec.Model, spec.Msg ?? new MsgSpec()), new MsgDiscriminator(spec.Model, spec.Msg ?? new MsgSpec())),
+            _ => throw new NotSupportedException($"model.arch {spec.Model.Arch} is not available in this build"),
+        };
+        // DCGAN's N(0, 0.02); the progressive and MSG networks' equalized layers (they are built from the same ones).
+        Action<nn.Module, Generator> init = spec.Model.Arch == ModelArch.Dcgan ? WeightInit.Dcgan : ProgressiveInit.Apply;
+        init(g, rng);
+        init(d, rng);
         g.to(device);
         d.to(device);
         return (g, d);

@@ -4,6 +4,7 @@ using GanCluster.Core.Progressive;
 using GanCluster.Core.Runs;
 using GanCluster.Core.Runs.Events;
 using GanCluster.Training.Models;
+using GanCluster.Training.Models.Msg;
 using GanCluster.Training.Models.Progressive;
 using GanCluster.Training.Steps;
 using TorchSharp.Modules;
@@ -81,10 +82,14 @@ public sealed class PlanExecutor
         return next;
     }
 
-    /// <summary>This rank's real batch at the step's resolution (blended during a fade-in, as the generator's output is).</summary>
+    /// <summary>
+    /// This rank's real batch at the step's resolution (blended during a fade-in, as the generator's output is); for
+    /// an MSG run, downsampled to every scale and packed as the generator's output is.
+    /// </summary>
     public Tensor Reals(Tensor images)
     {
         var plan = _applied ?? throw new InvalidOperationException("Begin() first");
+        if (_g is IMultiScaleGenerator) return ScalePyramid.Reals(images);
         if (!IsProgressive || images.shape[2] == plan.Resolution && plan.Phase == PhaseKind.Stable) return images;
         return ProgressiveOps.Reals(images, plan.Resolution, plan.Alpha, plan.Phase == PhaseKind.FadeIn);
     }

@@ -6,6 +6,7 @@ using GanCluster.Core.Runs.Events;
 using GanCluster.Core.Spec;
 using GanCluster.Core.Storage;
 using GanCluster.Training.Distributed;
+using GanCluster.Training.Models.Msg;
 using GanCluster.Training.Sampling;
 using GanCluster.Training.Steps;
 using static TorchSharp.torch;
@@ -95,13 +96,17 @@ public sealed class RunRecorder : IDisposable
         RowWritten?.Invoke(row);
     }
 
-    /// <summary>Writes samples/step-N.png from the run's sampling generator (the EMA when kept) on the fixed latents.</summary>
+    /// <summary>
+    /// Writes samples/step-N.png from the run's sampling generator (the EMA when kept) on the fixed latents; an MSG
+    /// generator also writes samples/scales-step-N.png, every scale of the first few (<see cref="ScaleStrip"/>).
+    /// </summary>
     public void Sample(long step)
     {
         if (!IsRankZero) return;
         var g = _generatorAverage ?? _generator;
         g.eval();
         byte[] png = SampleGrid.Png(g, _sampleLatents, _spec, _device);
+        if (g is IMultiScaleGenerator multi) DurableFile.WriteAllBytes(_layout.ScaleStripFile(step), ScaleStrip.Png(multi, _sampleLatents, _device));
         if (g == _generator) _generator.train();
         DurableFile.WriteAllBytes(_layout.SampleFile(step), png);
         SampleWritten?.Invoke(step, _layout.SampleFile(step));

@@ -1,6 +1,7 @@
 using GanCluster.Core.Parallel;
 using GanCluster.Training.Distributed;
 using GanCluster.Training.Losses;
+using GanCluster.Training.Models.Msg;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
@@ -127,8 +128,9 @@ public sealed class GanStep : IDisposable
                 latents[m] = randn(new long[] { micro, _nz }, generator: rng).to(_device);
                 var realM = n == 1 ? real : real.narrow(0, m * micro, micro);
                 Tensor fake;
-                if (n == 1) fake = keptFake = _g.forward(latents[m]);
-                else using (no_grad()) fake = _g.forward(latents[m]);
+                // An MSG generator's every scale, packed like the reals (ScalePyramid); any other's image.
+                if (n == 1) fake = keptFake = ScalePyramid.Generate(_g, latents[m]);
+                else using (no_grad()) fake = ScalePyramid.Generate(_g, latents[m]);
                 var realLogits = _d.forward(realM);
                 var fakeLogits = _d.forward(fake.detach());
                 var errD = _loss.Discriminator(_d, realM, fake.detach(), realLogits, fakeLogits, rng);
@@ -159,8 +161,13 @@ public sealed class GanStep : IDisposable
         {
             _microG.Enter(m);
             _microD.Enter(m);
-            var fake = keptFake ?? _g.forward(latents[m]);
-            var errG = _loss.Generator(_d.forward(fake));
+            var fake = keptFake ?? ScalePyramid.Generate(_g, latents[m]);
+            var realM = n == 1 ? real : real.narrow(0, m * micro, micro);
+            var errG = _loss.Generator(_d.forward(fake), () =>
+            {
+                using var _ = no_grad(); // D is frozen and the reals do not depend on G
+                return _d.forward(realM);
+            });
             (n == 1 ? errG : errG / n).backward();
             lossGSum = lossGSum is null ? errG.detach() : lossGSum + errG.detach();
             _microG.Leave(m);

@@ -5,20 +5,11 @@ namespace GanCluster.Training.Tests.Training;
 
 public class DcganPolicyRunTests
 {
-    const string Policies = """
-
-        loss: hinge
-        policy:
-          - { kind: ttur, lr_g: 1.0e-4, lr_d: 4.0e-4 }
-          - { kind: skip-d, threshold: 10.0, max_consecutive: 2 }
-          - { kind: plateau, metric: loss_d, mode: max, factor: 0.5, patience: 3, smoothing: 0, min_lr: 1.0e-5 }
-        """;
-
     [Fact]
     public void Policies_drive_a_dcgan_run_through_the_step_skip_flag_and_learning_rates()
     {
         string dir = NewDir();
-        Train(dir, Spec(Dcgan + Policies));
+        Train(dir, Spec(Dcgan + Hinge + Policies));
         var metrics = JsonlWriter.ReadAll(new RunLayout(dir).MetricsFile).ToList();
         // threshold 10 is above any hinge loss: D is skipped twice, updated once, skipped twice, ...
         Assert.Equal("011011011011", string.Concat(metrics.Select(m => m["d_skipped"]!.GetValue<int>())));
@@ -45,10 +36,10 @@ public class DcganPolicyRunTests
     public void A_resumed_dcgan_run_with_policies_equals_the_uninterrupted_run()
     {
         string whole = NewDir();
-        var (_, wholeHashes, wholePlan) = Train(whole, Spec(Dcgan + Policies), hashAt: [12]);
+        var (_, wholeHashes, wholePlan) = Train(whole, Spec(Dcgan + Hinge + Policies), hashAt: [12]);
         string parts = NewDir();
-        Train(parts, Spec(Dcgan + Policies, "steps=7"));
-        var (_, partHashes, partsPlan) = Train(parts, Spec(Dcgan + Policies), resume: true, hashAt: [12]);
+        Train(parts, Spec(Dcgan + Hinge + Policies, "steps=7"));
+        var (_, partHashes, partsPlan) = Train(parts, Spec(Dcgan + Hinge + Policies), resume: true, hashAt: [12]);
         Assert.Equal(wholeHashes[12], partHashes[12]);
         Assert.Equal(wholePlan, partsPlan);
         Assert.Equal(Metrics(whole), Metrics(parts));

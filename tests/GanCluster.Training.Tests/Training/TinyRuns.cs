@@ -35,6 +35,20 @@ public static class TinyRuns
         checkpoint: { every: 0, keep: 5 }
         """;
 
+    /// <summary>
+    /// ttur (lr_g 1e-4, lr_d 4e-4), skip-d with a threshold above any hinge or ra-hinge loss (D skipped twice, updated
+    /// once, ...) and plateau on loss_d; appended to a spec.
+    /// </summary>
+    public const string Policies = """
+
+        policy:
+          - { kind: ttur, lr_g: 1.0e-4, lr_d: 4.0e-4 }
+          - { kind: skip-d, threshold: 10.0, max_consecutive: 2 }
+          - { kind: plateau, metric: loss_d, mode: max, factor: 0.5, patience: 3, smoothing: 0, min_lr: 1.0e-5 }
+        """;
+
+    public const string Hinge = "\nloss: hinge\n";
+
     public static string NewDir() => Directory.CreateTempSubdirectory("gancluster-train-").FullName;
 
     public static RunSpec Spec(string yaml, params string[] overrides) => RunSpecLoader.Parse(yaml, overrides);

@@ -17,17 +17,11 @@ public sealed class ProgressiveDiscriminator : Module<Tensor, Tensor>, IProgress
 {
     readonly Dictionary<int, EqualizedConv2d> _fromRgb = [];
     readonly Dictionary<int, (EqualizedConv2d A, EqualizedConv2d B)> _blocks = [];
-    readonly EqualizedConv2d _conv4;
-    readonly EqualizedLinear _dense4;
-    readonly EqualizedLinear _out;
-    readonly bool _stddev;
-    readonly int _group;
+    readonly DiscriminatorHead _head;
 
     public ProgressiveDiscriminator(ModelSpec model, ProgressiveSpec spec) : base(nameof(ProgressiveDiscriminator))
     {
         bool eq = spec.EqualizedLr;
-        _stddev = spec.MinibatchStddev;
-        _group = spec.MinibatchGroup;
         foreach (int r in ProgressiveShapes.Resolutions(model.Resolution).Reverse())
         {
             long width = ProgressiveShapes.Width(model.Fmaps, r);
@@ -45,13 +39,7 @@ public sealed class ProgressiveDiscriminator : Module<Tensor, Tensor>, IProgress
             }
         }
         long w4 = ProgressiveShapes.Width(model.Fmaps, 4);
-        _conv4 = new EqualizedConv2d(w4 + (_stddev ? 1 : 0), w4, 3, Sqrt2, eq);
-        _dense4 = new EqualizedLinear(w4 * 16, w4, Sqrt2, eq);
-        _out = new EqualizedLinear(w4, 1, 1.0, eq);
-        register_module("conv4", _conv4);
-        register_module("dense4", _dense4);
-        register_module("out", _out);
-        FeatureSize = w4;
+        _head = new DiscriminatorHead(this, w4, w4, spec);
         Stage = ProgressiveStage.Stable(spec.StartResolution);
     }
 
@@ -60,9 +48,9 @@ public sealed class ProgressiveDiscriminator : Module<Tensor, Tensor>, IProgress
     /// <summary>Submodules are registered by name in the constructor; reflection must not register the fields again.</summary>
     protected override void RegisterComponents() { }
 
-    public long FeatureSize { get; }
+    public long FeatureSize => _head.FeatureSize;
 
-    public override Tensor forward(Tensor images) => _out.forward(Features(images)).view(-1);
+    public override Tensor forward(Tensor images) => _head.Output(Features(images));
 
     /// <summary>The activations before the output layer: [batch, FeatureSize].</summary>
     public Tensor Features(Tensor images)
@@ -76,9 +64,7 @@ public sealed class ProgressiveDiscriminator : Module<Tensor, Tensor>, IProgress
             if (r == stage.Resolution && stage.Fading)
                 x = Lerp(LeakyRelu(_fromRgb[r / 2].forward(Downsample(images))), x, stage.Alpha);
         }
-        if (_stddev) x = MinibatchStddev(x, _group);
-        x = LeakyRelu(_conv4.forward(x));
-        return LeakyRelu(_dense4.forward(x.flatten(1)));
+        return _head.Features(x);
     }
 
     public IReadOnlyList<Parameter> ActiveParameters()
@@ -87,7 +73,7 @@ public sealed class ProgressiveDiscriminator : Module<Tensor, Tensor>, IProgress
         var modules = new List<Module> { _fromRgb[stage.Resolution] };
         if (stage.Fading) modules.Add(_fromRgb[stage.Resolution / 2]);
         for (int r = stage.Resolution; r > 4; r /= 2) modules.AddRange([_blocks[r].A, _blocks[r].B]);
-        modules.AddRange([_conv4, _dense4, _out]);
+        modules.AddRange(_head.Modules);
         return modules.SelectMany(m => m.parameters()).ToList();
     }
 }

@@ -12,7 +12,8 @@ namespace GanCluster.Training.Models.Progressive;
 /// further block doubles the resolution (nearest upsampling, two 3x3 convs); every conv is followed by
 /// LeakyReLU(0.2) and pixelwise normalisation. A 1x1 toRGB per resolution maps features to an image (linear).
 /// While a block fades in, the output is lerp(upsample(toRGB_{r/2}(h)), toRGB_r(block_r(h)), alpha).
-/// Blocks for every resolution up to model.resolution exist (and are initialised) from the start.
+/// Blocks for every resolution up to model.resolution exist (and are initialised) from the start. MSG-GAN's generator
+/// is this network at its last stage with every toRGB an output (<see cref="Scales"/>).
 /// </summary>
 public sealed class ProgressiveGenerator : Module<Tensor, Tensor>, IProgressiveNetwork
 {
@@ -23,11 +24,16 @@ public sealed class ProgressiveGenerator : Module<Tensor, Tensor>, IProgressiveN
     readonly bool _pixelNorm;
     readonly long _width4;
 
-    public ProgressiveGenerator(ModelSpec model, ProgressiveSpec spec) : base(nameof(ProgressiveGenerator))
+    public ProgressiveGenerator(ModelSpec model, ProgressiveSpec spec) : this(model, spec, spec.StartResolution)
+    {
+    }
+
+    /// <param name="startResolution">the smallest resolution with a toRGB (and the first stage)</param>
+    public ProgressiveGenerator(ModelSpec model, ProGanLayersSpec layers, int startResolution) : base(nameof(ProgressiveGenerator))
     {
         Nz = model.Nz;
-        _pixelNorm = spec.PixelNorm;
-        bool eq = spec.EqualizedLr;
+        _pixelNorm = layers.PixelNorm;
+        bool eq = layers.EqualizedLr;
         _width4 = ProgressiveShapes.Width(model.Fmaps, 4);
         _dense = new EqualizedLinear(model.Nz, _width4 * 16, Sqrt2 / 4, eq); // ProGAN's gain for the latent-to-4x4 layer
         _conv4 = new EqualizedConv2d(_width4, _width4, 3, Sqrt2, eq);
@@ -43,13 +49,13 @@ public sealed class ProgressiveGenerator : Module<Tensor, Tensor>, IProgressiveN
                 register_module($"block{r}a", _blocks[r].A);
                 register_module($"block{r}b", _blocks[r].B);
             }
-            if (r >= spec.StartResolution)
+            if (r >= startResolution)
             {
                 _toRgb[r] = new EqualizedConv2d(width, model.Channels, 1, 1.0, eq);
                 register_module($"torgb{r}", _toRgb[r]);
             }
         }
-        Stage = ProgressiveStage.Stable(spec.StartResolution);
+        Stage = ProgressiveStage.Stable(startResolution);
     }
 
     public int Nz { get; }
@@ -65,19 +71,47 @@ public sealed class ProgressiveGenerator : Module<Tensor, Tensor>, IProgressiveN
     public override Tensor forward(Tensor z)
     {
         var stage = Stage;
-        if (z.dim() == 4) z = z.flatten(1);
-        var x = _pixelNorm ? PixelNorm(z) : z;
-        x = Act(_dense.forward(x).view(-1, _width4, 4, 4));
-        x = Act(_conv4.forward(x));
+        var x = Features4(z);
         Tensor? previous = null;
         for (int r = 8; r <= stage.Resolution; r *= 2)
         {
             if (r == stage.Resolution && stage.Fading) previous = _toRgb[r / 2].forward(x);
-            var (a, b) = _blocks[r];
-            x = Act(b.forward(Act(a.forward(Upsample(x)))));
+            x = Block(r, x);
         }
         var image = _toRgb[stage.Resolution].forward(x);
         return previous is null ? image : Lerp(Upsample(previous), image, stage.Alpha);
+    }
+
+    /// <summary>
+    /// MSG-GAN's outputs: the image of every resolution that has a toRGB, up to the stage's, smallest first (the
+    /// stage's blend is not applied: MSG trains all scales at once and never fades).
+    /// </summary>
+    public IReadOnlyList<Tensor> Scales(Tensor z)
+    {
+        var images = new List<Tensor>();
+        var x = Features4(z);
+        for (int r = 4; r <= Stage.Resolution; r *= 2)
+        {
+            if (r > 4) x = Block(r, x);
+            if (_toRgb.TryGetValue(r, out var toRgb)) images.Add(toRgb.forward(x));
+        }
+        return images;
+    }
+
+    /// <summary>The latent (pixel-normalised) through the dense layer and the 4x4 conv.</summary>
+    Tensor Features4(Tensor z)
+    {
+        if (z.dim() == 4) z = z.flatten(1);
+        var x = _pixelNorm ? PixelNorm(z) : z;
+        x = Act(_dense.forward(x).view(-1, _width4, 4, 4));
+        return Act(_conv4.forward(x));
+    }
+
+    /// <summary>The block of resolution <paramref name="r"/>: upsample, two 3x3 convs.</summary>
+    Tensor Block(int r, Tensor x)
+    {
+        var (a, b) = _blocks[r];
+        return Act(b.forward(Act(a.forward(Upsample(x)))));
     }
 
     public IReadOnlyList<Parameter> ActiveParameters()
