@@ -39,6 +39,12 @@ public sealed class RunSpec : ISpecSection
     [SpecDoc("Adam settings of both networks")]
     public OptimSpec Optim { get; set; } = new();
 
+    [SpecDoc("differentiable augmentation of D's real and fake inputs: none | diffaugment | ada (docs/policies.md, \"When D wins\")")]
+    public AugmentSpec Augment { get; set; } = new();
+
+    [SpecDoc("regularisers of D: R1 gradient penalty, spectral normalisation")]
+    public RegularizationSpec Regularization { get; set; } = new();
+
     [SpecDoc("learning-rate balancing policies, applied in order: fixed | ttur | skip-d | adaptive | plateau")]
     public List<PolicySpec> Policy { get; set; } = [new FixedPolicySpec()];
 
@@ -79,6 +85,8 @@ public sealed class RunSpec : ISpecSection
             // The gradient penalty is per sample; BatchNorm mixes samples, so the penalty is wrong (WGAN-GP paper, 4).
             problems.Add(SpecBinder.Join(path, "model.norm"), "none with loss wgan-gp (BatchNorm breaks the per-sample gradient penalty)", "batch");
         }
+        if (Regularization.SpectralNorm && Model.Arch != ModelArch.Dcgan)
+            problems.Add(SpecBinder.Join(path, "regularization.spectral_norm"), "false for model.arch progressive (its equalized learning rate scales the weights already)", "true");
         ValidateProgressive(problems, path);
         ValidatePolicies(problems, path);
     }

@@ -17,7 +17,7 @@ public static class GanModels
         {
             case ModelArch.Dcgan:
                 g = new DcganGenerator(spec.Model);
-                d = new DcganDiscriminator(spec.Model);
+                d = new DcganDiscriminator(spec.Model, spec.Regularization.SpectralNorm);
                 WeightInit.Dcgan(g, rng);
                 WeightInit.Dcgan(d, rng);
                 break;
