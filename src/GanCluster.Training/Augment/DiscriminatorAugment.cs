@@ -1,5 +1,6 @@
 using GanCluster.Core.Spec;
 using GanCluster.Training.Steps;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace GanCluster.Training.Augment;
@@ -55,7 +56,8 @@ public sealed class DiscriminatorAugment(AugmentKind kind, IReadOnlyList<Augment
                 continue;
             }
             // ADA: this op on each image with probability p (a per-image switch keeps the gradient of both branches).
-            var on = rand([b], generator: rng).lt(p).to(x.dtype).to(x.device).view(b, 1, 1, 1);
+            using var threshold = p.ToScalar(); // kept alive for the call (ScalarOps)
+            var on = rand([b], generator: rng).lt(threshold).to(x.dtype).to(x.device).view(b, 1, 1, 1);
             x = x + on * (changed - x);
         }
         return x;

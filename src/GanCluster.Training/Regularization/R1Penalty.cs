@@ -1,3 +1,4 @@
+using GanCluster.Training.Tensors;
 using static TorchSharp.torch;
 
 namespace GanCluster.Training.Regularization;
@@ -22,6 +23,6 @@ public sealed class R1Penalty(double gamma, int every)
     public Tensor Compute(Tensor reals, Tensor realLogits)
     {
         var grads = autograd.grad([realLogits.sum()], [reals], retain_graph: true, create_graph: true)[0];
-        return grads.square().flatten(1).sum(1).mean() * (Gamma / 2 * Every);
+        return grads.square().flatten(1).sum(1).mean().Times(Gamma / 2 * Every);
     }
 }
