@@ -19,18 +19,18 @@ PY=/usr/bin/python3
 mkdir -p "$OUT"
 echo "bench-rescue: $STEPS steps, configs: $CONFIGS; scored on $N samples; output in $OUT"
 
-# The remedy of each configuration, as --set overrides of bench/rescue-dcgan.yaml.
+# The remedy of each configuration, as --set overrides of bench/rescue-dcgan.yaml (quoted for the eval in run()).
 remedy() {
   case "$1" in
     none) ;;
-    skip-d) echo "--set policy=[{kind: skip-d}]" ;;
-    adaptive) echo "--set policy=[{kind: adaptive}]" ;;
+    skip-d) echo "--set 'policy=[{kind: skip-d}]'" ;;
+    adaptive) echo "--set 'policy=[{kind: adaptive}]'" ;;
     diffaugment) echo "--set augment.kind=diffaugment" ;;
     ada) echo "--set augment.kind=ada --set augment.adjust_images=50000" ;;
     r1) echo "--set regularization.r1_gamma=1" ;;
     spectral-norm) echo "--set regularization.spectral_norm=true" ;;
     diffaugment-r1) echo "--set augment.kind=diffaugment --set regularization.r1_gamma=1" ;;
-    rescue) echo "--set collapse.response.enabled=true --set collapse.response.window=1 --set collapse.response.mitigation=[{kind: rescue, patience: 2}]" ;;
+    rescue) echo "--set collapse.response.enabled=true --set collapse.response.window=1 --set 'collapse.response.mitigation=[{kind: rescue, patience: 2}]'" ;;
     *) echo "unknown config '$1'" >&2; exit 2 ;;
   esac
 }
