@@ -108,6 +108,15 @@ bench-quality: build
 	@build/scripts/deps.sh python3-torch
 	bench/quality.sh
 
+# Rescuing a dead start (issue 23, docs/BENCHMARKS.md): the configuration where D wins from the first steps (MNIST 64x64,
+# ngf = ndf = 16, batch 64, Adam 2e-4/0.5) run by pytorch/examples' DCGAN and by GanCluster with no remedy, each policy,
+# augmentation and regulariser, and the automatic rescue; all scored by `gancluster evaluate`. STEPS (1570), CONFIGS,
+# JOBS, N override the defaults. Each 1570-step run takes about 30 minutes on one quiet core: hours for the full set.
+.PHONY: bench-rescue
+bench-rescue: build
+	@build/scripts/deps.sh python3-torch
+	bench/rescue.sh
+
 # High resolution (docs/BENCHMARKS.md): a tiny DCGAN on the full embedded MNIST at 64..1024 px, one process; img/s,
 # data wait per step, peak RSS and the trainer's own memory estimate per resolution. A few minutes on 2 quiet cores.
 .PHONY: bench-highres

@@ -21,6 +21,7 @@ public static class MetricNames
     public const string DReal = "gancluster_d_real";
     public const string DFake = "gancluster_d_fake";
     public const string RealSign = "gancluster_r_t";
+    public const string AugmentP = "gancluster_augment_p";
     public const string GradNormD = "gancluster_grad_norm_d";
     public const string GradNormG = "gancluster_grad_norm_g";
     public const string LrG = "gancluster_lr_g";

@@ -20,7 +20,8 @@ public sealed record StepSample(
     long SkippedNonFinite,
     bool DSkippedByPolicy,
     double Seconds,
-    double DataWaitSeconds = 0);
+    double DataWaitSeconds = 0,
+    double? AugmentP = null);
 
 /// <summary>
 /// One collapse evaluation (rank 0): the fields of a metrics.jsonl row's collapse_* keys, and its quality measures

@@ -33,6 +33,7 @@ internal sealed class TrainerInstruments
         Gauge(meter, MetricNames.DReal, "D(x): D's mean output on real images", (s, _) => s.DReal);
         Gauge(meter, MetricNames.DFake, "D(G(z)): D's mean output on generated images", (s, _) => s.DFake);
         Gauge(meter, MetricNames.RealSign, "r_t = E[sign(D(real))] (StyleGAN2-ADA's overfitting signal)", (s, _) => s.RealSign);
+        Gauge(meter, MetricNames.AugmentP, "Probability D's inputs are augmented with (ADA's p; 1 for diffaugment; 0 without augmentation)", (s, _) => s.AugmentP ?? 0);
         Gauge(meter, MetricNames.GradNormD, "L2 norm of D's gradient", (s, _) => s.GradNormD);
         Gauge(meter, MetricNames.GradNormG, "L2 norm of G's gradient", (s, _) => s.GradNormG);
         Gauge(meter, MetricNames.LrG, "Generator learning rate", (s, _) => s.LrG);

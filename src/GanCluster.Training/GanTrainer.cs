@@ -9,6 +9,7 @@ using GanCluster.Core.Planning;
 using GanCluster.Core.Runs;
 using GanCluster.Core.Runs.Events;
 using GanCluster.Core.Spec;
+using GanCluster.Training.Augment;
 using GanCluster.Training.Checkpointing;
 using GanCluster.Training.Collapse;
 using GanCluster.Training.Data;
@@ -60,6 +61,7 @@ public sealed class GanTrainer : IDisposable
     readonly Adam _optG;
     readonly Adam _optD;
     readonly GanStep _step;
+    readonly DiscriminatorRegime _regime; // augmentation (ADA's p) and R1, raised by a collapse rescue
     readonly PlanExecutor _plan;
 
     // Components around the loop
@@ -99,10 +101,11 @@ public sealed class GanTrainer : IDisposable
         _optG = new SafeAdam(_g.parameters(), _spec.Optim.LrG, _spec.Optim.Beta1, _spec.Optim.Beta2);
         _optD = new SafeAdam(_d.parameters(), _spec.Optim.LrD, _spec.Optim.Beta1, _spec.Optim.Beta2);
         _step = new GanStep(_g, _d, _spec.Model.Nz, GanLosses.Create(_spec.Loss), _optG, _optD, _device, _spec.Accumulate);
+        _regime = new DiscriminatorRegime(_spec);
         _recorder = new RunRecorder(_layout, _mode, _spec, _g, _ema?.Model, options.SampleCount, _device);
         _plan = new PlanExecutor(plan, _g, _d, _ema, _optG, _optD, _step, () => _recorder.Events);
         _store = CheckpointStore.ForRun(_layout, _spec.Checkpoint);
-        _supervisor = new CollapseSupervisor(_spec.Collapse.Response);
+        _supervisor = new CollapseSupervisor(_spec.Collapse.Response, rescuesInPlace: true);
         _state = new TrainState { Seed = _spec.Seed };
 
         // Loaded into the replica from the bytes verified (all or nothing), so a checkpoint that does not load is
@@ -237,6 +240,7 @@ public sealed class GanTrainer : IDisposable
             _perRankBatch = PerRankBatch(_spec, plan.BatchSize, _collective.WorldSize);
             _loader!.BatchSize = _perRankBatch;
             _loader.Resolution = plan.Resolution; // a progressive run decodes at the stage's resolution
+            if (_regime.Configure(_step, _supervisor.State) is { } raised) _recorder.Event(step, raised);
             StepStats stats;
             using (NewDisposeScope())
                 stats = _step.Run(_plan.Reals(_loader.Next()), step, _spec.Seed, _collective, plan.UpdateD,
@@ -245,6 +249,7 @@ public sealed class GanTrainer : IDisposable
             _plan.End(stats, _collective.WorldSize);
 
             long images = (long)_perRankBatch * _spec.Accumulate * _collective.WorldSize;
+            if (_regime.Advance(_step, stats, images) is { } moved) _recorder.Event(step + 1, moved); // p of the next step
             _state = _state with
             {
                 Step = step,
@@ -316,6 +321,10 @@ public sealed class GanTrainer : IDisposable
             {
                 case CollapseAction.RollBack back:
                     RollBack(back, flag);
+                    break;
+                case CollapseAction.Rescue rescue: // in place: the regime applies the new floors from the next step
+                    _recorder.Event(step, _supervisor.RescueEvent(rescue, flag));
+                    _options.Log?.Invoke("collapse response: " + rescue.Reason);
                     break;
                 case CollapseAction.Stop stop:
                     _options.Log?.Invoke("collapse response: " + stop.Reason); // Finish ends the run with collapse_stopped
@@ -416,14 +425,15 @@ public sealed class GanTrainer : IDisposable
 
     /// <summary>The replica's state as blobs (weights, optimizers, state.json, spec).</summary>
     public TrainerSnapshot Snapshot() => TrainerSnapshot.Capture(_g, _d, _optG, _optD,
-        _state with { Plan = JsonNode.Parse(_plan.State.ToJson()) }, _specYaml, _ema?.Model, _recorder.LastRowJson);
+        _state with { Plan = JsonNode.Parse(_plan.State.ToJson()), Regime = _regime.ToJson() }, _specYaml, _ema?.Model, _recorder.LastRowJson);
 
     /// <summary>Replaces this replica's state with <paramref name="snapshot"/> (a checkpoint or a live peer's state).</summary>
     public void Restore(TrainerSnapshot snapshot)
     {
         snapshot.Restore(_g, _d, _optG, _optD, _ema?.Model);
         var saved = snapshot.ReadState();
-        _state = saved with { Seed = _spec.Seed, WorldSize = _collective.WorldSize, Plan = null };
+        _state = saved with { Seed = _spec.Seed, WorldSize = _collective.WorldSize, Plan = null, Regime = null };
+        _regime.Restore(saved.Regime);
         _recorder.RestoreLastRow(snapshot.ReadLastRow());
         _loader?.Seek(saved.Data);
         // The plan continues from its saved state (phase, alpha, policy states, pending decisions), re-derived

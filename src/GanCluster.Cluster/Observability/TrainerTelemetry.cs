@@ -17,7 +17,7 @@ public static class TrainerTelemetry
     public static StepSample Sample(StepReport r) => new(
         r.Stats.Step, r.Stats.LossD, r.Stats.LossG, r.Stats.DReal, r.Stats.DFake, r.Stats.RealSign, r.Stats.GradNormD, r.Stats.GradNormG,
         r.LrG, r.LrD, r.Plan?.Resolution ?? 0, r.Plan?.Alpha ?? 1, r.Plan?.PhaseIndex ?? 0, r.ImagesPerSecond,
-        r.ImagesThisStep, r.SkippedNonFinite, r.Stats.DSkippedByPolicy, r.StepSeconds, r.DataWaitSeconds);
+        r.ImagesThisStep, r.SkippedNonFinite, r.Stats.DSkippedByPolicy, r.StepSeconds, r.DataWaitSeconds, r.Stats.AugmentP);
 
     /// <summary>The collapse figures of a metrics row, when an evaluation finished at its step.</summary>
     public static CollapseSample? Collapse(MetricsRow row) => row.Collapse is not { } c ? null : new CollapseSample(

@@ -20,6 +20,12 @@ public abstract record CollapseAction(long EffectiveStep)
     public sealed record RollBack(long EffectiveStep, long ToStep, int Number, int MaxRollbacks,
         IReadOnlyList<CollapseMitigation> Mitigation, double LrGScale, double LrDScale, string Reason) : CollapseAction(EffectiveStep);
 
+    /// <summary>
+    /// Rescue in place (no healthy checkpoint to roll back to): training continues from here with ADA's p at least
+    /// <paramref name="P"/> and R1's gamma at least <paramref name="R1Gamma"/> from the next step.
+    /// </summary>
+    public sealed record Rescue(long EffectiveStep, int Number, int MaxRescues, double P, double R1Gamma, string Reason) : CollapseAction(EffectiveStep);
+
     /// <summary>Stop the run: collapse persists and the rollback budget is spent (or nothing clear is left to roll back to).</summary>
     public sealed record Stop(long EffectiveStep, string Reason) : CollapseAction(EffectiveStep);
 }

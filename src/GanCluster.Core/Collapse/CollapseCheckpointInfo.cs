@@ -20,7 +20,7 @@ public static class CollapseCheckpointInfo
 
     /// <summary>The checkpoint as a rollback candidate; one without collapse info is never "clear".</summary>
     public static CollapseCheckpoint Candidate(CheckpointManifest manifest) =>
-        new(manifest.Step, manifest.Info?[Key]?["suspected"]?.GetValue<bool>() == false);
+        new(manifest.Step, manifest.Info?[Key]?["suspected"]?.GetValue<bool>() == false, Flag(manifest).LastScore);
 
     public static CollapseFlagState Flag(CheckpointManifest manifest) => CollapseFlagState.FromJson(manifest.Info?[Key]?["flag"]);
 

@@ -22,11 +22,24 @@ public sealed record CollapseResponseState
     /// <summary>The step at which the last rollback took effect.</summary>
     public long? LastRollbackAt { get; init; }
 
+    /// <summary>Rescues in place so far (a rescue mitigation with no healthy checkpoint to roll back to).</summary>
+    public int Rescues { get; init; }
+
+    /// <summary>The least ADA p the rescue asks for (0: none); above 0, ADA runs even when augment.kind is none.</summary>
+    public double RescueP { get; init; }
+
+    /// <summary>The least R1 gamma the rescue asks for (0: the spec's).</summary>
+    public double RescueR1Gamma { get; init; }
+
+    /// <summary>The collapse monitor's evaluation count at the last rescue (the rescue's patience counts from it).</summary>
+    public long? LastRescueEvaluation { get; init; }
+
     public JsonObject ToJson() => (JsonObject)JsonSerializer.SerializeToNode(this, Json)!;
 
     public static CollapseResponseState FromJson(JsonNode? node) =>
         node == null ? Initial : node.Deserialize<CollapseResponseState>(Json) ?? Initial;
 
     /// <summary>The later of two states (a resume may find one in a checkpoint and a newer one in the event log).</summary>
-    public static CollapseResponseState Latest(CollapseResponseState a, CollapseResponseState b) => b.Rollbacks > a.Rollbacks ? b : a;
+    public static CollapseResponseState Latest(CollapseResponseState a, CollapseResponseState b) =>
+        b.Rollbacks + b.Rescues > a.Rollbacks + a.Rescues ? b : a;
 }

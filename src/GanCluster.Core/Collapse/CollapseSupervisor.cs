@@ -18,7 +18,9 @@ namespace GanCluster.Core.Collapse;
 /// The decision itself (<see cref="Decide(long, CollapseFlagState, IReadOnlyList{CollapseCheckpoint})"/>) is pure: no
 /// clocks, no I/O, so the same inputs give the same decision on any process.
 /// </summary>
-public sealed class CollapseSupervisor(CollapseResponseSpec spec, CollapseResponseState? state = null)
+/// <param name="rescuesInPlace">whether the caller can apply a <see cref="CollapseAction.Rescue"/> (a single process);
+/// without, a rescue mitigation only acts at rollbacks</param>
+public sealed class CollapseSupervisor(CollapseResponseSpec spec, CollapseResponseState? state = null, bool rescuesInPlace = false)
 {
     public CollapseResponseSpec Spec { get; } = spec;
 
@@ -35,16 +37,24 @@ public sealed class CollapseSupervisor(CollapseResponseSpec spec, CollapseRespon
     public CollapseAction Decide(long step, CollapseFlagState flag, IReadOnlyList<CollapseCheckpoint> checkpoints)
     {
         if (!Spec.Enabled || !flag.Suspected || flag.SuspectedEvaluations < Spec.Window) return new CollapseAction.Continue(step);
+        var rescue = Spec.Mitigation.OfType<RescueMitigation>().FirstOrDefault();
+        // A rescue is given its patience (in evaluations) to work before the response acts again.
+        if (rescue != null && State.LastRescueEvaluation is { } at && flag.Evaluations - at < rescue.Patience) return new CollapseAction.Continue(step);
         long onset = flag.ChangedAt ?? step;
         string what = string.Create(CultureInfo.InvariantCulture,
             $"collapse suspected since step {onset} ({flag.SuspectedEvaluations} evaluations, last collapse_score {flag.LastScore:F3})");
+        // With a rescue, a checkpoint is worth rolling back to only if it was evaluated healthy (a warm-up checkpoint of a
+        // run that never learned has a clear flag but a collapsed score).
+        var target = checkpoints.Where(c => c.FlagClear && c.Step < onset && c.Step < step &&
+                                            (rescue == null || c.LastScore is { } s && s < rescue.HealthyBelow)).MaxBy(c => c.Step);
+        if (target == null && rescue != null && rescuesInPlace && State.Rescues < rescue.MaxRescues)
+            return RescueInPlace(step, flag, rescue, what);
         if (State.Rollbacks >= Spec.MaxRollbacks)
         {
             return Stop(step,
                 $"{what}; the run already rolled back {State.Rollbacks} time(s), the most collapse.response.max_rollbacks allows. " +
                 "Stopping instead of looping: change the run (learning rates, model, loss) or raise max_rollbacks.");
         }
-        var target = checkpoints.Where(c => c.FlagClear && c.Step < onset && c.Step < step).MaxBy(c => c.Step);
         if (target == null)
         {
             return Stop(step,
@@ -59,9 +69,28 @@ public sealed class CollapseSupervisor(CollapseResponseSpec spec, CollapseRespon
         }
         int number = State.Rollbacks + 1;
         State = State with { Rollbacks = number, LrGScale = scaleG, LrDScale = scaleD, LastRollbackAt = step };
+        if (rescue != null) State = State with { RescueP = Math.Max(State.RescueP, rescue.P), RescueR1Gamma = Math.Max(State.RescueR1Gamma, rescue.R1Gamma) };
         return new CollapseAction.RollBack(step, target.Step, number, Spec.MaxRollbacks, Spec.Mitigation.ToList(), scaleG, scaleD,
             $"{what}; rolling back to {RunLayout.StepName(target.Step)} (rollback {number} of at most {Spec.MaxRollbacks})");
     }
+
+    /// <summary>
+    /// The n-th rescue asks for n times the mitigation's p (at most 1) and R1 gamma, and waits its patience before the
+    /// response acts again.
+    /// </summary>
+    CollapseAction.Rescue RescueInPlace(long step, CollapseFlagState flag, RescueMitigation rescue, string what)
+    {
+        int number = State.Rescues + 1;
+        double p = Math.Max(State.RescueP, Math.Min(1.0, rescue.P * number));
+        double gamma = Math.Max(State.RescueR1Gamma, rescue.R1Gamma * number);
+        State = State with { Rescues = number, RescueP = p, RescueR1Gamma = gamma, LastRescueEvaluation = flag.Evaluations };
+        return new CollapseAction.Rescue(step, number, rescue.MaxRescues, p, gamma, string.Create(CultureInfo.InvariantCulture,
+            $"{what}; no healthy checkpoint to roll back to: rescuing in place (rescue {number} of at most {rescue.MaxRescues}: ADA p >= {p:G3}, R1 gamma >= {gamma:G3})"));
+    }
+
+    /// <summary>The collapse_rescue event of a rescue this supervisor decided.</summary>
+    public CollapseRescueEvent RescueEvent(CollapseAction.Rescue action, CollapseFlagState flag) =>
+        new(action.Number, action.MaxRescues, action.Reason, flag.LastScore, flag.ChangedAt, action.P, action.R1Gamma, State);
 
     /// <summary>Decides among the committed checkpoints of <paramref name="store"/> that verify.</summary>
     public CollapseAction Decide(long step, CollapseFlagState flag, CheckpointStore store) => Decide(step, flag, Candidates(store));
@@ -111,7 +140,7 @@ public sealed class CollapseSupervisor(CollapseResponseSpec spec, CollapseRespon
     {
         var state = manifest == null ? CollapseResponseState.Initial : CollapseCheckpointInfo.Response(manifest);
         foreach (var e in JsonlWriter.ReadAll(eventsFile))
-            if (e["kind"]?.GetValue<string>() == EventKind.CollapseRollback)
+            if (e["kind"]?.GetValue<string>() is EventKind.CollapseRollback or EventKind.CollapseRescue)
                 state = CollapseResponseState.Latest(state, CollapseResponseState.FromJson(e["details"]?["state"]));
         return state;
     }

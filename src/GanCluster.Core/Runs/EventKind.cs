@@ -45,4 +45,8 @@ public static class EventKind
     public const string CollapseCleared = "collapse_cleared";
     public const string CollapseRollback = "collapse_rollback";
     public const string CollapseStopped = "collapse_stopped";
+    public const string CollapseRescue = "collapse_rescue";
+
+    // Augmentation of D's inputs (augment.kind ada): p moved into another 0.05 band
+    public const string AugmentPChanged = "augment_p_changed";
 }

@@ -67,6 +67,10 @@ public sealed record MetricsRow
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public bool? ReplicaHashOk { get; init; }
 
+    /// <summary>The probability D's inputs were augmented with at this step (augment.kind; 1 for diffaugment, ADA's p); absent without augmentation.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public double? AugmentP { get; init; }
+
     /// <summary>The collapse evaluation that landed at this step, if any (its fields sit at the row's top level).</summary>
     [JsonFlatten]
     public MetricsCollapseFields? Collapse { get; init; }

@@ -16,7 +16,7 @@ public sealed class CollapseResponseSpec : ISpecSection
     [SpecDoc("rollbacks allowed per run; one more suspected collapse stops the run")]
     public int MaxRollbacks { get; set; } = 2;
 
-    [SpecDoc("applied at each rollback, in order (kinds: scale_lr)")]
+    [SpecDoc("applied at each rollback, in order (kinds: scale_lr | rescue; rescue also acts in place when no healthy checkpoint exists)")]
     public List<CollapseMitigation> Mitigation { get; set; } = [new ScaleLrMitigation()];
 
     public void Validate(SpecProblems problems, string path)

@@ -42,6 +42,12 @@ public sealed class RunSpec : ISpecSection
     [SpecDoc("Adam settings of both networks")]
     public OptimSpec Optim { get; set; } = new();
 
+    [SpecDoc("differentiable augmentation of D's real and fake inputs: none | diffaugment | ada (docs/policies.md, \"When D wins\")")]
+    public AugmentSpec Augment { get; set; } = new();
+
+    [SpecDoc("regularisers of D: R1 gradient penalty, spectral normalisation")]
+    public RegularizationSpec Regularization { get; set; } = new();
+
     [SpecDoc("learning-rate balancing policies, applied in order: fixed | ttur | skip-d | adaptive | plateau")]
     public List<PolicySpec> Policy { get; set; } = [new FixedPolicySpec()];
 
@@ -82,6 +88,16 @@ public sealed class RunSpec : ISpecSection
             // The gradient penalty is per sample; BatchNorm mixes samples, so the penalty is wrong (WGAN-GP paper, 4).
             problems.Add(SpecBinder.Join(path, "model.norm"), "none with loss wgan-gp (BatchNorm breaks the per-sample gradient penalty)", "batch");
         }
+        string arch = SpecSchema.EnumName(typeof(ModelArch), Model.Arch);
+        if (Regularization.SpectralNorm && Model.Arch != ModelArch.Dcgan)
+            problems.Add(SpecBinder.Join(path, "regularization.spectral_norm"), $"false for model.arch {arch} (its equalized learning rate scales the weights already)", "true");
+        // An MSG batch is every scale packed into one image (ScalePyramid); a translation or cutout of the packed
+        // tensor would move pixels between scales. Augmenting each scale alike is not built yet.
+        if (Augment.Kind != AugmentKind.None && Model.Arch == ModelArch.Msg)
+            problems.Add(SpecBinder.Join(path, "augment.kind"), "none for model.arch msg (augmenting every scale alike is not built yet)", SpecSchema.EnumName(typeof(AugmentKind), Augment.Kind));
+        int rescue = Collapse.Response.Mitigation.FindIndex(m => m is RescueMitigation);
+        if (rescue >= 0 && Model.Arch == ModelArch.Msg)
+            problems.Add(SpecBinder.Join(path, $"collapse.response.mitigation[{rescue}].kind"), "scale_lr for model.arch msg (the rescue switches augmentation on)", "'rescue'");
         ValidateProgressive(problems, path);
         if (Model.Arch != ModelArch.Msg && Msg != null)
             problems.Add(SpecBinder.Join(path, "msg"), $"null for model.arch {SpecSchema.EnumName(typeof(ModelArch), Model.Arch)} (the msg section needs model.arch msg)", "a mapping");

@@ -41,6 +41,9 @@ public sealed record TrainState
     /// </summary>
     public System.Text.Json.Nodes.JsonNode? Plan { get; init; }
 
+    /// <summary>What D trains with beyond the loss (ADA's p and its controller; Training.Augment.DiscriminatorRegime). Null before it existed.</summary>
+    public System.Text.Json.Nodes.JsonNode? Regime { get; init; }
+
     public long SkippedNonFinite => SkippedNonFiniteD + SkippedNonFiniteG;
 
     public PlanState? ReadPlan() => Plan is null ? null : PlanState.FromJson(Plan.ToJsonString());

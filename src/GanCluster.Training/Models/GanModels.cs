@@ -15,7 +15,7 @@ public static class GanModels
         using var rng = new Generator((ulong)spec.Seed);
         var (g, d) = spec.Model.Arch switch
         {
-            ModelArch.Dcgan => ((nn.Module<Tensor, Tensor>)new DcganGenerator(spec.Model), (nn.Module<Tensor, Tensor>)new DcganDiscriminator(spec.Model)),
+            ModelArch.Dcgan => ((nn.Module<Tensor, Tensor>)new DcganGenerator(spec.Model), (nn.Module<Tensor, Tensor>)new DcganDiscriminator(spec.Model, spec.Regularization.SpectralNorm)),
             ModelArch.Progressive => (new ProgressiveGenerator(spec.Model, spec.Progressive ?? new ProgressiveSpec()),
                 new ProgressiveDiscriminator(spec.Model, spec.Progressive ?? new ProgressiveSpec())),
             ModelArch.Msg => (new MsgGenerator(spec.Model, spec.Msg ?? new MsgSpec()), new MsgDiscriminator(spec.Model, spec.Msg ?? new MsgSpec())),

@@ -38,5 +38,6 @@ public static class MetricsRows
         WorldSize = worldSize,
         Time = Math.Round(DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() / 1000.0, 3),
         ReplicaHashOk = replicaHashOk,
+        AugmentP = stats.AugmentP,
     };
 }

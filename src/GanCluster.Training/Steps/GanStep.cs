@@ -1,7 +1,9 @@
 using GanCluster.Core.Parallel;
 using GanCluster.Training.Distributed;
+using GanCluster.Training.Augment;
 using GanCluster.Training.Losses;
 using GanCluster.Training.Models.Msg;
+using GanCluster.Training.Regularization;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
@@ -53,6 +55,12 @@ public sealed class GanStep : IDisposable
         _buffers = new BufferAverager([g, d]);
         _undo = new StepUndo(g, d, optD);
     }
+
+    /// <summary>Augmentation of D's real and fake inputs (augment.*; null: none). The trainer sets ADA's p before each step.</summary>
+    public DiscriminatorAugment? Augment { get; set; }
+
+    /// <summary>The R1 penalty on D (regularization.r1_gamma; null: none).</summary>
+    public R1Penalty? R1 { get; set; }
 
     /// <summary>Bytes all-reduced per step and rank.</summary>
     public long BytesPerStep => _gradsG.Bytes + _gradsD.Bytes;
@@ -131,9 +139,16 @@ public sealed class GanStep : IDisposable
                 // An MSG generator's every scale, packed like the reals (ScalePyramid); any other's image.
                 if (n == 1) fake = keptFake = ScalePyramid.Generate(_g, latents[m]);
                 else using (no_grad()) fake = ScalePyramid.Generate(_g, latents[m]);
-                var realLogits = _d.forward(realM);
-                var fakeLogits = _d.forward(fake.detach());
-                var errD = _loss.Discriminator(_d, realM, fake.detach(), realLogits, fakeLogits, rng);
+                // Augmentation draws per (virtual) rank, like the latents: micro-batch m is virtual rank r x n + m.
+                int virtualRank = collective.Rank * n + m;
+                var realD = Augmented(realM, DiscriminatorAugment.Use.RealForD, seed, step, virtualRank);
+                bool r1Due = updateD && R1 is { } r1 && r1.IsDue(step);
+                if (r1Due) realD = realD.detach().requires_grad_(true);
+                var fakeD = Augmented(fake.detach(), DiscriminatorAugment.Use.FakeForD, seed, step, virtualRank);
+                var realLogits = _d.forward(realD);
+                var fakeLogits = _d.forward(fakeD);
+                var errD = _loss.Discriminator(_d, realD, fakeD, realLogits, fakeLogits, rng);
+                if (r1Due) errD = errD + R1!.Compute(realD, realLogits);
                 // Each micro-batch's loss is a mean over its images; dividing by n makes the summed gradients the mean.
                 if (updateD) (n == 1 ? errD : errD / n).backward();
                 var stats = stack([errD.detach(), _loss.Report(realLogits).mean().detach(), _loss.Report(fakeLogits).mean().detach(),
@@ -163,10 +178,11 @@ public sealed class GanStep : IDisposable
             _microD.Enter(m);
             var fake = keptFake ?? ScalePyramid.Generate(_g, latents[m]);
             var realM = n == 1 ? real : real.narrow(0, m * micro, micro);
-            var errG = _loss.Generator(_d.forward(fake), () =>
+            int virtualRank = collective.Rank * n + m;
+            var errG = _loss.Generator(_d.forward(Augmented(fake, DiscriminatorAugment.Use.FakeForG, seed, step, virtualRank)), () =>
             {
-                using var _ = no_grad(); // D is frozen and the reals do not depend on G
-                return _d.forward(realM);
+                using var _ = no_grad(); // D is frozen and the reals do not depend on G; augmented as D saw them
+                return _d.forward(Augmented(realM, DiscriminatorAugment.Use.RealForD, seed, step, virtualRank));
             });
             (n == 1 ? errG : errG / n).backward();
             lossGSum = lossGSum is null ? errG.detach() : lossGSum + errG.detach();
@@ -185,8 +201,11 @@ public sealed class GanStep : IDisposable
         if (gUpdated) _optG.step();
 
         int stopVotes = (int)Math.Round(statsG[1] * collective.WorldSize);
-        return new StepStats(step, lossD, statsG[0], dReal, dFake, realSign, normD, normG, dUpdated, gUpdated, !updateD) { StopVotes = stopVotes };
+        return new StepStats(step, lossD, statsG[0], dReal, dFake, realSign, normD, normG, dUpdated, gUpdated, !updateD) { StopVotes = stopVotes, AugmentP = Augment?.EffectiveP };
     }
+
+    Tensor Augmented(Tensor images, DiscriminatorAugment.Use use, long seed, long step, int rank) =>
+        Augment?.Apply(images, use, seed, step, rank) ?? images;
 
     static void SetRequiresGrad(IReadOnlyList<Parameter> parameters, bool value)
     {

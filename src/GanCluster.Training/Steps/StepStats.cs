@@ -22,4 +22,7 @@ public sealed record StepStats(
 
     /// <summary>Ranks that asked to stop after this step (the same number on every rank).</summary>
     public int StopVotes { get; init; }
+
+    /// <summary>The probability D's inputs were augmented with (1: diffaugment; ADA's p); null without augmentation.</summary>
+    public double? AugmentP { get; init; }
 }

@@ -117,7 +117,17 @@ public class SpecJsonSchemaTests
             }
             if (!SpecSchema.IsScalar(u) && !SpecSchema.IsDictionary(u, out _, out _))
             {
-                if (SpecSchema.IsList(u, out var item))
+                if (SpecSchema.IsList(u, out var item) && SpecSchema.IsScalar(item))
+                {
+                    // A list of scalars (augment.ops): each item's samples, as a one-item list.
+                    foreach (var (value, valid) in Samples(item, acceptsNull: false).Where(s => s.Value != null))
+                    {
+                        var document = Section(field.Name, new JsonArray(value!.DeepClone()));
+                        Assert.True(valid == SchemaAccepts(document), $"{at}[0] = {value.ToJsonString()}: the schema should {(valid ? "accept" : "refuse")} it");
+                        Assert.True(valid == (BinderProblems(document).Count == 0), $"{at}[0] = {value.ToJsonString()}: the binder should {(valid ? "accept" : "refuse")} it");
+                    }
+                }
+                else if (SpecSchema.IsList(u, out item))
                 {
                     var kinds = item.GetCustomAttribute<SpecKindsAttribute>()!;
                     foreach (var (name, concrete) in kinds.Kinds)
@@ -169,6 +179,7 @@ public class SpecJsonSchemaTests
                 if (string.IsNullOrWhiteSpace(field.Doc)) missing.Add(at);
                 var t = Nullable.GetUnderlyingType(field.Property.PropertyType) ?? field.Property.PropertyType;
                 if (SpecSchema.IsScalar(t) || SpecSchema.IsDictionary(t, out _, out _)) continue;
+                if (SpecSchema.IsList(t, out var scalar) && SpecSchema.IsScalar(scalar)) continue; // augment.ops
                 if (SpecSchema.IsList(t, out var item))
                 {
                     foreach (var (name, concrete) in item.GetCustomAttribute<SpecKindsAttribute>()!.Kinds) Walk(concrete, $"{at}[{name}]");
