@@ -345,6 +345,18 @@ public sealed class CoordinatorActor : ReceivePersistentActor, IWithTimers
         _settings.Log(line);
     }
 
+    /// <summary>
+    /// The journal could not be replayed (it is unreadable, or recovery timed out under load). Akka stops the actor
+    /// and the cluster singleton does not start it again, so the process would live on with no coordinator and no
+    /// world would ever form. Exit non-zero instead: whoever supervises the process (Kubernetes, `local`, the bed)
+    /// starts a new coordinator, which replays the journal again.
+    /// </summary>
+    protected override void OnRecoveryFailure(Exception reason, object? message = null)
+    {
+        Note($"error: the coordinator's journal could not be replayed ({reason.GetType().Name}: {reason.Message}); exiting so that a new coordinator replays it");
+        _settings.Finished(ExitCodes.Failure);
+    }
+
     protected override void PostStop()
     {
         Akka.Cluster.Cluster.Get(Context.System).Unsubscribe(Self);
