@@ -28,11 +28,16 @@ public sealed class ShardedSampler
         WorldSize = worldSize;
         BatchSize = batchSize;
         Accumulate = accumulate;
-        if (GlobalBatch > count)
-            throw new ArgumentException($"dataset of {count} images is smaller than one global batch ({BatchText(batchSize)})");
+        CheckGlobalBatchFits(batchSize);
     }
 
-    string BatchText(int batchSize) => Accumulate == 1 ? $"{WorldSize} x {batchSize}" : $"{WorldSize} x {Accumulate} x {batchSize}";
+    /// <summary>Every rank's every micro-batch must come from one epoch's permutation.</summary>
+    void CheckGlobalBatchFits(int batchSize)
+    {
+        if ((long)WorldSize * Accumulate * batchSize <= _count) return;
+        string batch = Accumulate == 1 ? $"{WorldSize} x {batchSize}" : $"{WorldSize} x {Accumulate} x {batchSize}";
+        throw new ArgumentException($"dataset of {_count} images is smaller than one global batch ({batch})");
+    }
 
     public int Rank { get; }
 
@@ -57,8 +62,7 @@ public sealed class ShardedSampler
     public void Resize(int batchSize)
     {
         if (batchSize <= 0) throw new ArgumentOutOfRangeException(nameof(batchSize));
-        if ((long)WorldSize * Accumulate * batchSize > _count)
-            throw new ArgumentException($"dataset of {_count} images is smaller than one global batch ({BatchText(batchSize)})");
+        CheckGlobalBatchFits(batchSize);
         BatchSize = batchSize;
     }
 

@@ -132,15 +132,15 @@ public sealed class GanStep : IDisposable
                 // the G phase's forward of the same latents is the one that counts, as in the unaccumulated step.
                 _microG.Enter(m);
                 _microD.Enter(m);
-                using var rng = StepRandom.For(seed, step, collective.Rank * n + m);
+                // Micro-batch m is virtual rank r x n + m: its latents and augmentation draws are that rank's.
+                int virtualRank = collective.Rank * n + m;
+                using var rng = StepRandom.For(seed, step, virtualRank);
                 latents[m] = randn(new long[] { micro, _nz }, generator: rng).to(_device);
                 var realM = n == 1 ? real : real.narrow(0, m * micro, micro);
                 Tensor fake;
                 // An MSG generator's every scale, packed like the reals (ScalePyramid); any other's image.
                 if (n == 1) fake = keptFake = ScalePyramid.Generate(_g, latents[m]);
                 else using (no_grad()) fake = ScalePyramid.Generate(_g, latents[m]);
-                // Augmentation draws per (virtual) rank, like the latents: micro-batch m is virtual rank r x n + m.
-                int virtualRank = collective.Rank * n + m;
                 var realD = Augmented(realM, DiscriminatorAugment.Use.RealForD, seed, step, virtualRank);
                 bool r1Due = updateD && R1 is { } r1 && r1.IsDue(step);
                 if (r1Due) realD = realD.detach().requires_grad_(true);
