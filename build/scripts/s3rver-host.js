@@ -35,9 +35,13 @@ const conditionHolds = async ctx => {
   if (match && (etag === null || match !== etag)) return false;
   return true;
 };
+// A turn also ends when the client's connection closes: a client killed mid-PUT leaves s3rver waiting on a body that
+// never ends, and without this every later request would queue behind it for ever. For a request that completes,
+// the response closes after s3rver has handled it, so the one-at-a-time order is unchanged.
 const oneAtATime = (ctx, next) => {
   const run = queue.then(async () => ((await conditionHolds(ctx)) ? next() : preconditionFailed(ctx)));
-  queue = run.catch(() => {});
+  const closed = new Promise(resolve => ctx.res.once('close', resolve));
+  queue = Promise.race([run, closed]).catch(() => {});
   return run;
 };
 // Before s3rver's router (its last middleware), after its logger and error handling.
