@@ -1,7 +1,7 @@
 using Akka.Actor;
 using Akka.Cluster;
-using Akka.Event;
 using GanCluster.Core.Membership;
+using GanCluster.Telemetry.Logging;
 
 namespace GanCluster.Cluster.Hosting;
 
@@ -33,7 +33,7 @@ sealed class MajorityDowningActor : ReceiveActor, IWithTimers
 {
     readonly Akka.Cluster.Cluster _cluster;
     readonly TimeSpan _stableAfter;
-    readonly ILoggingAdapter _log = Context.GetLogger();
+    string? _lastWait;
     HashSet<string> _unreachable = [];
     DateTime _stableSince = DateTime.UtcNow;
 
@@ -76,7 +76,8 @@ sealed class MajorityDowningActor : ReceiveActor, IWithTimers
             .Where(m => m.Status is not (MemberStatus.Down or MemberStatus.Exiting or MemberStatus.Removed))
             .OrderBy(m => m, Member.AgeOrdering)
             .Select((m, age) => new NodeView(m.Address.ToString(), m.HasRole(NodeOptions.CoordinatorRole),
-                Counted: m.Status is MemberStatus.Up or MemberStatus.Leaving, Unreachable: state.Unreachable.Contains(m), Age: age))
+                Counted: m.Status is MemberStatus.Up or MemberStatus.Leaving, Unreachable: state.Unreachable.Contains(m), Age: age,
+                SeenLatestState: state.SeenBy.Contains(m.Address)))
             .ToList();
         var decision = DowningPolicy.Decide(views, _cluster.SelfAddress.ToString());
         _stableSince = DateTime.UtcNow; // decide again after another stable period if nothing changed
@@ -85,16 +86,17 @@ sealed class MajorityDowningActor : ReceiveActor, IWithTimers
             case DowningDecision.DownOthers down:
                 foreach (var member in state.Members.Where(m => down.Addresses.Contains(m.Address.ToString())))
                 {
-                    _log.Warning("split brain: downing {0} (unreachable for {1:F0} s; this side holds the trainer majority)", member.Address, _stableAfter.TotalSeconds);
+                    NodeLog.Warning($"split brain: downing {member.Address} (unreachable for {_stableAfter.TotalSeconds:F0} s; this side holds the trainer majority)");
                     _cluster.Down(member.Address);
                 }
                 break;
             case DowningDecision.DownSelf self:
-                _log.Warning("split brain: {0}; downing this node so that it rejoins as a new member", self.Why);
+                NodeLog.Warning($"split brain: {self.Why}; downing this node so that it rejoins as a new member");
                 _cluster.Down(_cluster.SelfAddress);
                 break;
             case DowningDecision.Wait wait:
-                _log.Info("split brain: {0}", wait.Why);
+                if (wait.Why != _lastWait) NodeLog.Info($"split brain: {wait.Why}"); // once per reason, not every period
+                _lastWait = wait.Why;
                 break;
         }
     }

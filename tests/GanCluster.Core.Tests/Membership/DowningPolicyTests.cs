@@ -106,4 +106,47 @@ public class DowningPolicyTests
         Assert.IsType<DowningDecision.Wait>(DowningPolicy.Decide(view, C));
         Assert.IsType<DowningDecision.DownSelf>(DowningPolicy.Decide(view, "n0"));
     }
+
+    /// <summary>
+    /// Seen in CI on the multi-host bed: the coordinator was cut off for 20 s; after the heal it heard t0 and t1 again
+    /// before t2, so the merged view held its stale "t2 unreachable" next to the trainers' "coordinator unreachable"
+    /// for longer than the stable-after time, and a healthy trainer that every trainer could reach was downed (exit 3,
+    /// its world re-formed). t2 has seen the latest state, so it is reachable through some path.
+    /// </summary>
+    [Fact]
+    public void A_trainer_flagged_only_by_a_cut_off_coordinator_is_not_downed()
+    {
+        List<NodeView> View(bool t2SeenLatest) =>
+        [
+            new(C, true, true, Unreachable: true, 0),
+            new("t0", false, true, false, 1), new("t1", false, true, false, 2),
+            new("t2", false, true, Unreachable: true, 3, SeenLatestState: t2SeenLatest),
+        ];
+        foreach (var self in new[] { "t0", "t1" })
+            Assert.IsType<DowningDecision.Wait>(DowningPolicy.Decide(View(t2SeenLatest: true), self));
+        // The coordinator's own view, once it hears t0 and t1 but still flags t2: it must not down t2 either.
+        List<NodeView> onCoordinator =
+        [
+            new(C, true, true, false, 0), new("t0", false, true, false, 1), new("t1", false, true, false, 2),
+            new("t2", false, true, Unreachable: true, 3, SeenLatestState: true),
+        ];
+        Assert.IsType<DowningDecision.Wait>(DowningPolicy.Decide(onCoordinator, C));
+        // Control: a t2 that has not seen the latest state is cut off for real and is downed as before.
+        Assert.Equal(["t2"], Assert.IsType<DowningDecision.DownOthers>(DowningPolicy.Decide(View(t2SeenLatest: false), "t0")).Addresses);
+        Assert.Equal(["t2"], Assert.IsType<DowningDecision.DownOthers>(DowningPolicy.Decide(
+            [.. onCoordinator.Take(3), new("t2", false, true, Unreachable: true, 3)], C)).Addresses);
+    }
+
+    [Fact]
+    public void An_indirectly_connected_member_counts_on_this_side()
+    {
+        // t0 sees the coordinator and t1 flagged (t1 only by the stale coordinator: it has seen the latest state) and
+        // t2 cut off for real: t0 and t1 hold the majority, so t0 downs t2 rather than itself.
+        List<NodeView> view =
+        [
+            new(C, true, true, Unreachable: true, 0), new("t0", false, true, false, 1),
+            new("t1", false, true, Unreachable: true, 2, SeenLatestState: true), new("t2", false, true, Unreachable: true, 3),
+        ];
+        Assert.Equal(["t2"], Assert.IsType<DowningDecision.DownOthers>(DowningPolicy.Decide(view, "t0")).Addresses);
+    }
 }
