@@ -7,6 +7,7 @@ config=${1:-Release}
 filter=${2:-}
 passed=0; failed=0; status=0
 log=$(mktemp)
+failures=() # names of failed tests, repeated just above the totals (CI shows only the end of a long log)
 for proj in tests/*.Tests/*.csproj; do
   args=(test "$proj" -c "$config" --no-build --nologo)
   [ -n "$filter" ] && args+=(--filter "$filter")
@@ -21,8 +22,10 @@ for proj in tests/*.Tests/*.csproj; do
     echo "test-summary: no result line from $proj" >&2
     status=1
   fi
+  while IFS= read -r name; do failures+=("$name"); done < <(sed -nE 's/^\s+Failed (\S+) \[.*/\1/p' "$log")
   [ "$rc" -ne 0 ] && status=1
 done
+for name in "${failures[@]}"; do echo "failed: $name"; done
 rm -f "$log"
 echo "$passed passed, $failed failed"
 [ "$failed" -gt 0 ] && status=1
