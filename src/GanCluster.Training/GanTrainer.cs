@@ -329,6 +329,9 @@ public sealed class GanTrainer : IDisposable
                 case CollapseAction.Stop stop:
                     _options.Log?.Invoke("collapse response: " + stop.Reason); // Finish ends the run with collapse_stopped
                     break;
+                case CollapseAction.Continue { Reason: { } why }:
+                    _options.Log?.Invoke("collapse response: " + why);
+                    break;
             }
         }
         else if (_mode is RunMode.ClusterRank && CollapseSuspected is { } report)

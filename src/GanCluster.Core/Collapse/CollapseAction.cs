@@ -9,8 +9,8 @@ namespace GanCluster.Core.Collapse;
 /// </summary>
 public abstract record CollapseAction(long EffectiveStep)
 {
-    /// <summary>Nothing to do.</summary>
-    public sealed record Continue(long EffectiveStep) : CollapseAction(EffectiveStep);
+    /// <summary>Nothing to do (<paramref name="Reason"/>: why, when the response chose to wait rather than act).</summary>
+    public sealed record Continue(long EffectiveStep, string? Reason = null) : CollapseAction(EffectiveStep);
 
     /// <summary>
     /// Restore checkpoint <paramref name="ToStep"/> on every replica, then apply <paramref name="Mitigation"/>; the

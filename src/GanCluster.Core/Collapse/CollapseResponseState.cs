@@ -34,6 +34,9 @@ public sealed record CollapseResponseState
     /// <summary>The collapse monitor's evaluation count at the last rescue (the rescue's patience counts from it).</summary>
     public long? LastRescueEvaluation { get; init; }
 
+    /// <summary>collapse_score at the last rescue, or at the last check that found the rescue still working.</summary>
+    public double? RescueScore { get; init; }
+
     public JsonObject ToJson() => (JsonObject)JsonSerializer.SerializeToNode(this, Json)!;
 
     public static CollapseResponseState FromJson(JsonNode? node) =>

@@ -40,6 +40,17 @@ public sealed class CollapseSupervisor(CollapseResponseSpec spec, CollapseRespon
         var rescue = Spec.Mitigation.OfType<RescueMitigation>().FirstOrDefault();
         // A rescue is given its patience (in evaluations) to work before the response acts again.
         if (rescue != null && State.LastRescueEvaluation is { } at && flag.Evaluations - at < rescue.Patience) return new CollapseAction.Continue(step);
+        // A rescue that is working is not cut short: a dead start recovers over many evaluations (in the bench-rescue run
+        // the score fell 0.996 -> 0.824 -> 0.683 while the flag stayed up, and the response stopped it). While each check
+        // finds the score lower by more than improving_by, the run trains on with the rescue it has, and the patience
+        // counts again from here.
+        if (rescue != null && State.Rescues > 0 && State.RescueScore is { } before && flag.LastScore is { } now &&
+            now < before - rescue.ImprovingBy)
+        {
+            State = State with { RescueScore = now, LastRescueEvaluation = flag.Evaluations };
+            return new CollapseAction.Continue(step, string.Create(CultureInfo.InvariantCulture,
+                $"collapse still suspected, but collapse_score fell from {before:F3} to {now:F3} since the rescue: it is left to work"));
+        }
         long onset = flag.ChangedAt ?? step;
         string what = string.Create(CultureInfo.InvariantCulture,
             $"collapse suspected since step {onset} ({flag.SuspectedEvaluations} evaluations, last collapse_score {flag.LastScore:F3})");
@@ -83,7 +94,7 @@ public sealed class CollapseSupervisor(CollapseResponseSpec spec, CollapseRespon
         int number = State.Rescues + 1;
         double p = Math.Max(State.RescueP, Math.Min(1.0, rescue.P * number));
         double gamma = Math.Max(State.RescueR1Gamma, rescue.R1Gamma * number);
-        State = State with { Rescues = number, RescueP = p, RescueR1Gamma = gamma, LastRescueEvaluation = flag.Evaluations };
+        State = State with { Rescues = number, RescueP = p, RescueR1Gamma = gamma, LastRescueEvaluation = flag.Evaluations, RescueScore = flag.LastScore };
         return new CollapseAction.Rescue(step, number, rescue.MaxRescues, p, gamma, string.Create(CultureInfo.InvariantCulture,
             $"{what}; no healthy checkpoint to roll back to: rescuing in place (rescue {number} of at most {rescue.MaxRescues}: ADA p >= {p:G3}, R1 gamma >= {gamma:G3})"));
     }

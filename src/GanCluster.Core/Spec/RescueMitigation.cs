@@ -25,6 +25,9 @@ public sealed class RescueMitigation : CollapseMitigation
     [SpecDoc("evaluations a rescue is given to work before the response acts again")]
     public int Patience { get; set; } = 4;
 
+    [SpecDoc("a rescue that lowered collapse_score by more than this since the rescue (or since the last such check) is left to work: the run trains on without another rescue or a stop")]
+    public double ImprovingBy { get; set; } = 0.02;
+
     public override void Validate(SpecProblems problems, string path)
     {
         problems.InRange($"{path}.p", P, 0.0, 1.0);
@@ -32,5 +35,6 @@ public sealed class RescueMitigation : CollapseMitigation
         problems.InRange($"{path}.healthy_below", HealthyBelow, 0.0, 1.0);
         problems.AtLeast($"{path}.max_rescues", MaxRescues, 0);
         problems.Positive($"{path}.patience", Patience);
+        problems.InRange($"{path}.improving_by", ImprovingBy, 0.0, 1.0);
     }
 }

@@ -44,6 +44,31 @@ public class CollapseRescueTests
         Assert.Equal(r.State, e.State);
     }
 
+    /// <summary>
+    /// Seen in `make bench-rescue`: after two rescues the score fell 0.996 -> 0.824 -> 0.683 with the flag still up, and
+    /// the response stopped a run that was recovering. A falling score keeps the run going with the rescue it has (no
+    /// harder rescue, no stop); once the score stalls, the response acts as before.
+    /// </summary>
+    [Fact]
+    public void A_rescue_that_keeps_lowering_the_score_is_left_to_work_until_the_score_stalls()
+    {
+        static CollapseFlagState At(long evaluations, double score) =>
+            new() { Suspected = true, ChangedAt = 100, SuspectedEvaluations = (int)evaluations, Evaluations = evaluations, LastScore = score };
+        var r = new CollapseSupervisor(Spec(maxRescues: 1, patience: 2), rescuesInPlace: true);
+        Assert.IsType<CollapseAction.Rescue>(r.Decide(200, At(2, 0.996), WarmupOnly));
+        Assert.IsType<CollapseAction.Continue>(r.Decide(300, At(3, 0.9), WarmupOnly)); // patience
+        var working = Assert.IsType<CollapseAction.Continue>(r.Decide(400, At(4, 0.824), WarmupOnly));
+        Assert.Contains("0.996 to 0.824", working.Reason);
+        Assert.Equal(0.824, r.State.RescueScore);
+        Assert.IsType<CollapseAction.Continue>(r.Decide(500, At(5, 0.7), WarmupOnly)); // patience counts from the check
+        Assert.IsType<CollapseAction.Continue>(r.Decide(600, At(6, 0.683), WarmupOnly)); // 0.824 -> 0.683: still working
+        Assert.Null(r.StopReason);
+        Assert.Equal(1, r.State.Rescues); // no harder rescue while it works
+        Assert.IsType<CollapseAction.Continue>(r.Decide(700, At(7, 0.68), WarmupOnly)); // patience
+        // 0.683 -> 0.675 is not an improvement of more than improving_by (0.02): the budget is spent, so a stop.
+        Assert.IsType<CollapseAction.Stop>(r.Decide(800, At(8, 0.675), WarmupOnly));
+    }
+
     [Fact]
     public void It_waits_its_patience_then_rescues_harder_then_stops_when_the_budget_is_spent()
     {
