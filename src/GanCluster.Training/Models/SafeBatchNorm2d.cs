@@ -1,3 +1,4 @@
+using GanCluster.Training.Tensors;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -35,7 +36,7 @@ public sealed class SafeBatchNorm2d : Module<Tensor, Tensor>
         if (training)
         {
             using var one = 1L.ToScalar();
-            using (no_grad()) get_buffer("num_batches_tracked")!.add_(one);
+            using (no_grad()) get_buffer("num_batches_tracked")!.add_(one, ScalarOps.One); // an explicit alpha: the implicit one races too
         }
         return F.batch_norm(input, runningMean, runningVar, get_parameter("weight"), get_parameter("bias"), training, Momentum, Eps);
     }

@@ -1,3 +1,4 @@
+using GanCluster.Training.Tensors;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -58,7 +59,7 @@ sealed class MicroBatchBuffers
             if (b.is_floating_point())
             {
                 using var sum = _states[0][i].clone();
-                for (int m = 1; m < _count; m++) sum.add_(_states[m][i]);
+                for (int m = 1; m < _count; m++) sum.add_(_states[m][i], ScalarOps.One); // ScalarOps.One: see there
                 b.copy_(sum.div_(_count));
             }
             else b.copy_(_states[0][i]);

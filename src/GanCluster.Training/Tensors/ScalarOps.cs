@@ -13,6 +13,13 @@ namespace GanCluster.Training.Tensors;
 /// </summary>
 public static class ScalarOps
 {
+    /// <summary>
+    /// The alpha of every add here. TorchSharp's one-argument add/add_ pass an implicit <c>1</c> (a temporary Scalar) as
+    /// alpha, which the same race frees mid-call (bench-rescue's 1570-step run died in SafeAdam's eps add_ with "Expected
+    /// false to be true"); a static Scalar stays reachable for the life of the process.
+    /// </summary>
+    public static readonly Scalar One = 1.ToScalar();
+
     /// <summary>x * value.</summary>
     public static Tensor Times(this Tensor x, double value)
     {
@@ -24,14 +31,14 @@ public static class ScalarOps
     public static Tensor Plus(this Tensor x, double value)
     {
         using var s = value.ToScalar();
-        return x.add(s);
+        return x.add(s, One);
     }
 
     /// <summary>value - x.</summary>
     public static Tensor Minus(double value, Tensor x)
     {
         using var s = value.ToScalar();
-        return x.neg().add_(s);
+        return x.neg().add_(s, One);
     }
 
     /// <summary>x *= value, in place.</summary>
@@ -74,7 +81,7 @@ public static class ScalarOps
     public static Tensor PlusInPlace(this Tensor x, double value)
     {
         using var s = value.ToScalar();
-        return x.add_(s);
+        return x.add_(s, One);
     }
 
     /// <summary>x += value * a * b, in place.</summary>
