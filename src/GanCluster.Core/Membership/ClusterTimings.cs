@@ -24,6 +24,20 @@ public sealed record ClusterTimings
     /// </summary>
     public TimeSpan UnreachableSettle { get; init; } = TimeSpan.FromSeconds(2);
 
+    /// <summary>
+    /// After a world aborts because members were lost, the next world forms only once no further loss has been seen for
+    /// this long, and a last probe of every candidate has answered: trainers failing within about this long of each
+    /// other (a host or rack going down, kills a few hundred ms apart) cost one new world rather than one each. A
+    /// killed trainer outside any ring has nothing left to report it except its refusing data-plane port, hence the
+    /// last probe. Why a quiet period and not "wait until every survivor re-registered": that already holds today and
+    /// takes milliseconds, so the next loss arrives after the world formed. Why 1 s: it must exceed the gap between
+    /// failures to be coalesced (the bench's 500 ms, with margin for a loaded machine), and it is paid once by every
+    /// recovery that lost a member, so it must stay well under the 2 s recovery goal; a chain of losses is capped by
+    /// the recovery window (cluster.recovery_window_seconds). A recovery that lost nobody (a trainer joining, a
+    /// rollback, a ring broken by a blip) does not wait.
+    /// </summary>
+    public TimeSpan LossQuiet { get; init; } = TimeSpan.FromSeconds(1);
+
     /// <summary>A probe of a trainer's data-plane port (the coordinator as referee after a data-plane failure).</summary>
     public TimeSpan ProbeTimeout { get; init; } = TimeSpan.FromSeconds(1);
 

@@ -75,6 +75,9 @@ public enum TimerKind
 
     /// <summary>A restarted coordinator has waited long enough for the running world's members.</summary>
     AdoptGrace,
+
+    /// <summary>No further member of an aborted world was lost for a while: probe the candidates once more and form the next world.</summary>
+    LossQuiet,
 }
 
 /// <summary>A timer and the world (or other token) it was started for: a stale one is ignored when it fires.</summary>

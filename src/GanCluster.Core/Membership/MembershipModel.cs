@@ -78,6 +78,15 @@ public sealed class MembershipModel
         public long AbortedEpoch { get; } = abortedEpoch;
         public IReadOnlyList<WorldMember> Previous { get; } = previous;
         public HashSet<string> Dead { get; } = dead;
+
+        /// <summary>How many previous members were counted gone so far: a rise is a new loss, which restarts the quiet period.</summary>
+        public int Lost { get; set; }
+
+        /// <summary>No new loss for <see cref="ClusterTimings.LossQuiet"/>: the next world forms once the last probes are back.</summary>
+        public bool Quiet { get; set; }
+
+        /// <summary>The candidates probed once more when the quiet period ended.</summary>
+        public HashSet<string> Confirming { get; } = [];
     }
 
     /// <summary>When and why the last world broke, until the next world completes a step.</summary>
@@ -374,6 +383,9 @@ public sealed class MembershipModel
             case TimerKind.RecoveryWindow when _healing?.AbortedEpoch == timer.Token:
                 FormNextWorld(fx);
                 break;
+            case TimerKind.LossQuiet when _healing is { } h && h.AbortedEpoch == timer.Token && _phase == Phase.Recovering:
+                ConfirmCandidates(h, fx);
+                break;
             case TimerKind.UnreachableSettle:
                 _settling = false;
                 JudgeUnreachable(fx);
@@ -618,13 +630,61 @@ public sealed class MembershipModel
         TryFinishHealing(fx);
     }
 
-    /// <summary>Every previous member is accounted for: gone, or back outside the world with its probe answered or failed.</summary>
+    /// <summary>
+    /// Forms the next world once every previous member is accounted for (gone, or back outside the world with its probe
+    /// answered or failed) and, if any member was lost, once the losses have stopped: see <see cref="CoalesceLosses"/>.
+    /// </summary>
     void TryFinishHealing(List<MembershipEffect> fx)
     {
-        if (_healing == null || _phase != Phase.Recovering) return;
-        bool accounted = _healing.Previous.All(m => _healing.Dead.Contains(m.TrainerId) || Accounted(m.TrainerId));
-        if (accounted) FormNextWorld(fx);
+        if (_healing is not { } h || _phase != Phase.Recovering) return;
+        CoalesceLosses(h, fx);
+        bool accounted = h.Previous.All(m => h.Dead.Contains(m.TrainerId) || Accounted(m.TrainerId));
+        // Nobody lost, or nobody left to wait for (the world is gone: the next one forms from whoever registers), or the
+        // losses have stopped and the last probes are back.
+        bool settled = h.Lost == 0 || h.Lost == h.Previous.Count
+                       || (h.Quiet && h.Confirming.All(id => !_trainers.TryGetValue(id, out var t) || t.Probe != ProbeState.Pending));
+        if (accounted && settled) FormNextWorld(fx);
     }
+
+    /// <summary>
+    /// Failures close together become one new world (issue 21, docs/fault-tolerance.md). Every survivor re-registers
+    /// within milliseconds of a loss, so forming the world as soon as all are accounted for formed one world per
+    /// failure when trainers died a few hundred ms apart, and even for kills milliseconds apart (the second victim
+    /// re-registered, answered its probe, then died in the new world). So after a loss the next world waits until no
+    /// new loss has been seen for <see cref="ClusterTimings.LossQuiet"/> (each new one restarts it; the recovery window
+    /// caps the whole), then probes every candidate once more (<see cref="ConfirmCandidates"/>). A recovery that lost
+    /// nobody (a trainer joining, a rollback) forms at once, as before.
+    /// </summary>
+    void CoalesceLosses(Healing h, List<MembershipEffect> fx)
+    {
+        int lost = h.Previous.Count(m => Gone(h, m.TrainerId));
+        if (lost <= h.Lost) return;
+        h.Lost = lost;
+        h.Quiet = false;
+        h.Confirming.Clear();
+        fx.Add(new StartTimer(new MembershipTimer(TimerKind.LossQuiet, h.AbortedEpoch), _config.Timings.LossQuiet));
+    }
+
+    /// <summary>
+    /// The quiet period after the newest loss is over: probe every candidate whose data plane answered once more. A
+    /// trainer killed meanwhile has no ring left to report it, but its port now refuses: that is a new loss (and a new
+    /// quiet period); when every probe is back without one, the next world forms.
+    /// </summary>
+    void ConfirmCandidates(Healing h, List<MembershipEffect> fx)
+    {
+        h.Quiet = true;
+        h.Confirming.Clear();
+        foreach (var t in Candidates(h.AbortedEpoch).Where(t => t.Probe == ProbeState.Answered).ToList())
+        {
+            h.Confirming.Add(t.Report.TrainerId);
+            Probe(t, fx);
+        }
+        TryFinishHealing(fx);
+    }
+
+    /// <summary>A previous member is gone: counted lost, forgotten (lost), unreachable, or its data plane refuses.</summary>
+    bool Gone(Healing h, string trainerId) => h.Dead.Contains(trainerId) || !_trainers.TryGetValue(trainerId, out var t)
+        || _unreachableNodes.Contains(t.Report.Node) || (t.Probe == ProbeState.Failed && !RefereeUnreliable());
 
     /// <summary>
     /// A previous member is accounted for when it is unreachable, its data plane refused the probe (a dead process, or
@@ -638,6 +698,7 @@ public sealed class MembershipModel
     void FormNextWorld(List<MembershipEffect> fx)
     {
         fx.Add(new CancelTimer(TimerKind.RecoveryWindow));
+        if (_healing is { Lost: > 0 }) fx.Add(new CancelTimer(TimerKind.LossQuiet));
         var previousRanks = (_healing?.Previous ?? _world?.List ?? []).ToDictionary(m => m.TrainerId, m => m.Rank);
         var candidates = Candidates(_healing?.AbortedEpoch ?? 0)
             .Select(t => new Candidate(t.Report.TrainerId, t.Report.DataHost, t.Report.DataPort, t.Report.Step, t.Report.StateHash,

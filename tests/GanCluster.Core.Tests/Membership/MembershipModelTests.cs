@@ -79,9 +79,11 @@ public class MembershipModelTests
         Assert.True(abort.Single(a => a.TrainerId == "b").Fenced);
         Assert.False(abort.Single(a => a.TrainerId == "a").Fenced);
         Assert.Equal(epoch + 1, h.Run.Fence);
-        // The survivors re-register from outside the world with what they hold; the world re-forms at once.
+        // The survivors re-register from outside the world with what they hold; the world re-forms once no further loss
+        // came for the quiet period (and their last probes answered).
         h.Register("a", 40, "h40", epoch);
         h.Register("c", 40, "h40", epoch);
+        h.Fire(TimerKind.LossQuiet);
         var next = h.LastWorld();
         Assert.Equal(["a", "c"], Ids(next));
         Assert.Equal(40, next.Plan.StartStep);
@@ -101,10 +103,46 @@ public class MembershipModelTests
         h.Apply(h.Model.Failed("d", epoch, 20, "peer lost", false, blamedRank: 2)); // ... and d blames c
         h.Apply(h.Model.Failed("a", epoch, 20, "peer lost", false, blamedRank: 1));
         foreach (var id in new[] { "a", "c", "d" }) h.Register(id, 20, "h20", epoch);
+        h.Fire(TimerKind.LossQuiet);
         var next = h.LastWorld();
         Assert.Equal(["a", "c", "d"], Ids(next));
         Assert.Equal(20, next.Plan.StartStep);
         Assert.DoesNotContain(h.Effects.OfType<AbortMember>(), a => a.Fenced);
+    }
+
+    [Fact]
+    public void Losses_close_together_are_one_decision_and_the_last_probe_finds_a_member_killed_meanwhile()
+    {
+        // b is killed: its ring breaks, the others re-register at once. Then c is killed before the quiet period ends:
+        // nothing reports it (its ring is gone already) except its data plane, which refuses the last probe.
+        var h = new ModelHarness(workers: 4);
+        long epoch = h.FormFirstWorld("a", "b", "c", "d");
+        h.ProbeAnswers = id => id != "b";
+        h.Apply(h.Model.Failed("a", epoch, 20, "peer lost", false, blamedRank: 1));
+        foreach (var id in new[] { "a", "c", "d" }) h.Register(id, 20, "h20", epoch);
+        Assert.Single(h.Effects.OfType<AnnounceWorld>()); // every member accounted for, but the losses may not be over
+        h.ProbeAnswers = id => id is not ("b" or "c");
+        h.Fire(TimerKind.LossQuiet);
+        Assert.Single(h.Effects.OfType<AnnounceWorld>()); // c's refusal is a new loss: another quiet period
+        Assert.Contains(h.Timers, t => t.Kind == TimerKind.LossQuiet);
+        h.Fire(TimerKind.LossQuiet);
+        var next = h.LastWorld();
+        Assert.Equal(["a", "d"], Ids(next));
+        Assert.Equal(2, h.Effects.OfType<AnnounceWorld>().Count()); // one new world for both losses
+        Assert.DoesNotContain(h.Timers, t => t.Kind is TimerKind.LossQuiet or TimerKind.RecoveryWindow);
+    }
+
+    [Fact]
+    public void A_broken_ring_that_lost_nobody_re_forms_at_once()
+    {
+        // A blip broke the ring; every member is back and answers its probe: there is no loss to coalesce.
+        var h = new ModelHarness(workers: 3);
+        long epoch = h.FormFirstWorld("a", "b", "c");
+        h.Apply(h.Model.Failed("a", epoch, 20, "peer lost", false, blamedRank: 1));
+        foreach (var id in new[] { "a", "b", "c" }) h.Register(id, 20, "h20", epoch);
+        Assert.Equal(2, h.Effects.OfType<AnnounceWorld>().Count());
+        Assert.Equal(["a", "b", "c"], Ids(h.LastWorld()));
+        Assert.DoesNotContain(h.Effects, e => e is StartTimer { Timer.Kind: TimerKind.LossQuiet });
     }
 
     [Fact]
@@ -115,6 +153,7 @@ public class MembershipModelTests
         h.ProbeAnswers = id => id != "c";
         h.Apply(h.Model.Failed("a", epoch, 30, "c's host acknowledged nothing", false, blamedRank: 2));
         foreach (var id in new[] { "a", "b", "c" }) h.Register(id, 30, "h30", epoch); // c is alive on the control plane
+        h.Fire(TimerKind.LossQuiet);
         var next = h.LastWorld();
         Assert.Equal(["a", "b"], Ids(next));
         // While the partition lasts, c keeps registering and keeps failing its probe: no re-formation storm.
@@ -192,6 +231,7 @@ public class MembershipModelTests
         Assert.True(aborted.Single(a => a.TrainerId == "c").Fenced);
         h.Register("a", 50, "h50", epoch);
         h.Register("b", 50, "h50", epoch);
+        h.Fire(TimerKind.LossQuiet);
         var next = h.LastWorld();
         Assert.Equal(["a", "b"], Ids(next));
         Assert.Equal(50, next.Plan.StartStep);
@@ -248,6 +288,7 @@ public class MembershipModelTests
         h.Apply(h.Model.NodeRemoved(ModelHarness.Node("a")));
         h.Register("b", 90, "h90", epoch);
         h.Register("c", 90, "h90", epoch);
+        h.Fire(TimerKind.LossQuiet);
         var next = h.LastWorld();
         Assert.Equal(90, next.Plan.StartStep);
         Assert.Null(next.Plan.ResumeCheckpoint);
