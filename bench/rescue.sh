@@ -11,7 +11,7 @@ cd "$(dirname "$0")/.."
 STEPS=${STEPS:-1570}
 N=${N:-1000}
 JOBS=${JOBS:-1}
-CONFIGS=${CONFIGS:-"pytorch none skip-d adaptive diffaugment ada r1 spectral-norm diffaugment-r1 rescue"}
+CONFIGS=${CONFIGS:-"pytorch none skip-d adaptive diffaugment ada r1 spectral-norm diffaugment-r1 rescue rescue-strong"}
 OUT=${OUT:-runs/bench-rescue-$(date +%Y%m%d-%H%M%S)}
 GC=${GANCLUSTER:-./gancluster}
 PY=/usr/bin/python3
@@ -31,6 +31,7 @@ remedy() {
     spectral-norm) echo "--set regularization.spectral_norm=true" ;;
     diffaugment-r1) echo "--set augment.kind=diffaugment --set regularization.r1_gamma=1" ;;
     rescue) echo "--set collapse.response.enabled=true --set collapse.response.window=1 --set 'collapse.response.mitigation=[{kind: rescue, patience: 2}]'" ;;
+    rescue-strong) echo "--set collapse.response.enabled=true --set collapse.response.window=1 --set 'collapse.response.mitigation=[{kind: rescue, p: 1, patience: 2}]'" ;;
     *) echo "unknown config '$1'" >&2; exit 2 ;;
   esac
 }
