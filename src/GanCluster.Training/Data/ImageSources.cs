@@ -1,5 +1,6 @@
 using GanCluster.Core.Data;
 using GanCluster.Core.Spec;
+using GanCluster.Core.Storage;
 
 namespace GanCluster.Training.Data;
 
@@ -13,9 +14,18 @@ public static class ImageSources
     {
         DataFormat.Embedded => OpenIdx(EmbeddedPath(EmbeddedImagesFile), model.Resolution, model.Channels, data.Limit, EmbeddedPath(EmbeddedLabelsFile)),
         DataFormat.Idx => OpenIdx(data.Path!, model.Resolution, model.Channels, data.Limit, null),
+        DataFormat.Folder when S3Location.IsS3(data.Path) => new S3ImageSource(S3Location.Parse(data.Path!), model.Resolution, model.Channels,
+            data.Limit, new DiskObjectCache(CacheFolder(data.CacheDir), (long)data.CacheMib << 20)),
         DataFormat.Folder => new FolderImageSource(data.Path!, model.Resolution, model.Channels, data.Limit),
         _ => throw new ArgumentOutOfRangeException(nameof(data)),
     };
+
+    /// <summary>
+    /// This process's own cache folder for an s3:// dataset, under data.cache_dir or the system temp folder: a process
+    /// never shares it, so ranks on one host do not race over files, and it goes away with the process.
+    /// </summary>
+    static string CacheFolder(string? root) =>
+        Path.Combine(root ?? Path.GetTempPath(), $"gancluster-data-{Environment.ProcessId}-{Guid.NewGuid().ToString("N")[..8]}");
 
     /// <summary>
     /// The embedded MNIST files: copied next to the program at build time (data/), found by walking up from
