@@ -23,15 +23,20 @@ public sealed class S3ImageSource : ListedImageSource, IDisposable
     public S3ImageSource(S3Location location, int resolution, int channels, int? limit, DiskObjectCache cache) : base(resolution, channels)
     {
         _cache = cache;
-        _reader = new S3ObjectReader(RunStorage.Accessible(location, Field)); // wrong keys, no bucket: one line, exit 2
-        var listed = _reader.List();
-        var images = listed.Select(o => o.Key).Where(HasImageExtension).Order(StringComparer.Ordinal);
-        _keys = (limit is { } l ? images.Take(l) : images).ToArray();
-        if (_keys.Length == 0)
+        try
         {
-            cache.Dispose();
-            throw new DataException($"{Field}: expected PNG/JPEG images under '{location}', found " +
-                                    (listed.Count == 0 ? "no objects" : $"{listed.Count} objects, none named .png, .jpg or .jpeg"));
+            _reader = new S3ObjectReader(RunStorage.Accessible(location, Field)); // wrong keys, no bucket: one line, exit 2
+            var listed = _reader.List();
+            var images = listed.Select(o => o.Key).Where(HasImageExtension).Order(StringComparer.Ordinal);
+            _keys = (limit is { } l ? images.Take(l) : images).ToArray();
+            if (_keys.Length == 0)
+                throw new DataException($"{Field}: expected PNG/JPEG images under '{location}', found " +
+                                        (listed.Count == 0 ? "no objects" : $"{listed.Count} objects, none named .png, .jpg or .jpeg"));
+        }
+        catch
+        {
+            cache.Dispose(); // nothing was cached; the folder goes now rather than at exit
+            throw;
         }
         Description = $"{_keys.Length} images from {location} (local cache {cache.CapacityBytes >> 20} MiB in {cache.Folder})";
     }
