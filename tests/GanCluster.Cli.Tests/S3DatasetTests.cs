@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Xunit.Abstractions;
 using Amazon.S3.Model;
 using GanCluster.Core.Storage;
 using GanCluster.Training.Data;
@@ -9,7 +10,7 @@ namespace GanCluster.Cli.Tests;
 /// `data.path: s3://bucket/prefix` end to end: real `gancluster` processes reading a folder dataset from a real
 /// S3-compatible server (s3rver on 127.0.0.1, started here, logging each request so the GETs can be counted).
 /// </summary>
-public sealed class S3DatasetTests : IDisposable
+public sealed class S3DatasetTests(ITestOutputHelper output) : IDisposable
 {
     static readonly string[] Tiny = [.. TinyRun.Args, "--set", "sample_every=0", "--set", "collapse.enabled=false", "--set", "data.format=folder"];
 
@@ -68,6 +69,7 @@ public sealed class S3DatasetTests : IDisposable
         Assert.True(s3.ExitCode == 0, s3.ToString());
 
         Assert.NotEmpty(_server.ObjectGets("same")); // the images did come from the bucket
+        output.WriteLine($"{_server.ObjectGets("same").Count} image GETs for 6 steps of 8 over 40 images");
         Assert.DoesNotContain(_server.ObjectGets("same"), k => k.EndsWith(".txt", StringComparison.Ordinal));
         Assert.Equal(6, Losses(Path.Combine(_dir, "disk")).Count);
         Assert.Equal(Losses(Path.Combine(_dir, "disk")), Losses(Path.Combine(_dir, "s3")));
@@ -88,6 +90,7 @@ public sealed class S3DatasetTests : IDisposable
 
         var gets = _server.ObjectGets("shards");
         var twice = gets.GroupBy(k => k).Where(g => g.Count() > 1).Select(g => g.Key).ToList();
+        output.WriteLine($"{gets.Count} image GETs by 2 ranks ({gets.Distinct().Count()} distinct) of 128 images");
         Assert.True(twice.Count == 0, $"downloaded more than once (by both ranks): {string.Join(", ", twice)}");
         Assert.InRange(gets.Count, 2 * 2 * 8, 2 * 4 * 8); // both ranks' shards of 2 steps, and nothing beyond what they read
     }
