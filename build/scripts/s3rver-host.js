@@ -1,16 +1,21 @@
 // Starts s3rver (the S3-compatible test server, installed by s3-tools.sh) for the checkpoint-storage tests:
-//   node s3rver-host.js DATA_DIR BUCKET [--conditional-writes]
+//   node s3rver-host.js DATA_DIR BUCKET [--conditional-writes] [--request-log=FILE]
 // It listens on 127.0.0.1 only, on a free port, and prints "listening PORT" once it accepts requests. The keys are
 // s3rver's fixed pair S3RVER / S3RVER; signatures are checked, so other keys are refused (403).
 //
 // s3rver itself ignores conditional writes (If-None-Match / If-Match on PutObject). With --conditional-writes this
 // host adds them as AWS S3 does (412 PreconditionFailed when the condition does not hold): the one stand-in of these
 // tests, so that the world fence's compare-and-swap can run against a server that offers it.
+//
+// With --request-log=FILE each request is appended to FILE as one line, "METHOD /bucket/key" (decoded), when it
+// arrives: the dataset tests count the GETs of each image object to see which objects the trainers downloaded.
 'use strict';
+const fs = require('fs');
 const S3rver = require('s3rver');
 
 const [dataDir, bucket, ...flags] = process.argv.slice(2);
 const conditional = flags.includes('--conditional-writes');
+const requestLog = (flags.find(f => f.startsWith('--request-log=')) || '').slice('--request-log='.length);
 const server = new S3rver({ address: '127.0.0.1', port: 0, silent: true, directory: dataDir, configureBuckets: [{ name: bucket }] });
 
 // s3rver writes an object in place, so a GET during a PUT of the same key can see a torn object, which S3 never
@@ -44,8 +49,12 @@ const oneAtATime = (ctx, next) => {
   queue = Promise.race([run, closed]).catch(() => {});
   return run;
 };
+const logRequest = (ctx, next) => {
+  fs.appendFileSync(requestLog, `${ctx.method} ${decodeURIComponent(ctx.path)}\n`);
+  return next();
+};
 // Before s3rver's router (its last middleware), after its logger and error handling.
-server.middleware.splice(server.middleware.length - 1, 0, oneAtATime);
+server.middleware.splice(server.middleware.length - 1, 0, ...(requestLog ? [logRequest] : []), oneAtATime);
 
 server.run().then(address => {
   process.stdout.write(`listening ${address.port}\n`);

@@ -535,6 +535,7 @@ public sealed class GanTrainer : IDisposable
         _checkpoints?.Dispose();
         _recorder.Dispose();
         _loader?.Dispose();
+        (_data as IDisposable)?.Dispose(); // an s3:// dataset's local cache, once the loader has stopped reading
         _step.Dispose();
         _ema?.Dispose();
         _optG.Dispose();

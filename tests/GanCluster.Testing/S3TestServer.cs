@@ -16,10 +16,12 @@ public sealed class S3TestServer : IDisposable
 
     readonly Process _process;
 
-    S3TestServer(Process process, int port, string dataDir)
+    S3TestServer(Process process, int port, string dataDir, string? requestLog)
     {
-        (_process, Port, DataDir) = (process, port, dataDir);
+        (_process, Port, DataDir, _requestLog) = (process, port, dataDir, requestLog);
     }
+
+    readonly string? _requestLog;
 
     public int Port { get; }
 
@@ -30,15 +32,19 @@ public sealed class S3TestServer : IDisposable
 
     public static string RepositoryRoot { get; } = FindRoot();
 
-    public static S3TestServer Start(bool conditionalWrites = false)
+    /// <param name="logRequests">record every request, for <see cref="ObjectGets"/></param>
+    public static S3TestServer Start(bool conditionalWrites = false, bool logRequests = false)
     {
         string tools = Tools.Value;
         string data = Directory.CreateTempSubdirectory("gancluster-s3-").FullName;
+        // Beside the data folder, not in it: s3rver treats the data folder's entries as buckets.
+        string? requestLog = logRequests ? data + ".requests" : null;
         var psi = new ProcessStartInfo("node") { RedirectStandardOutput = true, RedirectStandardError = true };
         psi.ArgumentList.Add(Path.Combine(RepositoryRoot, "build/scripts/s3rver-host.js"));
         psi.ArgumentList.Add(data);
         psi.ArgumentList.Add(Bucket);
         if (conditionalWrites) psi.ArgumentList.Add("--conditional-writes");
+        if (requestLog != null) psi.ArgumentList.Add("--request-log=" + requestLog);
         psi.Environment["NODE_PATH"] = Path.Combine(tools, "node_modules");
         var process = Process.Start(psi)!;
         var line = process.StandardOutput.ReadLineAsync();
@@ -48,7 +54,7 @@ public sealed class S3TestServer : IDisposable
             throw new InvalidOperationException($"s3rver did not start: {process.StandardError.ReadToEnd()}");
         }
         _ = process.StandardError.ReadToEndAsync(); // drain
-        return new S3TestServer(process, int.Parse(text["listening ".Length..]), data);
+        return new S3TestServer(process, int.Parse(text["listening ".Length..]), data, requestLog);
     }
 
     /// <summary>s3://BUCKET/<paramref name="prefix"/>.</summary>
@@ -90,6 +96,15 @@ public sealed class S3TestServer : IDisposable
             .Order(StringComparer.Ordinal).ToList();
     }
 
+    /// <summary>The keys under <paramref name="prefix"/> that were read (GET), once per GET (needs logRequests).</summary>
+    public IReadOnlyList<string> ObjectGets(string prefix)
+    {
+        string start = $"GET /{Bucket}/{prefix}/";
+        return File.Exists(_requestLog ?? throw new InvalidOperationException("started without logRequests"))
+            ? File.ReadAllLines(_requestLog).Where(l => l.StartsWith(start, StringComparison.Ordinal)).Select(l => l[$"GET /{Bucket}/".Length..]).ToList()
+            : [];
+    }
+
     public void Dispose()
     {
         if (!_process.HasExited)
@@ -99,6 +114,7 @@ public sealed class S3TestServer : IDisposable
         }
         _process.Dispose();
         try { Directory.Delete(DataDir, recursive: true); } catch (IOException) { }
+        if (_requestLog != null) File.Delete(_requestLog);
     }
 
     static readonly Lazy<string> Tools = new(() =>

@@ -35,7 +35,8 @@ public static class RunSpecLoader
         // A path given with --set is relative to the working directory; one in the file, to the file's folder.
         string cwd = Directory.GetCurrentDirectory();
         bool FromCommandLine(string key) => (overrides ?? []).Any(o => o.TrimStart().StartsWith(key + "=", StringComparison.Ordinal));
-        ResolvePaths(spec, FromCommandLine("data.path") ? cwd : baseDir ?? cwd, FromCommandLine("collapse.classifier") ? cwd : baseDir ?? cwd);
+        ResolvePaths(spec, FromCommandLine("data.path") ? cwd : baseDir ?? cwd, FromCommandLine("collapse.classifier") ? cwd : baseDir ?? cwd,
+            FromCommandLine("data.cache_dir") ? cwd : baseDir ?? cwd);
         Validate(spec, problems);
         problems.ThrowIfAny();
         return spec;
@@ -151,10 +152,12 @@ public static class RunSpecLoader
         if (!lossGiven) spec.Loss = LossKind.WganGp;
     }
 
-    static void ResolvePaths(RunSpec spec, string? baseDir, string? classifierBaseDir)
+    static void ResolvePaths(RunSpec spec, string? baseDir, string? classifierBaseDir, string? cacheBaseDir)
     {
-        if (spec.Data.Path is { Length: > 0 } p && baseDir != null && !System.IO.Path.IsPathRooted(p))
+        if (spec.Data.Path is { Length: > 0 } p && baseDir != null && !System.IO.Path.IsPathRooted(p) && !Storage.S3Location.IsS3(p))
             spec.Data.Path = System.IO.Path.GetFullPath(System.IO.Path.Combine(baseDir, p));
+        if (spec.Data.CacheDir is { Length: > 0 } cache && cacheBaseDir != null && !System.IO.Path.IsPathRooted(cache) && !Storage.S3Location.IsS3(cache))
+            spec.Data.CacheDir = System.IO.Path.GetFullPath(System.IO.Path.Combine(cacheBaseDir, cache));
         if (spec.Collapse.Classifier is { Length: > 0 } c && c is not (CollapseSpec.AutoClassifier or CollapseSpec.NoClassifier)
             && classifierBaseDir != null && !System.IO.Path.IsPathRooted(c))
             spec.Collapse.Classifier = System.IO.Path.GetFullPath(System.IO.Path.Combine(classifierBaseDir, c));

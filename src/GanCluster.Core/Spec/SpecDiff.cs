@@ -17,7 +17,7 @@ public static class SpecDiff
     static readonly string[] NotTrainingDefining =
         ["steps", "sample_every", "log_every", "checkpoint.", "threads", "cluster.workers", "cluster.min_workers", "cluster.progress_every",
          "cluster.hash_every", "cluster.max_restarts", "cluster.recovery_window_seconds", "collapse.", "tensorboard",
-         "data.workers", "data.prefetch"];
+         "data.workers", "data.prefetch", "data.cache_mib", "data.cache_dir"];
 
     public sealed record Difference(string Path, string Before, string After);
 

@@ -27,7 +27,7 @@ public static class S3Connection
             lock (Gate)
             {
                 if (_shared is { } s && s.Signature == signature) return s.Client;
-                _shared = (signature, Create());
+                _shared = (signature, Create(Env));
                 return _shared.Value.Client;
             }
         }
@@ -36,9 +36,11 @@ public static class S3Connection
     static readonly string[] Variables =
         ["AWS_ENDPOINT_URL_S3", "AWS_ENDPOINT_URL", "AWS_REGION", "AWS_DEFAULT_REGION", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"];
 
-    static IAmazonS3 Create()
+    /// <summary>A client configured from <paramref name="variable"/> (the AWS variables by name) rather than this process's environment.</summary>
+    public static IAmazonS3 Create(Func<string, string?> variable)
     {
-        string region = Env("AWS_REGION") ?? Env("AWS_DEFAULT_REGION") ?? "us-east-1";
+        string? Value(string name) => variable(name) is { Length: > 0 } v ? v : null;
+        string region = Value("AWS_REGION") ?? Value("AWS_DEFAULT_REGION") ?? "us-east-1";
         var config = new AmazonS3Config
         {
             // The SDK's default CRC trailers (aws-chunked uploads) are not understood by every S3-compatible server;
@@ -48,17 +50,17 @@ public static class S3Connection
             MaxErrorRetry = 3,
             Timeout = TimeSpan.FromSeconds(60),
         };
-        if ((Env("AWS_ENDPOINT_URL_S3") ?? Env("AWS_ENDPOINT_URL")) is { } endpoint)
+        if ((Value("AWS_ENDPOINT_URL_S3") ?? Value("AWS_ENDPOINT_URL")) is { } endpoint)
         {
             config.ServiceURL = endpoint;
             config.ForcePathStyle = true;
             config.AuthenticationRegion = region;
         }
         else config.RegionEndpoint = RegionEndpoint.GetBySystemName(region);
-        return Env("AWS_ACCESS_KEY_ID") is { } key
-            ? new AmazonS3Client(Env("AWS_SESSION_TOKEN") is { } token
-                ? new SessionAWSCredentials(key, Env("AWS_SECRET_ACCESS_KEY") ?? "", token)
-                : new BasicAWSCredentials(key, Env("AWS_SECRET_ACCESS_KEY") ?? ""), config)
+        return Value("AWS_ACCESS_KEY_ID") is { } key
+            ? new AmazonS3Client(Value("AWS_SESSION_TOKEN") is { } token
+                ? new SessionAWSCredentials(key, Value("AWS_SECRET_ACCESS_KEY") ?? "", token)
+                : new BasicAWSCredentials(key, Value("AWS_SECRET_ACCESS_KEY") ?? ""), config)
             : new AmazonS3Client(config);
     }
 

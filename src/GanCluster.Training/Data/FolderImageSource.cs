@@ -7,17 +7,15 @@ namespace GanCluster.Training.Data;
 /// demand at the resolution asked for, center-cropped and resized: only the file list stays in memory. Files whose header is not an image are skipped when the folder is
 /// indexed; a file that fails to decode later is replaced by the next readable one and counted.
 /// </summary>
-public sealed class FolderImageSource : ImageSource
+public sealed class FolderImageSource : ListedImageSource
 {
-    static readonly string[] Extensions = [".png", ".jpg", ".jpeg"];
     readonly string[] _files;
-    readonly HashSet<int> _bad = [];
 
     public FolderImageSource(string folder, int resolution, int channels, int? limit = null) : base(resolution, channels)
     {
         if (!Directory.Exists(folder)) throw new DataException($"data.path: expected an image folder, found no folder at '{folder}'");
         var candidates = Directory.EnumerateFiles(folder, "*", SearchOption.AllDirectories)
-            .Where(f => Extensions.Contains(Path.GetExtension(f).ToLowerInvariant()))
+            .Where(HasImageExtension)
             .Order(StringComparer.Ordinal)
             .ToList();
         var good = new List<string>();
@@ -41,24 +39,7 @@ public sealed class FolderImageSource : ImageSource
 
     public override string Description { get; }
 
-    public override ReadOnlySpan<byte> ReadBytes(int index, int resolution)
-    {
-        for (int attempt = 0; attempt < _files.Length; attempt++)
-        {
-            int i = (index + attempt) % _files.Length;
-            lock (_bad)
-                if (_bad.Contains(i)) continue;
-            var bytes = ImageOps.DecodeFile(_files[i], resolution, Channels);
-            if (bytes != null) return bytes;
-            lock (_bad)
-            {
-                if (_bad.Add(i))
-                {
-                    Skipped++;
-                    Warn($"skipped unreadable image {_files[i]}");
-                }
-            }
-        }
-        throw new DataException($"data.path: no image under the folder could be decoded");
-    }
+    protected override string NameOf(int index) => _files[index];
+
+    protected override byte[]? Decode(int index, int resolution) => ImageOps.DecodeFile(_files[index], resolution, Channels);
 }

@@ -20,10 +20,25 @@ public static class ImageOps
         return ToChw(bitmap, resolution, channels);
     }
 
-    /// <summary>The decoded image at the smallest size the codec offers whose shorter side is at least <paramref name="side"/>.</summary>
-    public static SKBitmap? DecodeAtLeast(string path, int side)
+    /// <summary>
+    /// <see cref="DecodeFile"/> for a file's bytes already in memory (a downloaded object): the same codec and steps,
+    /// so the same pixels as reading the file from disk.
+    /// </summary>
+    public static byte[]? DecodeBytes(byte[] encoded, int resolution, int channels)
     {
-        using var codec = SKCodec.Create(path);
+        using var data = SKData.CreateCopy(encoded);
+        using var bitmap = DecodeAtLeast(SKCodec.Create(data), resolution);
+        if (bitmap == null) return null;
+        return ToChw(bitmap, resolution, channels);
+    }
+
+    /// <summary>The decoded image at the smallest size the codec offers whose shorter side is at least <paramref name="side"/>.</summary>
+    public static SKBitmap? DecodeAtLeast(string path, int side) => DecodeAtLeast(SKCodec.Create(path), side);
+
+    /// <summary>As <see cref="DecodeAtLeast(string, int)"/>, from a codec it disposes (null: not an image).</summary>
+    static SKBitmap? DecodeAtLeast(SKCodec? created, int side)
+    {
+        using var codec = created;
         if (codec == null || codec.Info.Width == 0 || codec.Info.Height == 0) return null;
         var size = ScaledSize(codec, side);
         var bitmap = new SKBitmap(codec.Info.WithSize(size.Width, size.Height));

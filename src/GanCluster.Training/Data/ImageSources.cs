@@ -1,5 +1,6 @@
 using GanCluster.Core.Data;
 using GanCluster.Core.Spec;
+using GanCluster.Core.Storage;
 
 namespace GanCluster.Training.Data;
 
@@ -13,9 +14,29 @@ public static class ImageSources
     {
         DataFormat.Embedded => OpenIdx(EmbeddedPath(EmbeddedImagesFile), model.Resolution, model.Channels, data.Limit, EmbeddedPath(EmbeddedLabelsFile)),
         DataFormat.Idx => OpenIdx(data.Path!, model.Resolution, model.Channels, data.Limit, null),
+        DataFormat.Folder when S3Location.IsS3(data.Path) => new S3ImageSource(S3Location.Parse(data.Path!), model.Resolution, model.Channels,
+            data.Limit, OpenCache(data)),
         DataFormat.Folder => new FolderImageSource(data.Path!, model.Resolution, model.Channels, data.Limit),
         _ => throw new ArgumentOutOfRangeException(nameof(data)),
     };
+
+    /// <summary>
+    /// This process's own cache folder for an s3:// dataset, under data.cache_dir or the system temp folder: a process
+    /// never shares it, so ranks on one host do not race over files, and it goes away with the process.
+    /// </summary>
+    static DiskObjectCache OpenCache(DataSpec data)
+    {
+        string root = data.CacheDir ?? Path.GetTempPath();
+        string folder = Path.Combine(root, $"gancluster-data-{Environment.ProcessId}-{Guid.NewGuid().ToString("N")[..8]}");
+        try
+        {
+            return new DiskObjectCache(folder, (long)data.CacheMib << 20);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new DataException($"data.cache_dir: expected a folder this process can write, found '{root}' ({e.Message})");
+        }
+    }
 
     /// <summary>
     /// The embedded MNIST files: copied next to the program at build time (data/), found by walking up from
