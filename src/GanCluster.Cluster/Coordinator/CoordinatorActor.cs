@@ -122,8 +122,26 @@ public sealed class CoordinatorActor : ReceivePersistentActor, IWithTimers
         Command<RunEventReport>(WriteReported);
         Command<CollapseReport>(OnCollapseReport);
         Command<ProbeResult>(r => Execute(_model.ProbeAnswered(r.TrainerId, r.Token, r.Answered)));
-        Command<MembershipTimer>(t => Execute(_model.TimerFired(t)));
+        Command<MembershipTimer>(t =>
+        {
+            if (t.Kind == TimerKind.UnreachableSettle) ForgiveIndirectlyConnected();
+            Execute(_model.TimerFired(t));
+        });
         ClusterEventHandlers();
+    }
+
+    /// <summary>
+    /// Before the coordinator judges unreachable members: a member flagged unreachable that has seen the latest cluster
+    /// state is reachable through some path (the split-brain rule's "indirectly connected", DowningPolicy), so it is not
+    /// lost. After a partition of the coordinator heals, its own stale observation of one trainer can outlast the settle
+    /// time (seen on the bed: a healthy trainer left out of the world for 5 s); a member that truly died or is cut off
+    /// cannot see a newer state, and a data-plane failure still reaches the coordinator through the ring's reports.
+    /// </summary>
+    void ForgiveIndirectlyConnected()
+    {
+        var state = Akka.Cluster.Cluster.Get(Context.System).State;
+        foreach (var member in state.Unreachable.Where(m => state.SeenBy.Contains(m.Address)))
+            Execute(_model.NodeReachable(member.Address.ToString()));
     }
 
     void ClusterEventHandlers()
