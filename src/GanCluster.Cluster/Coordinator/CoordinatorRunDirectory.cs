@@ -13,8 +13,8 @@ namespace GanCluster.Cluster.Coordinator;
 /// Everything the coordinator does to the run directory, in one place: preparing it (or checking a resume
 /// checkpoint against the spec), events.jsonl (the coordinator is its only writer in a cluster), the world fence,
 /// checkpoint look-ups, a collapse rollback's bookkeeping, and with checkpoint.uri in S3 the upload of the files it
-/// writes (events.jsonl, run.yaml) beside the checkpoints after each checkpoint commit and at the run's end. The membership model reads it through
-/// <see cref="IRunDirectoryView"/>.
+/// writes (events.jsonl, run.yaml) beside the checkpoints after each checkpoint commit and at the run's end. The
+/// membership model reads it through <see cref="IRunDirectoryView"/>.
 /// </summary>
 public sealed class CoordinatorRunDirectory(RunSpec spec, string root, Action<string> log) : IRunDirectoryView, IDisposable
 {
