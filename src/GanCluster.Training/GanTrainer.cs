@@ -102,7 +102,7 @@ public sealed class GanTrainer : IDisposable
         _optD = new SafeAdam(_d.parameters(), _spec.Optim.LrD, _spec.Optim.Beta1, _spec.Optim.Beta2);
         _step = new GanStep(_g, _d, _spec.Model.Nz, GanLosses.Create(_spec.Loss), _optG, _optD, _device, _spec.Accumulate);
         _regime = new DiscriminatorRegime(_spec);
-        _recorder = new RunRecorder(_layout, _mode, _spec, _g, _ema?.Model, options.SampleCount, _device);
+        _recorder = new RunRecorder(_layout, _mode, _spec, _g, _ema?.Model, options.SampleCount, _device, options.Log);
         _plan = new PlanExecutor(plan, _g, _d, _ema, _optG, _optD, _step, () => _recorder.Events);
         _store = CheckpointStore.ForRun(_layout, _spec.Checkpoint);
         _supervisor = new CollapseSupervisor(_spec.Collapse.Response, rescuesInPlace: true);
@@ -201,6 +201,7 @@ public sealed class GanTrainer : IDisposable
         if (!rankZero) return;
         // The fence is checked again, under its lock, when a commit is published.
         _checkpoints = new CheckpointWriter(_store, _recorder.Events, FenceGuard.For(_recorder.Fence, epoch));
+        _checkpoints.Committed += (_, _, _) => _recorder.UploadLogs(); // the logs follow each checkpoint to the bucket
         foreach (var warning in _skippedCheckpoints) _recorder.Event(_state.Step, new CheckpointSkippedEvent(warning));
         _skippedCheckpoints.Clear();
         if (_spec.Collapse.Enabled && _collapse == null)
@@ -384,6 +385,7 @@ public sealed class GanTrainer : IDisposable
         string ending = interrupted ? EventKind.RunInterrupted : StopReason != null ? EventKind.CollapseStopped : EventKind.RunFinished;
         _recorder.Event(step, new RunEndedEvent(ending, _state.SkippedNonFinite, _state.ImagesSeen, Snapshot().Hash(),
             _collapse?.Summary(lastEvaluation), StopReason, StopReason != null ? _supervisor.State.Rollbacks : null));
+        _recorder.FlushLogs();
     }
 
     /// <summary>Compares replica hashes across the world; a mismatch is an error event and stops the run.</summary>

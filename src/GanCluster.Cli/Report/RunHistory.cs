@@ -48,6 +48,7 @@ public sealed class RunHistory
 
     RunHistory(string root) => Root = root;
 
+    /// <summary>The run directory's full path, or the s3:// prefix it was read from.</summary>
     public string Root { get; }
 
     /// <summary>Numeric metrics columns by name (step, epoch, losses, lr, time...).</summary>
@@ -75,14 +76,15 @@ public sealed class RunHistory
 
     public long? FinalStep => this["step"] is { Count: > 0 } s ? (long)s.LastValue : null;
 
-    public static RunHistory Load(string runDir)
+    /// <param name="shownAs">what the report calls the run (an s3:// prefix read into <paramref name="runDir"/>); default: the folder</param>
+    public static RunHistory Load(string runDir, string? shownAs = null)
     {
         if (!Directory.Exists(runDir))
             throw new SpecException("RUN_DIR", "a run directory (with metrics.jsonl)", $"'{runDir}' (no such folder)", Source);
         var layout = new RunLayout(runDir);
         if (!File.Exists(layout.MetricsFile))
             throw new SpecException("RUN_DIR", "a run directory with metrics.jsonl", $"'{runDir}' (no metrics.jsonl)", Source);
-        var history = new RunHistory(layout.Root);
+        var history = new RunHistory(shownAs ?? layout.Root);
         history.ReadMetrics(layout.MetricsFile);
         if (File.Exists(layout.EventsFile)) history.ReadEvents(layout.EventsFile);
         history.ReadSpec(layout.SpecFile);

@@ -12,8 +12,9 @@ namespace GanCluster.Cluster.Coordinator;
 /// <summary>
 /// Everything the coordinator does to the run directory, in one place: preparing it (or checking a resume
 /// checkpoint against the spec), events.jsonl (the coordinator is its only writer in a cluster), the world fence,
-/// checkpoint look-ups, and a collapse rollback's bookkeeping. The membership model reads it through
-/// <see cref="IRunDirectoryView"/>.
+/// checkpoint look-ups, a collapse rollback's bookkeeping, and with checkpoint.uri in S3 the upload of the files it
+/// writes (events.jsonl, run.yaml) beside the checkpoints after each checkpoint commit and at the run's end. The
+/// membership model reads it through <see cref="IRunDirectoryView"/>.
 /// </summary>
 public sealed class CoordinatorRunDirectory(RunSpec spec, string root, Action<string> log) : IRunDirectoryView, IDisposable
 {
@@ -21,6 +22,7 @@ public sealed class CoordinatorRunDirectory(RunSpec spec, string root, Action<st
     readonly CheckpointStore _checkpoints = CheckpointStore.ForRun(new RunLayout(root), spec.Checkpoint);
     readonly IWorldFence _fence = RunStorage.Fence(new RunLayout(root), spec.Checkpoint);
     EventLog? _events;
+    RunLogUpload? _upload;
 
     /// <summary>Raised after every events.jsonl line (kind, step, details), for metrics.</summary>
     public event Action<string, long, JsonObject>? EventWritten;
@@ -42,8 +44,22 @@ public sealed class CoordinatorRunDirectory(RunSpec spec, string root, Action<st
             if (_fence is S3WorldFence remote) RequireConditionalWrites(remote);
             if (resume && ResumeLoader.FindNewest(_checkpoints, spec, force, log) is { } checkpoint) truncate = checkpoint.Step;
         }
+        _upload = RunStorage.LogUpload(_layout, spec.Checkpoint, RunLogFiles.Coordinator, log);
+        // A coordinator in a new pod continues the bucket's events.jsonl, not an empty one that would replace it there; one
+        // that replaces a running run's coordinator does not know the step, so any later copy in the bucket wins.
+        if (_upload != null)
+            RunLogDownload.ContinueNewer(_upload.Remote, RunLogNames.Events, _layout.EventsFile, reconnect ? long.MaxValue : truncate, log);
         _events = new EventLog(_layout.EventsFile, truncateAfterStep: reconnect ? null : truncate);
         _events.Written += (kind, step, details) => EventWritten?.Invoke(kind, step, details);
+        if (_upload != null) _events.Written += (kind, _, _) => UploadAfter(kind);
+        _upload?.Request(); // run.yaml, and the events cut back by a resume
+    }
+
+    /// <summary>The logs follow each checkpoint to the bucket, and the run's end.</summary>
+    void UploadAfter(string kind)
+    {
+        if (kind is EventKind.CheckpointCommitted or EventKind.RunComplete or EventKind.RunFinished or EventKind.RunInterrupted or EventKind.CollapseStopped)
+            _upload!.Request();
     }
 
     public void Write(long step, string kind, JsonObject? details) => _events?.Write(step, kind, details);
@@ -106,5 +122,9 @@ public sealed class CoordinatorRunDirectory(RunSpec spec, string root, Action<st
         catch (IOException) { return []; }
     }
 
-    public void Dispose() => _events?.Dispose();
+    public void Dispose()
+    {
+        _events?.Dispose();
+        _upload?.Flush(RunLogUpload.FinalWait);
+    }
 }

@@ -23,6 +23,7 @@ public static class RunDirectory
                 throw new SpecException("--out", "a new run directory, or --resume to continue this one",
                     $"'{RunStorage.Remote(checkpoint)?.ToString() ?? layout.Root}' holding checkpoints up to {RunLayout.StepName(committed[0].Step)}", "input");
             RunStorage.Fence(layout, checkpoint).Clear(); // an earlier run's fence (its epochs start over)
+            if (RunStorage.Remote(checkpoint) is { } remote) RunLogUpload.DeleteAll(RunStorage.LogsOf(remote)); // and its uploaded logs
             foreach (var file in new[] { layout.MetricsFile, layout.EventsFile, Path.Combine(layout.Root, WorldFence.FileName) })
                 if (File.Exists(file)) File.Delete(file);
             foreach (var png in Directory.GetFiles(layout.SamplesDir, "*step-*.png")) File.Delete(png);

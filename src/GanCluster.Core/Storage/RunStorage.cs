@@ -6,7 +6,8 @@ namespace GanCluster.Core.Storage;
 /// <summary>
 /// Where a run keeps what must outlive its processes, from checkpoint.uri: nothing set, the run directory
 /// (RUN_DIR/checkpoints, RUN_DIR/world-epoch); s3://bucket/prefix, that prefix (prefix/checkpoints/step-NNNNNN/,
-/// prefix/world-epoch), for clusters without a shared volume.
+/// prefix/world-epoch, and a copy of the run's logs under prefix/run/: <see cref="RunLogUpload"/>), for clusters
+/// without a shared volume.
 /// </summary>
 public static class RunStorage
 {
@@ -27,6 +28,13 @@ public static class RunStorage
 
     /// <summary>The checkpoints under a remote run prefix: the same layout as a run directory.</summary>
     public static S3Location CheckpointsOf(S3Location run) => run.Child("checkpoints");
+
+    /// <summary>The run's logs under a remote run prefix (prefix/run/: metrics.jsonl, events.jsonl, run.yaml, samples/).</summary>
+    public static S3Location LogsOf(S3Location run) => run.Child(RunLogNames.Folder);
+
+    /// <summary>The uploader of the run logs this process writes, or null when the run keeps its checkpoints on disk.</summary>
+    public static RunLogUpload? LogUpload(RunLayout layout, CheckpointSpec spec, RunLogFiles files, Action<string> warn) =>
+        Remote(spec) is { } remote ? new RunLogUpload(layout, LogsOf(Accessible(remote)), files, warn) : null;
 
     public static IWorldFence Fence(RunLayout layout, CheckpointSpec spec) =>
         Remote(spec) is { } remote ? new S3WorldFence(Accessible(remote)) : new DiskWorldFence(layout.Root);

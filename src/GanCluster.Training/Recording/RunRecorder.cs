@@ -18,7 +18,9 @@ namespace GanCluster.Training.Recording;
 /// (events.jsonl in a single process; in a cluster they go to the coordinator, its one writer), and sample grids.
 /// Before rank 0 writes, it checks the fence: a rank 0 of an abandoned world must not touch the run directory.
 /// Every rank keeps the last metrics row, so whoever is rank 0 of the next world can write it if its predecessor
-/// could not. Rebound with each world (<see cref="Bind"/>).
+/// could not. Rebound with each world (<see cref="Bind"/>). With checkpoint.uri in S3, rank 0 also uploads the files it
+/// writes beside the checkpoints (<see cref="RunLogUpload"/>: metrics.jsonl and samples; in a single process events.jsonl
+/// and run.yaml too, which in a cluster are the coordinator's).
 /// </summary>
 public sealed class RunRecorder : IDisposable
 {
@@ -29,7 +31,9 @@ public sealed class RunRecorder : IDisposable
     readonly nn.Module<Tensor, Tensor>? _generatorAverage;
     readonly Tensor _sampleLatents;
     readonly Device _device;
+    readonly Action<string> _log;
     long _epoch;
+    RunLogUpload? _upload;
     JsonlWriter? _metrics;
     EventLog? _ownEvents;
     IEventSink? _events;
@@ -38,9 +42,10 @@ public sealed class RunRecorder : IDisposable
     /// <param name="generatorAverage">the generator EMA: samples come from it when the run keeps one</param>
     /// <param name="sampleCount">images in a sample grid (the same latents every time)</param>
     public RunRecorder(RunLayout layout, RunMode mode, RunSpec spec, nn.Module<Tensor, Tensor> generator,
-        nn.Module<Tensor, Tensor>? generatorAverage, int sampleCount, Device device)
+        nn.Module<Tensor, Tensor>? generatorAverage, int sampleCount, Device device, Action<string>? log = null)
     {
         (_layout, _mode, _spec, _generator, _generatorAverage, _device) = (layout, mode, spec, generator, generatorAverage, device);
+        _log = log ?? (_ => { });
         _sampleLatents = StepRandom.FixedLatents(spec.Seed, sampleCount, spec.Model.Nz);
     }
 
@@ -66,14 +71,38 @@ public sealed class RunRecorder : IDisposable
         Close();
         _epoch = epoch;
         IsRankZero = isRankZero;
-        if (!isRankZero) return;
+        if (!isRankZero)
+        {
+            _upload = null; // the files are the new rank 0's now (a pass in flight still finishes)
+            return;
+        }
         _layout.Create();
+        ContinueUploadedLogs(step);
         _metrics = new JsonlWriter(_layout.MetricsFile, truncateAfterStep: step);
         if (_lastRow?["step"]?.GetValue<long>() == step && JsonlWriter.LastStep(_layout.MetricsFile) < step)
             _metrics.Write(_lastRow.DeepClone().AsObject());
         _events = _mode is RunMode.ClusterRank cluster ? cluster.Events
             : _ownEvents = new EventLog(_layout.EventsFile, truncateAfterStep: step);
     }
+
+    /// <summary>
+    /// With the logs in S3: a rank 0 whose disk lacks the run's history (another pod, an emptyDir) continues the
+    /// bucket's copy of the logs it writes, then uploads them from now on.
+    /// </summary>
+    void ContinueUploadedLogs(long step)
+    {
+        var files = _mode is RunMode.ClusterRank ? RunLogFiles.Trainer : RunLogFiles.All;
+        _upload ??= RunStorage.LogUpload(_layout, _spec.Checkpoint, files, _log);
+        if (_upload == null) return;
+        RunLogDownload.ContinueNewer(_upload.Remote, RunLogNames.Metrics, _layout.MetricsFile, step, _log);
+        if (files.HasFlag(RunLogFiles.Events)) RunLogDownload.ContinueNewer(_upload.Remote, RunLogNames.Events, _layout.EventsFile, step, _log);
+    }
+
+    /// <summary>Rank 0 uploads its logs in the background (after a checkpoint commit); returns at once.</summary>
+    public void UploadLogs() => _upload?.Request();
+
+    /// <summary>Rank 0 at the run's end: the last upload of its logs, waited for (bounded).</summary>
+    public void FlushLogs() => _upload?.Flush(RunLogUpload.FinalWait);
 
     /// <summary>Writes <paramref name="runEvent"/> when this rank is rank 0.</summary>
     public void Event(long step, RunEvent runEvent)
