@@ -18,23 +18,17 @@ public static class RunLogDownload
     {
         string root = logs.Key("");
         string full = Path.GetFullPath(folder);
-        var request = new ListObjectsV2Request { BucketName = logs.Bucket, Prefix = root };
         int count = 0;
-        while (true)
+        foreach (var o in S3Connection.ListAll(logs))
         {
-            var page = S3Connection.Run(() => S3Connection.Client.ListObjectsV2Async(request));
-            foreach (var o in page.S3Objects ?? [])
-            {
-                string relative = o.Key[root.Length..];
-                if (!IsLogName(relative)) continue; // only the run directory's own files, never a path out of the folder
-                string target = Path.Combine(full, relative.Replace('/', Path.DirectorySeparatorChar));
-                Directory.CreateDirectory(Path.GetDirectoryName(target)!);
-                File.WriteAllBytes(target, Get(logs.Bucket, o.Key) ?? []);
-                count++;
-            }
-            if (page.IsTruncated != true) return count;
-            request.ContinuationToken = page.NextContinuationToken;
+            string relative = o.Key[root.Length..];
+            if (!IsLogName(relative)) continue; // only the run directory's own files, never a path out of the folder
+            string target = Path.Combine(full, relative.Replace('/', Path.DirectorySeparatorChar));
+            Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+            File.WriteAllBytes(target, Get(logs.Bucket, o.Key) ?? []);
+            count++;
         }
+        return count;
     }
 
     /// <summary>

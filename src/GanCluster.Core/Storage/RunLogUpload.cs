@@ -136,14 +136,7 @@ public sealed class RunLogUpload
     /// <summary>Removes an earlier run's logs under <paramref name="logs"/> (a fresh run in a prefix without checkpoints).</summary>
     public static void DeleteAll(S3Location logs)
     {
-        var request = new ListObjectsV2Request { BucketName = logs.Bucket, Prefix = logs.Key("") };
-        while (true)
-        {
-            var page = S3Connection.Run(() => S3Connection.Client.ListObjectsV2Async(request));
-            foreach (var o in page.S3Objects ?? []) S3Connection.Run(() => S3Connection.Client.DeleteObjectAsync(logs.Bucket, o.Key));
-            if (page.IsTruncated != true) return;
-            request.ContinuationToken = page.NextContinuationToken;
-        }
+        foreach (var o in S3Connection.ListAll(logs)) S3Connection.Run(() => S3Connection.Client.DeleteObjectAsync(logs.Bucket, o.Key));
     }
 
     void Put(string name, byte[] bytes) => S3Connection.Run(() => S3Connection.Client.PutObjectAsync(new PutObjectRequest

@@ -28,17 +28,10 @@ public sealed class S3CheckpointStorage(S3Location location) : ICheckpointStorag
     IEnumerable<(long Step, string Name, S3Object Object)> Objects()
     {
         string root = location.Key("");
-        var request = new ListObjectsV2Request { BucketName = location.Bucket, Prefix = root };
-        while (true)
+        foreach (var o in S3Connection.ListAll(location, list => Call(list, "list")))
         {
-            var page = Call(() => Client.ListObjectsV2Async(request), "list");
-            foreach (var o in page.S3Objects ?? [])
-            {
-                string[] parts = o.Key[root.Length..].Split('/');
-                if (parts.Length == 2 && RunLayout.TryParseStepName(parts[0], out long step)) yield return (step, parts[1], o);
-            }
-            if (page.IsTruncated != true) yield break;
-            request.ContinuationToken = page.NextContinuationToken;
+            string[] parts = o.Key[root.Length..].Split('/');
+            if (parts.Length == 2 && RunLayout.TryParseStepName(parts[0], out long step)) yield return (step, parts[1], o);
         }
     }
 

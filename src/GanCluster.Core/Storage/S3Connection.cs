@@ -95,6 +95,26 @@ public static class S3Connection
     /// <summary>Runs an SDK call synchronously (the checkpoint store's callers are synchronous: a background writer, start-up).</summary>
     public static T Run<T>(Func<Task<T>> call) => Task.Run(call).GetAwaiter().GetResult();
 
+    /// <summary>
+    /// Every object under <paramref name="location"/>'s prefix (recursive), page by page: ListObjectsV2 answers at most
+    /// 1,000 keys a call. <paramref name="call"/> sends each page's request (the caller's error handling or retries).
+    /// Lazy: a page is asked for when the previous one is used up.
+    /// </summary>
+    public static IEnumerable<S3Object> ListAll(S3Location location, Func<Func<Task<ListObjectsV2Response>>, ListObjectsV2Response> call)
+    {
+        var request = new ListObjectsV2Request { BucketName = location.Bucket, Prefix = location.Key("") };
+        while (true)
+        {
+            var page = call(() => Client.ListObjectsV2Async(request));
+            foreach (var o in page.S3Objects ?? []) yield return o;
+            if (page.IsTruncated != true) yield break;
+            request.ContinuationToken = page.NextContinuationToken;
+        }
+    }
+
+    /// <summary><see cref="ListAll(S3Location, Func{Func{Task{ListObjectsV2Response}}, ListObjectsV2Response})"/> with plain calls.</summary>
+    public static IEnumerable<S3Object> ListAll(S3Location location) => ListAll(location, Run);
+
     public static bool IsNotFound(AmazonS3Exception e) => e.StatusCode == HttpStatusCode.NotFound;
 
     /// <summary>A conditional write lost: 412 Precondition Failed, or 409 ConditionalRequestConflict (a concurrent one).</summary>

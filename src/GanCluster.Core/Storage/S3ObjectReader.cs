@@ -17,18 +17,8 @@ public sealed class S3ObjectReader(S3Location location)
     public S3Location Location => location;
 
     /// <summary>Every object under the prefix (recursive, as the server orders keys): key and size.</summary>
-    public IReadOnlyList<(string Key, long Size)> List()
-    {
-        var request = new ListObjectsV2Request { BucketName = location.Bucket, Prefix = location.Key("") };
-        var objects = new List<(string, long)>();
-        while (true)
-        {
-            var page = WithRetries(() => S3Connection.Client.ListObjectsV2Async(request), "list");
-            foreach (var o in page.S3Objects ?? []) objects.Add((o.Key, o.Size ?? 0));
-            if (page.IsTruncated != true) return objects;
-            request.ContinuationToken = page.NextContinuationToken;
-        }
-    }
+    public IReadOnlyList<(string Key, long Size)> List() =>
+        S3Connection.ListAll(location, list => WithRetries(list, "list")).Select(o => (o.Key, o.Size ?? 0)).ToList();
 
     /// <summary>The bytes of <paramref name="key"/>; null when it no longer exists (deleted after the listing).</summary>
     public byte[]? Read(string key)

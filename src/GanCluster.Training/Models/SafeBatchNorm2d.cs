@@ -34,10 +34,7 @@ public sealed class SafeBatchNorm2d : Module<Tensor, Tensor>
         var runningMean = get_buffer("running_mean")!;
         var runningVar = get_buffer("running_var")!;
         if (training)
-        {
-            using var one = 1L.ToScalar();
-            using (no_grad()) get_buffer("num_batches_tracked")!.add_(one, ScalarOps.One); // an explicit alpha: the implicit one races too
-        }
+            using (no_grad()) get_buffer("num_batches_tracked")!.add_(ScalarOps.One, ScalarOps.One); // rooted Scalars: no race
         return F.batch_norm(input, runningMean, runningVar, get_parameter("weight"), get_parameter("bias"), training, Momentum, Eps);
     }
 }
