@@ -1,6 +1,7 @@
 // Starts s3rver (the S3-compatible test server, installed by s3-tools.sh) for the checkpoint-storage tests:
-//   node s3rver-host.js DATA_DIR BUCKET [--conditional-writes] [--request-log=FILE]
-// It listens on 127.0.0.1 only, on a free port, and prints "listening PORT" once it accepts requests. The keys are
+//   node s3rver-host.js DATA_DIR BUCKET [--conditional-writes] [--request-log=FILE] [--address=IP] [--port=N]
+// It listens on 127.0.0.1 and a free port unless told otherwise (the Kubernetes launch test runs it on a test bed
+// host's 198.18.0.0/15 address), and prints "listening PORT" once it accepts requests. The keys are
 // s3rver's fixed pair S3RVER / S3RVER; signatures are checked, so other keys are refused (403).
 //
 // s3rver itself ignores conditional writes (If-None-Match / If-Match on PutObject). With --conditional-writes this
@@ -15,8 +16,9 @@ const S3rver = require('s3rver');
 
 const [dataDir, bucket, ...flags] = process.argv.slice(2);
 const conditional = flags.includes('--conditional-writes');
-const requestLog = (flags.find(f => f.startsWith('--request-log=')) || '').slice('--request-log='.length);
-const server = new S3rver({ address: '127.0.0.1', port: 0, silent: true, directory: dataDir, configureBuckets: [{ name: bucket }] });
+const flag = name => (flags.find(f => f.startsWith(`--${name}=`)) || '').slice(name.length + 3);
+const requestLog = flag('request-log');
+const server = new S3rver({ address: flag('address') || '127.0.0.1', port: Number(flag('port') || 0), silent: true, directory: dataDir, configureBuckets: [{ name: bucket }] });
 
 // s3rver writes an object in place, so a GET during a PUT of the same key can see a torn object, which S3 never
 // shows (a PUT is atomic there). Requests therefore run one at a time, each to its end; with --conditional-writes the

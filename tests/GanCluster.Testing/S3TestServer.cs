@@ -35,27 +35,41 @@ public sealed class S3TestServer : IDisposable
     /// <param name="logRequests">record every request, for <see cref="ObjectGets"/></param>
     public static S3TestServer Start(bool conditionalWrites = false, bool logRequests = false)
     {
-        string tools = Tools.Value;
         string data = Directory.CreateTempSubdirectory("gancluster-s3-").FullName;
         // Beside the data folder, not in it: s3rver treats the data folder's entries as buckets.
         string? requestLog = logRequests ? data + ".requests" : null;
-        var psi = new ProcessStartInfo("node") { RedirectStandardOutput = true, RedirectStandardError = true };
-        psi.ArgumentList.Add(Path.Combine(RepositoryRoot, "build/scripts/s3rver-host.js"));
-        psi.ArgumentList.Add(data);
-        psi.ArgumentList.Add(Bucket);
-        if (conditionalWrites) psi.ArgumentList.Add("--conditional-writes");
-        if (requestLog != null) psi.ArgumentList.Add("--request-log=" + requestLog);
-        psi.Environment["NODE_PATH"] = Path.Combine(tools, "node_modules");
+        var command = Command(data, conditionalWrites, requestLog);
+        var psi = new ProcessStartInfo(command.Program) { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var a in command.Args) psi.ArgumentList.Add(a);
+        foreach (var (k, v) in command.Environment) psi.Environment[k] = v;
         var process = Process.Start(psi)!;
         var line = process.StandardOutput.ReadLineAsync();
-        if (!line.Wait(TimeSpan.FromSeconds(60)) || line.Result is not { } text || !text.StartsWith("listening ", StringComparison.Ordinal))
+        if (!line.Wait(TimeSpan.FromSeconds(60)) || line.Result is not { } text || ListeningPort(text) is not { } port)
         {
             if (!process.HasExited) process.Kill(entireProcessTree: true);
             throw new InvalidOperationException($"s3rver did not start: {process.StandardError.ReadToEnd()}");
         }
         _ = process.StandardError.ReadToEndAsync(); // drain
-        return new S3TestServer(process, int.Parse(text["listening ".Length..]), data, requestLog);
+        return new S3TestServer(process, port, data, requestLog);
     }
+
+    /// <summary>
+    /// The command line that runs s3rver on <paramref name="dataDir"/> with the test bucket, for whoever starts it: this
+    /// class on loopback, or a test bed host on its own address (the Kubernetes launch test). It prints
+    /// "listening PORT" (<see cref="ListeningPort"/>) once it accepts requests.
+    /// </summary>
+    public static (string Program, IReadOnlyList<string> Args, IReadOnlyDictionary<string, string> Environment) Command(
+        string dataDir, bool conditionalWrites, string? requestLog = null, string address = "127.0.0.1", int port = 0)
+    {
+        List<string> args = [Path.Combine(RepositoryRoot, "build/scripts/s3rver-host.js"), dataDir, Bucket, $"--address={address}", $"--port={port}"];
+        if (conditionalWrites) args.Add("--conditional-writes");
+        if (requestLog != null) args.Add("--request-log=" + requestLog);
+        return ("node", args, new Dictionary<string, string> { ["NODE_PATH"] = Path.Combine(Tools.Value, "node_modules") });
+    }
+
+    /// <summary>The port in s3rver-host.js's "listening PORT" line; null for any other line.</summary>
+    public static int? ListeningPort(string line) =>
+        line.StartsWith("listening ", StringComparison.Ordinal) && int.TryParse(line["listening ".Length..], out int port) ? port : null;
 
     /// <summary>s3://BUCKET/<paramref name="prefix"/>.</summary>
     public static string Uri(string prefix) => $"s3://{Bucket}/{prefix}";
@@ -65,9 +79,12 @@ public sealed class S3TestServer : IDisposable
     /// credentials (s3rver checks the key id, 403 InvalidAccessKeyId, but does not verify SigV4 signatures, so a wrong
     /// secret alone goes unnoticed by this server; S3 answers it with 403 SignatureDoesNotMatch, the same path).
     /// </summary>
-    public Dictionary<string, string> Environment(string accessKey = AccessKey) => new()
+    public Dictionary<string, string> Environment(string accessKey = AccessKey) => ClientEnvironment(Endpoint, accessKey);
+
+    /// <summary>The AWS variables that point a client at an s3rver listening at <paramref name="endpoint"/>.</summary>
+    public static Dictionary<string, string> ClientEnvironment(string endpoint, string accessKey = AccessKey) => new()
     {
-        ["AWS_ENDPOINT_URL"] = Endpoint,
+        ["AWS_ENDPOINT_URL"] = endpoint,
         ["AWS_REGION"] = "us-east-1",
         ["AWS_ACCESS_KEY_ID"] = accessKey,
         ["AWS_SECRET_ACCESS_KEY"] = SecretKey,
@@ -83,12 +100,18 @@ public sealed class S3TestServer : IDisposable
     }
 
     /// <summary>The file s3rver stores object <paramref name="key"/> in.</summary>
-    public string ObjectFile(string key) => Path.Combine(DataDir, Bucket, key + "._S3rver_object");
+    public string ObjectFile(string key) => ObjectFileIn(DataDir, key);
+
+    /// <summary>The file an s3rver with data folder <paramref name="dataDir"/> stores object <paramref name="key"/> in.</summary>
+    public static string ObjectFileIn(string dataDir, string key) => Path.Combine(dataDir, Bucket, key + "._S3rver_object");
 
     /// <summary>The keys of the objects under <paramref name="prefix"/>, read from s3rver's data folder.</summary>
-    public IReadOnlyList<string> Keys(string prefix)
+    public IReadOnlyList<string> Keys(string prefix) => KeysIn(DataDir, prefix);
+
+    /// <summary>The keys of the objects under <paramref name="prefix"/> in the s3rver data folder <paramref name="dataDir"/>.</summary>
+    public static IReadOnlyList<string> KeysIn(string dataDir, string prefix)
     {
-        string root = Path.Combine(DataDir, Bucket);
+        string root = Path.Combine(dataDir, Bucket);
         string dir = Path.Combine(root, prefix);
         if (!Directory.Exists(dir)) return [];
         return Directory.EnumerateFiles(dir, "*._S3rver_object", SearchOption.AllDirectories)

@@ -51,6 +51,7 @@ public static class CoordinatorCommand
                 RunDir = outDir,
                 Resume = parse.GetValue(resume),
                 Force = parse.GetValue(force),
+                ReplacesRunning = !fresh,
                 Log = line => NodeLog.Line(line),
                 Finished = lifetime.PartStopped,
             };

@@ -73,7 +73,10 @@ public sealed class CoordinatorActor : ReceivePersistentActor, IWithTimers
     // ---- Start: after the journal has been replayed.
     void Start()
     {
-        bool reconnect = _replayed.InFlight; // a world may be training: adopt it (also with --resume, see MembershipModel.Start)
+        // A world may be training: adopt it (also with --resume, see MembershipModel.Start). The journal may also have been
+        // lost with the old coordinator's disk (a pod-local SQLite beside S3 checkpoints): the fence says a run is under
+        // way, and the model adopts the world the trainers report (MembershipModel.Learn).
+        bool reconnect = _replayed.InFlight || (_settings.ReplacesRunning && !_replayed.Ended);
         try
         {
             if (!(_replayed.Ended && !_settings.Resume))

@@ -51,15 +51,11 @@ public sealed class CoordinatorRunDirectory(RunSpec spec, string root, Action<st
             RunLogDownload.ContinueNewer(_upload.Remote, RunLogNames.Events, _layout.EventsFile, reconnect ? long.MaxValue : truncate, log);
         _events = new EventLog(_layout.EventsFile, truncateAfterStep: reconnect ? null : truncate);
         _events.Written += (kind, step, details) => EventWritten?.Invoke(kind, step, details);
-        if (_upload != null) _events.Written += (kind, _, _) => UploadAfter(kind);
+        // Every event goes to the bucket, not only at checkpoints: events are rare (worlds, losses, checkpoints; never one per
+        // step) and the passes coalesce (one in flight, one queued), and the pod's disk dies with the coordinator: a
+        // coordinator killed before the first checkpoint took the run's first world with it (the bed's S3 launch test).
+        if (_upload != null) _events.Written += (_, _, _) => _upload.Request();
         _upload?.Request(); // run.yaml, and the events cut back by a resume
-    }
-
-    /// <summary>The logs follow each checkpoint to the bucket, and the run's end.</summary>
-    void UploadAfter(string kind)
-    {
-        if (kind is EventKind.CheckpointCommitted or EventKind.RunComplete or EventKind.RunFinished or EventKind.RunInterrupted or EventKind.CollapseStopped)
-            _upload!.Request();
     }
 
     public void Write(long step, string kind, JsonObject? details) => _events?.Write(step, kind, details);

@@ -16,6 +16,13 @@ public sealed class CoordinatorSettings
     /// <summary>Accept a checkpoint whose training-defining spec fields differ.</summary>
     public bool Force { get; init; }
 
+    /// <summary>
+    /// This process replaces the coordinator of a running run (its world fence exists and no --resume was asked): it
+    /// adopts the running world even when its journal is empty (a new pod whose SQLite journal was on the old pod's
+    /// disk), and never prepares the run directory as a fresh run's.
+    /// </summary>
+    public bool ReplacesRunning { get; init; }
+
     public string RunId { get; init; } = Guid.NewGuid().ToString("N")[..12];
 
     public string SoftwareVersion { get; init; } = SoftwareInfo.Version;

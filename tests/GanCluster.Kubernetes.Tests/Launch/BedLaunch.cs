@@ -47,7 +47,10 @@ public sealed class BedLaunch : IAsyncDisposable
     public IEnumerable<V1Job> Jobs => _objects.All<V1Job>().OrderBy(j => j.Metadata.Name, StringComparer.Ordinal);
 
     /// <summary>The run directory on the shared claim (the pods' --out; the same for every pod).</summary>
-    public string RunDirectory => Pods.Select(p => p.Launch.Args[p.Launch.Args.ToList().IndexOf("--out") + 1]).Distinct().Single();
+    public string RunDirectory => Pods.Select(RunDirectoryOf).Distinct().Single();
+
+    /// <summary>A pod's run directory (its --out): the shared claim's folder, or with checkpoints in S3 its own emptyDir.</summary>
+    public static string RunDirectoryOf(BedPod pod) => pod.Launch.Args[pod.Launch.Args.ToList().IndexOf("--out") + 1];
 
     /// <summary>Creates the bed and the API host; the bed's logs go to DIR/bed, the pods' folders and the claims under DIR.</summary>
     public static async Task<BedLaunch> CreateAsync(List<Manifest> objects, string dir)
@@ -65,6 +68,9 @@ public sealed class BedLaunch : IAsyncDisposable
             throw;
         }
     }
+
+    /// <summary>Adds rendered objects (or ones a user creates beside them, a Secret) before the pods start.</summary>
+    public void Add(IEnumerable<Manifest> objects) => _objects.AddRange(objects);
 
     /// <summary>Starts every pod of every Job at once, as the Job controller does (parallelism = completions).</summary>
     public IReadOnlyList<BedPod> StartAll() =>

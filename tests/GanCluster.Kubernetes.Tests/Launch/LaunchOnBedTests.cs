@@ -1,8 +1,10 @@
+using System.Text.Json;
 using System.Text.Json.Nodes;
 using GanCluster.Core.Checkpoints;
 using GanCluster.Core.Runs;
 using GanCluster.TestBed.Checking;
 using GanCluster.TestBed.Cluster;
+using GanCluster.Testing;
 using k8s;
 using k8s.Models;
 using Xunit.Abstractions;
@@ -25,12 +27,12 @@ public sealed class LaunchOnBedTests(ITestOutputHelper output) : IDisposable
     bool _passed;
 
     /// <summary>Tiny DCGAN on the embedded MNIST digits for <paramref name="trainers"/> trainers; `waitForAll`: the run waits for all of them (cluster.min_workers).</summary>
-    string WriteSpec(int trainers, bool waitForAll)
+    string WriteSpec(int trainers, bool waitForAll, int steps = Steps, int checkpointEvery = 50)
     {
         string path = Path.Combine(_dir, "run.yaml");
         File.WriteAllText(path, $$"""
             seed: 1
-            steps: {{Steps}}
+            steps: {{steps}}
             batch_size: 8
             threads: 1
             data: { format: embedded, path: null, limit: 256 }
@@ -38,7 +40,7 @@ public sealed class LaunchOnBedTests(ITestOutputHelper output) : IDisposable
             loss: bce
             sample_every: 50
             log_every: 1
-            checkpoint: { every: 50, keep: 2 }
+            checkpoint: { every: {{checkpointEvery}}, keep: 2 }
             cluster: { workers: {{trainers}}, min_workers: {{(waitForAll ? trainers : 1)}} }
             """);
         return path;
@@ -142,6 +144,90 @@ public sealed class LaunchOnBedTests(ITestOutputHelper output) : IDisposable
         AssertCompleteWithFinalCheckpoint(launch, events);
         _passed = true;
     }
+
+    /// <summary>
+    /// A cluster with no ReadWriteMany storage: checkpoints and the world fence in an S3-compatible server (s3rver on a
+    /// bed host of its own, <see cref="BedS3Server"/>), the keys in a Secret made by `kubectl create secret`, each pod's
+    /// run directory an emptyDir. The coordinator pod is killed after the first checkpoint and replaced with an empty
+    /// disk (and an empty SQLite journal): the run must still end complete, every checkpoint in the bucket, none on a
+    /// pod's disk, the replacement adopting the running world (before the fix it saw the bucket's checkpoints, took
+    /// itself for a fresh run's coordinator and exited 2, and the trainers waited for ever), and the run's logs rebuilt
+    /// from the bucket (`report s3://`).
+    /// </summary>
+    [BedFact]
+    public async Task With_checkpoints_in_s3_and_no_shared_volume_a_replaced_coordinator_pod_and_the_run_finish_from_the_bucket()
+    {
+        using var cancel = new CancellationTokenSource(Bound);
+        const string Prefix = "launch";
+        await using var launch = await BedLaunch.CreateAsync([], _dir); // the objects follow once the server's address is known
+        var s3 = await BedS3Server.StartAsync(launch.Bed, Path.Combine(_dir, "s3"), cancel.Token);
+
+        var secret = Tools.Kubectl("create", "secret", "generic", "gancluster-s3", "--namespace", BedLaunch.Namespace, "--dry-run=client", "-o", "yaml",
+            $"--from-literal=AWS_ACCESS_KEY_ID={S3TestServer.AccessKey}", $"--from-literal=AWS_SECRET_ACCESS_KEY={S3TestServer.SecretKey}");
+        Assert.True(secret.ExitCode == 0, secret.ToString());
+        string values = Path.Combine(_dir, "values.yaml");
+        File.WriteAllText(values, $$"""
+            workers: 2
+            gpusPerTrainerPod: 0
+            image: { flavor: cpu }
+            checkpoints:
+              s3: { uri: "{{S3TestServer.Uri(Prefix)}}", endpoint: "{{s3.Endpoint}}", existingSecret: gancluster-s3 }
+            """);
+        var objects = Manifests.Parse(Tools.HelmTemplate("-f", values, "--set-file", $"runSpec={WriteSpec(trainers: 2, waitForAll: false, steps: 600, checkpointEvery: 100)}"));
+        Assert.Empty(objects.All<V1PersistentVolumeClaim>()); // nothing needs a ReadWriteMany volume
+        launch.Add([.. objects, .. Manifests.Parse(secret.Stdout)]);
+
+        var pods = launch.StartAll();
+        string FirstCheckpoint = $"{Prefix}/checkpoints/step-000100/manifest.json";
+        // The coordinator's history reaches the bucket as it is written (each event, not only each checkpoint): the first
+        // world is there before the coordinator pod and its disk go.
+        string eventsKey = $"{Prefix}/run/events.jsonl";
+        bool FirstWorldInBucket()
+        {
+            try { return s3.Keys($"{Prefix}/run").Contains(eventsKey) && BucketEvents(s3, eventsKey).Any(e => RunEvents.Kind(e) == EventKind.WorldFormed); }
+            catch (Exception e) when (e is JsonException or IOException) { return false; } // s3rver writing the object just now
+        }
+        await WaitAsync(() => s3.Keys(Prefix).Contains(FirstCheckpoint) && FirstWorldInBucket(), $"no {FirstCheckpoint} and first world_formed in the bucket", cancel.Token);
+        var coordinator = pods.Single(p => p.Launch.Role == "coordinator");
+        await launch.KillAsync(coordinator, cancel.Token);
+        var replacement = launch.Replace(coordinator);
+        output.WriteLine($"killed {coordinator.Launch.Name} after {FirstCheckpoint}; replaced by {replacement.Launch.Name}");
+        Assert.NotEqual(BedLaunch.RunDirectoryOf(coordinator), BedLaunch.RunDirectoryOf(replacement)); // an emptyDir of its own
+
+        var live = launch.Pods.Where(p => p != coordinator).ToList();
+        await WaitForExitsAsync(live, cancel.Token);
+        AssertExitCodes(live.ToDictionary(p => p, _ => 0));
+
+        // keep: 2 prunes the bucket as it prunes a disk; the final checkpoint verifies (sizes, SHA-256s) from the bucket's bytes.
+        var keys = s3.Keys(Prefix);
+        Assert.Equal(["step-000500", "step-000600"], keys.Where(k => k.EndsWith("/manifest.json", StringComparison.Ordinal))
+            .Select(k => k.Split('/')[^2]).Where(k => k.StartsWith("step-", StringComparison.Ordinal)).Order());
+        string final = Path.Combine(_dir, "final-from-bucket");
+        s3.CopyTo($"{Prefix}/checkpoints/step-000600", final);
+        Assert.Null(CheckpointStore.Verify(final, out _));
+        foreach (var pod in launch.Pods)
+        {
+            string local = new RunLayout(BedLaunch.RunDirectoryOf(pod)).CheckpointsDir; // the run layout's folder exists, empty
+            Assert.False(Directory.Exists(local) && Directory.EnumerateFiles(local, "*", SearchOption.AllDirectories).Any(), $"{pod.Launch.Name} wrote checkpoints to its own disk");
+        }
+
+        // The run's history from the bucket: one events.jsonl across both coordinators, from the first world to the end.
+        var events = BucketEvents(s3, eventsKey);
+        Assert.Equal(["gancluster-trainer-0", "gancluster-trainer-1"], RunEvents.MemberHosts(events.First(e => RunEvents.Kind(e) == EventKind.WorldFormed)).Order());
+        Assert.Contains(events, e => RunEvents.Kind(e) == EventKind.WorldAdopted); // by the replacement, with an empty journal
+        Assert.Contains(events, e => RunEvents.Kind(e) == EventKind.RunComplete);
+        var report = s3.Host.Exec("env", ["-i", $"PATH={Environment.GetEnvironmentVariable("PATH")}", $"HOME={_dir}",
+            .. S3TestServer.ClientEnvironment(s3.Endpoint).Select(kv => $"{kv.Key}={kv.Value}"),
+            .. PodSandbox.ContainerCommand(replacement.Launch).Take(2), "report", S3TestServer.Uri(Prefix), "--out", Path.Combine(_dir, "report.html")],
+            limit: TimeSpan.FromSeconds(120));
+        Assert.True(report.ExitCode == 0, report.ToString());
+        Assert.Contains("gancluster-trainer-0", File.ReadAllText(Path.Combine(_dir, "report.html")));
+        _passed = true;
+    }
+
+    /// <summary>The rows of events.jsonl as the bucket holds it (a row being written is not there: s3rver stores whole objects).</summary>
+    static List<JsonObject> BucketEvents(BedS3Server s3, string key) =>
+        [.. File.ReadAllLines(s3.ObjectFile(key)).Where(l => l.Length > 0).Select(l => JsonNode.Parse(l)!.AsObject())];
 
     void AssertExitCodes(Dictionary<BedPod, int> expected)
     {
