@@ -76,6 +76,7 @@ public sealed class GanTrainer : IDisposable
 
     // The world (changes when members join or leave)
     ICollective _collective = SingleProcessCollective.Instance;
+    string? _startHash; // the current world's start state as announced by the coordinator (BindWorld)
     BatchLoader? _loader;
     int _perRankBatch;
 
@@ -178,9 +179,11 @@ public sealed class GanTrainer : IDisposable
     /// that stays rank 0 keeps its collapse monitor's history. <paramref name="epoch"/>: the world's epoch in a
     /// cluster (0 in a single process: no fence to respect).
     /// </summary>
-    public void BindWorld(ICollective collective, long epoch = 0)
+    /// <param name="startHash">the world's start state as the coordinator announced it (null: none, compare over the data plane)</param>
+    public void BindWorld(ICollective collective, long epoch = 0, string? startHash = null)
     {
         _collective = collective;
+        _startHash = startHash;
         _state = _state with { WorldSize = collective.WorldSize };
         _loader?.Dispose();
         CheckBatchesFit(_plan.Plan, _data.Count, collective.WorldSize * _spec.Accumulate);
@@ -226,7 +229,7 @@ public sealed class GanTrainer : IDisposable
         bool stopped = false;
         _recorder.Event(_state.Step, new RunStartedEvent(Resumed: startStep != 0, _spec.Steps, TotalSteps, _collective.WorldSize,
             _data.Description, _device.ToString(), _specHash));
-        if (_collective.WorldSize > 1) CheckReplicas(abort); // same start, proven before the first step
+        if (_collective.WorldSize > 1) CheckReplicas(abort, _startHash); // same start, proven before the first step
         while (!_plan.Finished && StopReason == null)
         {
             abort.ThrowIfCancellationRequested();
@@ -389,10 +392,11 @@ public sealed class GanTrainer : IDisposable
     }
 
     /// <summary>Compares replica hashes across the world; a mismatch is an error event and stops the run.</summary>
-    bool CheckReplicas(CancellationToken cancel)
+    /// <param name="announced">before a world's first step: the start hash the coordinator announced (a local comparison)</param>
+    bool CheckReplicas(CancellationToken cancel, string? announced = null)
     {
         string local = Snapshot().Hash();
-        int mismatches = ReplicaCheck.CountMismatches(_collective, local, out string rank0, cancel);
+        int mismatches = ReplicaCheck.CountStartMismatches(_collective, local, announced, out string rank0, cancel);
         if (mismatches == 0) return true;
         _recorder.Event(_state.Step, new ReplicaHashMismatchEvent(mismatches, rank0));
         throw new ReplicaMismatchException(_state.Step, local, rank0);

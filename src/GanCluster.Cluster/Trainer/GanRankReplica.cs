@@ -56,7 +56,7 @@ public sealed class GanRankReplica : IRankReplica
 
     public void BindWorld(ICollective collective, WorldFormed world, Action<long, CollapseFlagState> collapseSuspected)
     {
-        _trainer.BindWorld(collective, world.Epoch);
+        _trainer.BindWorld(collective, world.Epoch, world.SourceHash);
         // The coordinator owns the collapse response: its state (learning-rate scales) holds from this world's first
         // step on every replica, and rank 0 asks it what to do while collapse is suspected.
         _trainer.SetCollapseState(CollapseResponseState.FromJson(world.CollapseStateJson is { } json ? JsonNode.Parse(json) : null));

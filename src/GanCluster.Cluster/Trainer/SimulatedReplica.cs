@@ -33,6 +33,7 @@ public sealed class SimulatedReplica : IRankReplica
     readonly float[] _buffer; // gradients, then the stop vote
     ICollective _collective = SingleProcessCollective.Instance;
     long _epoch;
+    string? _startHash; // the world's start state as announced by the coordinator (BindWorld)
     long _step;
 
     public SimulatedReplica(TrainerSettings settings, SimulationOptions options)
@@ -85,13 +86,14 @@ public sealed class SimulatedReplica : IRankReplica
     {
         _collective = collective;
         _epoch = world.Epoch;
+        _startHash = world.SourceHash;
     }
 
     public long Run(CancellationToken stop, CancellationToken abort)
     {
         long startStep = _step;
         double imagesPerSecond = 0;
-        if (_collective.WorldSize > 1) CheckReplicas(abort); // same start, proven before the first step (as the GAN does)
+        if (_collective.WorldSize > 1) CheckReplicas(abort, _startHash); // same start, proven before the first step (as the GAN does)
         int n = _collective.WorldSize;
         var grads = _buffer.AsSpan(0, _weights.Length);
         while (!Finished)
@@ -118,10 +120,10 @@ public sealed class SimulatedReplica : IRankReplica
         return _step;
     }
 
-    void CheckReplicas(CancellationToken cancel)
+    void CheckReplicas(CancellationToken cancel, string? announced = null)
     {
         string local = Hash();
-        if (ReplicaCheck.CountMismatches(_collective, local, out string rank0, cancel) > 0)
+        if (ReplicaCheck.CountStartMismatches(_collective, local, announced, out string rank0, cancel) > 0)
             throw new ReplicaMismatchException(_step, local, rank0);
     }
 

@@ -10,6 +10,23 @@ namespace GanCluster.Training.Distributed;
 /// </summary>
 public static class ReplicaCheck
 {
+    /// <summary>
+    /// The check before a world's first step. When the coordinator announced the start state's hash
+    /// (<paramref name="announcedHash"/>: a world formed from a live replica, whose members either reported that hash or
+    /// received the source's state verified against it), each rank compares its own hash with it: every replica equal to
+    /// one hash is every replica equal, with no collective operation — a recovery saves a broadcast and an all-reduce,
+    /// 4(N−1) latencies on the flat ring (docs/scaling.md). Only the rank that differs sees the mismatch; it stops the run
+    /// as a failed check does. Without an announced hash (the seed, a checkpoint) the hashes are compared over the data
+    /// plane. Returns the mismatches this rank knows of; <paramref name="reference"/> is the hash compared against.
+    /// </summary>
+    public static int CountStartMismatches(ICollective collective, string localHash, string? announcedHash, out string reference,
+        CancellationToken cancel = default)
+    {
+        if (announcedHash == null) return CountMismatches(collective, localHash, out reference, cancel);
+        reference = announcedHash;
+        return localHash == announcedHash ? 0 : 1;
+    }
+
     /// <summary>Returns the number of ranks whose hash differs from rank 0's (0 when all agree).</summary>
     public static int CountMismatches(ICollective collective, string localHash, out string rank0Hash, CancellationToken cancel = default)
     {
