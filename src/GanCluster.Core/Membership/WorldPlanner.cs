@@ -33,6 +33,8 @@ public sealed record WorldPlan(
 /// wins a tie, so nothing is reloaded from disk while a healthy replica exists. Every member whose replica is
 /// not exactly that state (other step or hash, or no state) receives it: from the source rank over the data
 /// plane, or from the checkpoint.
+/// <para>Each host's ranks are consecutive (<see cref="GroupByHost"/>), so the flat ring crosses each host's link once per
+/// direction and the hierarchical schedule's host rings are runs of ranks.</para>
 /// </summary>
 public static class WorldPlanner
 {
@@ -46,6 +48,7 @@ public static class WorldPlanner
             .Take(target)
             .ToList();
         if (chosen.Count < minimum || chosen.Count == 0) return null;
+        chosen = GroupByHost(chosen);
         var members = chosen.Select((c, rank) => new WorldMember(rank, c.TrainerId, c.DataHost, c.DataPort)).ToList();
 
         if (rollbackTo is { } back)
@@ -72,5 +75,17 @@ public static class WorldPlanner
             .Select(x => x.rank)
             .ToList();
         return new WorldPlan(members, source.Step, null, need.Count > 0 ? sourceIndex : null, source.Hash, need);
+    }
+
+    /// <summary>
+    /// Stable grouping by data-plane host: hosts in the order of their first member, members of a host in the order they
+    /// came (so rank hints and survivors' order still decide within a host and between hosts, and the first member stays
+    /// rank 0). Host names compare case-insensitively, as <c>HostLayout</c> on the data plane compares them.
+    /// </summary>
+    public static List<Candidate> GroupByHost(IReadOnlyList<Candidate> ordered)
+    {
+        var hostOrder = new Dictionary<string, int>(StringComparer.OrdinalIgnoreCase);
+        foreach (var c in ordered) hostOrder.TryAdd(c.DataHost, hostOrder.Count);
+        return ordered.Select((c, i) => (c, i)).OrderBy(x => hostOrder[x.c.DataHost]).ThenBy(x => x.i).Select(x => x.c).ToList();
     }
 }
