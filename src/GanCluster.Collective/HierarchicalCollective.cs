@@ -86,6 +86,8 @@ public sealed class HierarchicalCollective : ICollective
     /// <summary>The transports of the host ring and of the ring across hosts ("host shm/shm, across tcp/tcp").</summary>
     public string Transport => $"host {_host.Transport}, across {_across.Transport}";
 
+    public override string ToString() => $"the hierarchical schedule on {_layout} ({Transport})";
+
     /// <summary>True once an operation aborted: every later call throws; form a new world.</summary>
     public bool IsFaulted => _host.IsFaulted || _across.IsFaulted;
 

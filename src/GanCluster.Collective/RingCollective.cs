@@ -162,6 +162,8 @@ public sealed class RingCollective : ICollective
     /// <summary>The transport each link ended up on ("tcp" or "shm"), next then previous (for logs and tests).</summary>
     public string Transport => _links.Length == 0 ? "none" : string.Join('/', _links.Select(l => l is SharedMemoryLink ? "shm" : "tcp"));
 
+    public override string ToString() => $"the flat ring of {_n} ranks ({Transport})";
+
     static void CancelQuietly(CancellationTokenSource cts)
     {
         try { cts.Cancel(); } catch (ObjectDisposedException) { }
