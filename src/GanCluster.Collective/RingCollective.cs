@@ -61,7 +61,7 @@ public sealed class RingCollective : ICollective
         _lanes = [.. lanes];
         _workers = new Worker[_lanes.Length * 2];
         for (int i = 0; i < _workers.Length; i++)
-            _workers[i] = new Worker(this, $"ring{ring.Tag}-r{rank}-lane{i / 2}-{(i % 2 == 0 ? "send" : "recv")}");
+            _workers[i] = new Worker(this, $"ring-{(ring.Tag == RingMembers.WholeWorldTag ? "" : $"t{ring.Tag}-")}r{rank}-lane{i / 2}-{(i % 2 == 0 ? "send" : "recv")}");
     }
 
     /// <summary>
@@ -161,6 +161,9 @@ public sealed class RingCollective : ICollective
 
     /// <summary>The transport each link ended up on ("tcp" or "shm"), next then previous (for logs and tests).</summary>
     public string Transport => _links.Length == 0 ? "none" : string.Join('/', _links.Select(l => l is SharedMemoryLink ? "shm" : "tcp"));
+
+    /// <summary>The links to the next and the previous rank (for tests).</summary>
+    internal IReadOnlyList<IDataLink> Links => _links;
 
     public override string ToString() => $"the flat ring of {_n} ranks ({Transport})";
 
