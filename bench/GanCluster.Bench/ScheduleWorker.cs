@@ -29,7 +29,12 @@ internal static class ScheduleWorker
         int iters = int.Parse(o["iters"], CultureInfo.InvariantCulture);
         int warmup = int.Parse(o["warmup"], CultureInfo.InvariantCulture);
         var token = RunToken.Parse(o["token"]);
-        var options = new RingOptions { ChunkBytes = int.Parse(o["chunk"], CultureInfo.InvariantCulture), SharedMemory = true };
+        // 16 .NET processes starting at once on two loaded cores can take longer than the default 30 s to all listen.
+        var options = new RingOptions
+        {
+            ChunkBytes = int.Parse(o["chunk"], CultureInfo.InvariantCulture), SharedMemory = true,
+            ConnectTimeout = TimeSpan.FromMinutes(2), OperationTimeout = TimeSpan.FromMinutes(2),
+        };
         using var listener = DataPlaneListener.Start(token,
             new IPEndPoint(IPAddress.Parse(o["bind"]), int.Parse(o["port"], CultureInfo.InvariantCulture)));
         var world = new WorldDescriptor(1, token, o["endpoints"].Split(','));
