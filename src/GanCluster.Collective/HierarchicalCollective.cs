@@ -51,8 +51,13 @@ public sealed class HierarchicalCollective : ICollective
         int h = layout.HostIndexOf(rank), j = layout.LocalIndexOf(rank);
         var hostRing = new RingMembers(layout.Hosts[h], j, RingMembers.HostRingTag);
         var crossRing = new RingMembers(layout.Hosts.Select(host => host[j]).ToArray(), h, RingMembers.CrossHostRingTag);
-        var host = RingCollective.ConnectAsync(world, rank, hostRing, listener, options, cancel);
-        var across = RingCollective.ConnectAsync(world, rank, crossRing, listener, options, cancel);
+        // Either ring failing (a refusal, say) gives up on the other at once instead of waiting out its connect timeout.
+        using var either = CancellationTokenSource.CreateLinkedTokenSource(cancel);
+        var host = RingCollective.ConnectAsync(world, rank, hostRing, listener, options, either.Token);
+        var across = RingCollective.ConnectAsync(world, rank, crossRing, listener, options, either.Token);
+        foreach (var ring in new[] { host, across })
+            _ = ring.ContinueWith(_ => RingCollective.CancelQuietly(either), CancellationToken.None,
+                TaskContinuationOptions.NotOnRanToCompletion | TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
         try
         {
             await Task.WhenAll(host, across).ConfigureAwait(false);
@@ -61,7 +66,9 @@ public sealed class HierarchicalCollective : ICollective
         {
             if (host.IsCompletedSuccessfully) host.Result.Dispose();
             if (across.IsCompletedSuccessfully) across.Result.Dispose();
-            // The first real failure, not one the other ring's failure caused.
+            if (cancel.IsCancellationRequested)
+                throw new CollectiveAbortedException(AbortReason.Cancelled, null, world.Epoch, "connecting was cancelled");
+            // The first real failure, not the cancellation it caused on the other ring.
             var aborted = new[] { host.Exception?.InnerException, across.Exception?.InnerException }.OfType<CollectiveAbortedException>()
                 .OrderBy(e => e.Reason == AbortReason.Cancelled ? 1 : 0).FirstOrDefault();
             if (aborted is not null) throw aborted;

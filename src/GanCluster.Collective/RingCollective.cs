@@ -167,7 +167,7 @@ public sealed class RingCollective : ICollective
 
     public override string ToString() => $"the flat ring of {_n} ranks ({Transport})";
 
-    static void CancelQuietly(CancellationTokenSource cts)
+    internal static void CancelQuietly(CancellationTokenSource cts)
     {
         try { cts.Cancel(); } catch (ObjectDisposedException) { }
     }

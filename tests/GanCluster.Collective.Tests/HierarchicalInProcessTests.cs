@@ -128,6 +128,23 @@ public class HierarchicalInProcessTests
     }
 
     [Fact]
+    public async Task A_refused_ring_gives_up_on_the_other_ring_at_once()
+    {
+        // Rank 0 of 2 x 2: its host-ring peer (rank 1) listens but never joins; its cross-host peer (rank 2) belongs to
+        // another run and refuses. Connecting must fail with the refusal, not wait out the host ring's connect timeout.
+        var token = RunToken.New();
+        using var me = DataPlaneListener.Start(token, new System.Net.IPEndPoint(System.Net.IPAddress.Parse("127.0.0.1"), 0));
+        using var silent = DataPlaneListener.Start(token, new System.Net.IPEndPoint(System.Net.IPAddress.Parse("127.0.0.1"), 0));
+        using var stranger = DataPlaneListener.Start(RunToken.New(), new System.Net.IPEndPoint(System.Net.IPAddress.Parse("127.0.0.2"), 0));
+        var world = new WorldDescriptor(1, token,
+            [$"127.0.0.1:{me.Port}", $"127.0.0.1:{silent.Port}", $"127.0.0.2:{stranger.Port}", "127.0.0.2:1"]);
+        var e = await Assert.ThrowsAsync<CollectiveAbortedException>(() =>
+            HierarchicalCollective.ConnectAsync(world, 0, me, new RingOptions { ConnectTimeout = TimeSpan.FromSeconds(60) }));
+        Assert.Equal(AbortReason.Refused, e.Reason);
+        Assert.Equal(2, e.PeerRank);
+    }
+
+    [Fact]
     public void Uneven_hosts_fall_back_to_the_flat_ring()
     {
         using var w = new HostsWorld([2, 1, 2]);

@@ -8,7 +8,8 @@ public sealed record Candidate(string TrainerId, string DataHost, int DataPort, 
 {
     /// <summary>
     /// A newcomer's place: its rank hint (a trainer pod's index: trainer-0 is rank 0) when it has one, else
-    /// its registration order after every hinted trainer. Survivors keep their previous ranks regardless.
+    /// its registration order after every hinted trainer. Survivors keep their previous order regardless (the planner then
+    /// groups ranks by host, which moves a later host's ranks when a newcomer joins an earlier host).
     /// </summary>
     public static int OrderOf(int rankHint, int registrationOrder) => rankHint >= 0 ? rankHint : 1_000_000 + registrationOrder;
 }
