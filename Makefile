@@ -159,6 +159,14 @@ bench-allreduce-hosts: build
 	@build/scripts/deps.sh python3-torch || echo "bench-allreduce-hosts: could not install python3-torch; the Gloo comparison will be skipped"
 	$(DOTNET) run --project bench/GanCluster.Bench -c $(CONFIG) --no-build -- allreduce-hosts
 
+# The flat ring vs the hierarchical schedule (docs/scaling.md) on test-bed hosts of several ranks each: 2-4 hosts x 2-4
+# ranks, 4 KiB and 4 MiB, uncapped and 1 Gbit/s, side by side in the same processes; prints ring / hierarchical and the
+# model's ratio. Needs root (skipped with the reason otherwise). SCHEDULE_ARGS adds options (--layouts, --sizes, --links).
+.PHONY: bench-allreduce-schedule
+bench-allreduce-schedule: build
+	@build/scripts/deps.sh nftables iproute2
+	$(DOTNET) run --project bench/GanCluster.Bench -c $(CONFIG) --no-build -- allreduce-schedule $(SCHEDULE_ARGS)
+
 # Faults on separate hosts (docs/fault-tolerance.md, "The test bed"): a coordinator and 4 trainers, each on its own
 # host of the multi-host test bed (network namespaces with own address, hostname and /dev/shm; static seed nodes;
 # restart-on-failure supervisors), a seeded random schedule of kills, pauses, full / data-plane / control-plane

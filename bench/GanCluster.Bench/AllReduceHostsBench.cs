@@ -150,8 +150,9 @@ internal static class AllReduceHostsBench
         return row;
     }
 
-    /// <summary>Runs one process per host (rank r on host r), each once, and returns every rank's output lines.</summary>
-    static string[][] RunOnHosts(List<BedHost> hosts, Func<int, string[]> args, string? program = null, IReadOnlyDictionary<string, string>? env = null)
+    /// <summary>Runs one process per rank (rank r on hosts[r]; a host may appear several times), each once, and returns every
+    /// rank's output lines.</summary>
+    internal static string[][] RunOnHosts(IReadOnlyList<BedHost> hosts, Func<int, string[]> args, string? program = null, IReadOnlyDictionary<string, string>? env = null)
     {
         var (file, prefix) = SelfProcess.Command();
         var outputs = hosts.Select(_ => new ConcurrentQueue<string>()).ToArray();

@@ -11,6 +11,8 @@ return args.Length == 0 ? Usage() : args[0] switch
     DataBench.Command => DataBench.Run(args[1..]),
     "control" => GanCluster.Bench.Control.ControlBench.Run(args[1..]),
     AllReduceWorker.Command => AllReduceWorker.Run(args[1..]),
+    ScheduleHostsBench.Command => ScheduleHostsBench.Run(args[1..]),
+    ScheduleWorker.Command => ScheduleWorker.Run(args[1..]),
     _ => Usage(),
 };
 
@@ -22,6 +24,8 @@ static int Usage()
                     ring all-reduce between local processes vs PyTorch Gloo and raw loopback TCP
           allreduce-hosts [--bytes N] [--iters K] [--worlds 2,3] [--links uncapped,10000,1000] [--chunk B] [--no-gloo] [--quick]
                     the same between hosts of the multi-host test bed (root), links capped in Mbit/s by tc tbf
+          allreduce-schedule [--layouts 2x2,2x4,4x2,4x4] [--sizes 4096,4194304] [--links uncapped,1000] [--iters K] [--chunk B]
+                    flat ring vs hierarchical schedule on test-bed hosts of several ranks each (root), ratio and model ratio
           step [--rounds R] [--steps N] [--memory-steps M] [--threads T]
                     the trainer's step vs a bare TorchSharp loop (ms/step, ratio), and RSS after 50 vs M steps
           scale [--rounds R] [--steps N] [--cli ./gancluster]

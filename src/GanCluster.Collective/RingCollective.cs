@@ -34,28 +34,34 @@ public sealed class RingCollective : ICollective
     long _lastSent, _lastReceived;
     CollectiveAbortedException? _abort;
 
-    RingCollective(WorldDescriptor world, int rank, RingOptions options, DataPlaneStats stats, IDataLink? toNext, IDataLink? fromPrevious)
+    readonly int _n;
+    readonly bool _countsOperations;
+
+    RingCollective(WorldDescriptor world, int rank, RingMembers ring, RingOptions options, DataPlaneStats stats, IDataLink? toNext,
+        IDataLink? fromPrevious)
     {
         World = world;
         Rank = rank;
         Options = options;
         Stats = stats;
-        if (world.Size == 1 || toNext is null || fromPrevious is null)
+        _n = ring.Size;
+        _countsOperations = ring.Tag == RingMembers.WholeWorldTag;
+        if (_n == 1 || toNext is null || fromPrevious is null)
         {
             _lanes = [];
             _links = [];
             _workers = [];
             return;
         }
-        int n = world.Size;
+        int n = _n, position = ring.Position;
         _links = [toNext, fromPrevious];
-        var lanes = new List<RingLane> { new(0, toNext, fromPrevious, rank, n, options) };
-        // The mirrored lane runs the other way round the same two sockets: position (n - r) mod n has rank r-1 as successor.
-        if (options.Bidirectional) lanes.Add(new RingLane(1, fromPrevious, toNext, (n - rank) % n, n, options));
+        var lanes = new List<RingLane> { new(0, toNext, fromPrevious, position, n, options) };
+        // The mirrored lane runs the other way round the same two sockets: position (n - p) mod n has position p-1 as successor.
+        if (options.Bidirectional) lanes.Add(new RingLane(1, fromPrevious, toNext, (n - position) % n, n, options));
         _lanes = [.. lanes];
         _workers = new Worker[_lanes.Length * 2];
         for (int i = 0; i < _workers.Length; i++)
-            _workers[i] = new Worker(this, $"ring-r{rank}-lane{i / 2}-{(i % 2 == 0 ? "send" : "recv")}");
+            _workers[i] = new Worker(this, $"ring-{(ring.Tag == RingMembers.WholeWorldTag ? "" : $"t{ring.Tag}-")}r{rank}-lane{i / 2}-{(i % 2 == 0 ? "send" : "recv")}");
     }
 
     /// <summary>
@@ -66,19 +72,32 @@ public sealed class RingCollective : ICollective
         RingOptions? options = null, CancellationToken cancel = default)
     {
         ArgumentNullException.ThrowIfNull(world);
+        if ((uint)rank >= (uint)world.Size) throw new ArgumentOutOfRangeException(nameof(rank), rank, $"world of {world.Size} ranks");
+        return await ConnectAsync(world, rank, RingMembers.WholeWorld(world.Size, rank), listener, options, cancel).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Joins the ring of <paramref name="ring"/>'s members (global ranks of <paramref name="world"/>, in ring order) as
+    /// <paramref name="rank"/>: the same connection set-up as the whole world's ring, told apart by the ring's tag. The
+    /// hierarchical schedule builds its host ring and its cross-host ring with it; such a sub-ring counts no operations in
+    /// the stats (its owner does).
+    /// </summary>
+    internal static async Task<RingCollective> ConnectAsync(WorldDescriptor world, int rank, RingMembers ring, DataPlaneListener listener,
+        RingOptions? options, CancellationToken cancel)
+    {
+        ArgumentNullException.ThrowIfNull(world);
         ArgumentNullException.ThrowIfNull(listener);
         options ??= RingOptions.Default;
         options.Validate();
-        if ((uint)rank >= (uint)world.Size) throw new ArgumentOutOfRangeException(nameof(rank), rank, $"world of {world.Size} ranks");
         if (!listener.Token.Equals(world.Token)) throw new ArgumentException("the listener was started with another run token", nameof(listener));
         listener.Fence(world.Epoch);
-        if (world.Size == 1) return new RingCollective(world, rank, options, listener.Stats, null, null);
+        if (ring.Size == 1) return new RingCollective(world, rank, ring, options, listener.Stats, null, null);
 
-        int n = world.Size, next = (rank + 1) % n, previous = (rank - 1 + n) % n;
+        int next = ring.Next, previous = ring.Previous;
         // Either side failing (a refusal, say) gives up on the other at once instead of waiting out its timeout.
         using var either = CancellationTokenSource.CreateLinkedTokenSource(cancel);
-        var outbound = Handshake.ConnectAsync(world, rank, next, ChannelKind.Ring, 0, options, either.Token);
-        var inbound = listener.ClaimAsync(ChannelKind.Ring, world.Epoch, previous, rank, 0, options.ConnectTimeout, either.Token);
+        var outbound = Handshake.ConnectAsync(world, rank, next, ChannelKind.Ring, ring.Tag, options, either.Token);
+        var inbound = listener.ClaimAsync(ChannelKind.Ring, world.Epoch, previous, rank, ring.Tag, options.ConnectTimeout, either.Token);
         _ = outbound.ContinueWith(_ => CancelQuietly(either), TaskContinuationOptions.NotOnRanToCompletion | TaskContinuationOptions.ExecuteSynchronously);
         _ = inbound.ContinueWith(_ => CancelQuietly(either), TaskContinuationOptions.NotOnRanToCompletion | TaskContinuationOptions.ExecuteSynchronously);
         try
@@ -99,7 +118,7 @@ public sealed class RingCollective : ICollective
         }
         var (toNext, fromPrevious) = await ChooseTransportAsync(outbound.Result, next, inbound.Result, previous, world, options, cancel)
             .ConfigureAwait(false);
-        return new RingCollective(world, rank, options, listener.Stats, toNext, fromPrevious);
+        return new RingCollective(world, rank, ring, options, listener.Stats, toNext, fromPrevious);
     }
 
     /// <summary>
@@ -143,7 +162,12 @@ public sealed class RingCollective : ICollective
     /// <summary>The transport each link ended up on ("tcp" or "shm"), next then previous (for logs and tests).</summary>
     public string Transport => _links.Length == 0 ? "none" : string.Join('/', _links.Select(l => l is SharedMemoryLink ? "shm" : "tcp"));
 
-    static void CancelQuietly(CancellationTokenSource cts)
+    /// <summary>The links to the next and the previous rank (for tests).</summary>
+    internal IReadOnlyList<IDataLink> Links => _links;
+
+    public override string ToString() => $"the flat ring of {_n} ranks ({Transport})";
+
+    internal static void CancelQuietly(CancellationTokenSource cts)
     {
         try { cts.Cancel(); } catch (ObjectDisposedException) { }
     }
@@ -166,17 +190,45 @@ public sealed class RingCollective : ICollective
     /// <summary>Element-wise sum over all ranks, in place; every rank ends with identical bits.</summary>
     public void AllReduceSum(Memory<float> data, CancellationToken cancel = default)
     {
+        using var span = _countsOperations && _lanes.Length > 0 && !data.IsEmpty
+            ? GanActivities.Source.StartActivity(GanActivities.AllReduce)?.SetTag("gancluster.bytes", (long)data.Length * sizeof(float))
+            : null;
+        long start = Stopwatch.GetTimestamp();
+        if (RunReduction(data, OpKind.AllReduceSum, cancel) && _countsOperations)
+            Stats.AllReduceDone(Stopwatch.GetElapsedTime(start), (long)data.Length * sizeof(float));
+    }
+
+    /// <summary>The first half of the all-reduce: afterwards this rank holds the ring's sum of <see cref="OwnedSegments"/>
+    /// (and partial sums elsewhere).</summary>
+    internal void ReduceScatter(Memory<float> data, CancellationToken cancel) => RunReduction(data, OpKind.ReduceScatter, cancel);
+
+    /// <summary>The second half: every rank contributes its <see cref="OwnedSegments"/> and ends with all of them.</summary>
+    internal void AllGather(Memory<float> data, CancellationToken cancel) => RunReduction(data, OpKind.AllGather, cancel);
+
+    /// <summary>The parts of a <paramref name="count"/>-element buffer this rank finishes in <see cref="ReduceScatter"/>:
+    /// one per lane (lane 0 works on the first half, the mirrored lane on the second), fixed by (ring size, position, count).</summary>
+    internal IReadOnlyList<(int Start, int Length)> OwnedSegments(int count)
+    {
+        if (_lanes.Length == 0) return [(0, count)];
+        int split = _lanes.Length == 1 ? count : count / 2;
+        var first = _lanes[0].OwnedSegment(split);
+        if (_lanes.Length == 1) return [first];
+        var second = _lanes[1].OwnedSegment(count - split);
+        return [first, (split + second.Start, second.Length)];
+    }
+
+    /// <summary>Runs one reduction (or half of one) on every lane; false when there was nothing to move.</summary>
+    bool RunReduction(Memory<float> data, OpKind kind, CancellationToken cancel)
+    {
         Enter(cancel);
         try
         {
-            if (_lanes.Length == 0 || data.IsEmpty) return;
-            using var span = GanActivities.Source.StartActivity(GanActivities.AllReduce)?.SetTag("gancluster.bytes", (long)data.Length * sizeof(float));
-            long start = Stopwatch.GetTimestamp();
+            if (_lanes.Length == 0 || data.IsEmpty) return false;
             long seq = ++_seq;
             // Lane 0 takes the first half, the mirrored lane the second; each is an independent ring.
             int split = _lanes.Length == 1 ? data.Length : data.Length / 2;
-            _lanes[0].PrepareAllReduce(data[..split], seq);
-            if (_lanes.Length == 2) _lanes[1].PrepareAllReduce(data[split..], seq);
+            _lanes[0].PrepareAllReduce(data[..split], seq, kind);
+            if (_lanes.Length == 2) _lanes[1].PrepareAllReduce(data[split..], seq, kind);
             for (int i = 0; i < _lanes.Length; i++)
             {
                 var lane = _lanes[i];
@@ -184,7 +236,7 @@ public sealed class RingCollective : ICollective
                 _workers[2 * i + 1].Job = lane.AllReduceReceive;
             }
             Execute(_workers, cancel);
-            Stats.AllReduceDone(Stopwatch.GetElapsedTime(start), (long)data.Length * sizeof(float));
+            return true;
         }
         finally
         {
@@ -194,9 +246,10 @@ public sealed class RingCollective : ICollective
 
     /// <summary>Replaces <paramref name="data"/> on every rank with rank <paramref name="root"/>'s bytes (pipelined
     /// chain round the ring). Every rank must pass a buffer of the same length.</summary>
+    /// <remarks>On a sub-ring (<see cref="RingMembers"/>) <paramref name="root"/> is a position in that ring.</remarks>
     public void Broadcast(Memory<byte> data, int root, CancellationToken cancel = default)
     {
-        if ((uint)root >= (uint)WorldSize) throw new ArgumentOutOfRangeException(nameof(root), root, $"world of {WorldSize} ranks");
+        if ((uint)root >= (uint)_n) throw new ArgumentOutOfRangeException(nameof(root), root, $"ring of {_n} ranks");
         Enter(cancel);
         try
         {
@@ -216,7 +269,7 @@ public sealed class RingCollective : ICollective
                 jobs.Add(_workers[1]);
             }
             Execute([.. jobs], cancel);
-            Stats.BroadcastDone(Stopwatch.GetElapsedTime(start));
+            if (_countsOperations) Stats.BroadcastDone(Stopwatch.GetElapsedTime(start));
         }
         finally
         {
@@ -342,17 +395,28 @@ public sealed class RingCollective : ICollective
         if (Interlocked.Decrement(ref _remaining) == 0) _done.Set();
     }
 
+    /// <summary>Called once, on the thread that aborted this ring, after its links are shut: the hierarchical schedule
+    /// aborts its other ring with it, so the failure spreads over both rings' links at once.</summary>
+    internal Action<CollectiveAbortedException>? OnAborted { get; set; }
+
+    /// <summary>Aborts this ring because another ring of the same operation failed (keeps that failure's reason and peer).</summary>
+    internal void AbortBecause(CollectiveAbortedException cause) =>
+        Abort(cause.Reason, cause.PeerRank, $"another ring of this operation aborted ({cause.Message})", cause);
+
     void Abort(AbortReason reason, int? peer, string message, Exception? inner)
     {
+        CollectiveAbortedException abort;
         lock (_abortGate)
         {
             if (_abort is not null) return;
-            Volatile.Write(ref _abort, new CollectiveAbortedException(reason, peer, Epoch, $"rank {Rank}: {message}", inner));
+            abort = new CollectiveAbortedException(reason, peer, Epoch, $"rank {Rank}: {message}", inner);
+            Volatile.Write(ref _abort, abort);
             Volatile.Write(ref _aborting, 1);
         }
-        if (!_disposed) Stats.Aborted(reason);
+        if (!_disposed && _countsOperations) Stats.Aborted(reason);
         foreach (var link in _links) link.Abort();
         foreach (var lane in _lanes) lane.Progress.WakeAll();
+        OnAborted?.Invoke(abort);
     }
 
     public void Dispose()

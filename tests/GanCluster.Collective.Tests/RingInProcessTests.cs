@@ -41,6 +41,14 @@ public class RingInProcessTests
     }
 
     [Fact]
+    public void Every_tcp_link_sends_small_chunks_at_once_on_both_sides()
+    {
+        // The accepting side's socket had Nagle on: a small all-reduce between hosts waited 40 ms for a delayed ACK.
+        using var w = new InProcessWorld(3, new RingOptions { SharedMemory = false });
+        Assert.All(w.Ranks.SelectMany(c => c.Links), link => Assert.True(Assert.IsType<Transport.TcpLink>(link).NoDelay));
+    }
+
+    [Fact]
     public void Shared_memory_and_tcp_ranks_agree_on_tcp()
     {
         using var w = new InProcessWorld(3, perRank: (r, o) => o with { SharedMemory = r != 1 });

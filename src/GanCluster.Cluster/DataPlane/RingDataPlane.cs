@@ -8,7 +8,8 @@ namespace GanCluster.Cluster.DataPlane;
 
 /// <summary>
 /// A trainer's data plane over GanCluster.Collective: a listener bound before registration (its port goes to the
-/// coordinator), a ring per world (TCP between hosts, shared memory between same-host neighbours), and peer
+/// coordinator), a collective per world (the flat ring or the hierarchical schedule, <c>cluster.transport.schedule</c>;
+/// TCP between hosts, shared memory between same-host neighbours), and peer
 /// state transfer on the same listener. The run token authenticates every connection; the epoch fences the past.
 /// </summary>
 public sealed class RingDataPlane : IDataPlane
@@ -16,11 +17,12 @@ public sealed class RingDataPlane : IDataPlane
     readonly DataPlaneListener _listener;
     readonly RunToken _token;
     readonly RingOptions _options;
-    RingCollective? _current;
+    readonly AllReduceSchedule _schedule;
+    ICollective? _current;
 
-    RingDataPlane(DataPlaneListener listener, RunToken token, string host, RingOptions options)
+    RingDataPlane(DataPlaneListener listener, RunToken token, string host, RingOptions options, AllReduceSchedule schedule)
     {
-        (_listener, _token, Host, _options) = (listener, token, host, options);
+        (_listener, _token, Host, _options, _schedule) = (listener, token, host, options, schedule);
     }
 
     public static RingDataPlane Open(string secret, string bindHost, string advertisedHost, int port, TransportSpec transport)
@@ -28,7 +30,7 @@ public sealed class RingDataPlane : IDataPlane
         var token = RunToken.FromSecret(secret);
         var bind = IPAddress.TryParse(bindHost, out var address) ? address : IPAddress.Any;
         var listener = DataPlaneListener.Start(token, new IPEndPoint(bind, port));
-        return new RingDataPlane(listener, token, advertisedHost, Options(transport));
+        return new RingDataPlane(listener, token, advertisedHost, Options(transport), transport.Schedule);
     }
 
     public static RingOptions Options(TransportSpec transport) => RingOptions.Default with
@@ -56,9 +58,10 @@ public sealed class RingDataPlane : IDataPlane
         _current?.Dispose(); // the previous world's ring is over
         _current = null;
         if (world.Members.Count == 1) return SingleProcessCollective.Instance;
-        var ring = RingCollective.ConnectAsync(Describe(world), rank, _listener, _options, cancel).GetAwaiter().GetResult();
-        _current = ring;
-        return ring;
+        // Every rank picks the same schedule: from the same spec and the same endpoints (cluster.transport.schedule).
+        var collective = CollectiveSchedule.ConnectAsync(Describe(world), rank, _listener, _schedule, _options, cancel).GetAwaiter().GetResult();
+        _current = collective;
+        return collective;
     }
 
     public void Fence(long epoch) => _listener.Fence(epoch);

@@ -254,6 +254,7 @@ public sealed class TrainerActor : ReceiveActor, IWithTimers, IWithUnboundedStas
         try
         {
             var collective = _settings.DataPlane.Join(world, rank, abort);
+            Note($"rank {rank} of world {world.Epoch} all-reduces over {collective}");
             bool receives = world.NeedState?.Contains(rank) == true;
             _trainer ??= CreateTrainer(receives ? null : world.ResumeCheckpoint);
             SyncState(world, rank, receives, abort);

@@ -6,6 +6,8 @@ internal enum OpKind : byte
 {
     AllReduceSum = 1,
     Broadcast = 2,
+    ReduceScatter = 3,
+    AllGather = 4,
 }
 
 /// <summary>

@@ -34,6 +34,7 @@ internal sealed class RingLane : IDisposable
     Memory<byte> _bytes;
     OpHeader _header;
     int _rootPosition;
+    int _firstStep, _endStep;
 
     public RingLane(byte index, IDataLink send, IDataLink recv, int position, int size, RingOptions options)
     {
@@ -57,12 +58,25 @@ internal sealed class RingLane : IDisposable
 
     public IDataLink RecvLink => _recv;
 
-    public void PrepareAllReduce(Memory<float> data, long seq)
+    /// <summary>An all-reduce, or one of its halves (<see cref="OpKind.ReduceScatter"/>: steps 0..n-2, after which
+    /// position p holds the finished segment <see cref="OwnedSegment"/>; <see cref="OpKind.AllGather"/>: steps n-1..2n-3,
+    /// which expects exactly that and hands it to everyone). The hierarchical schedule runs them on different rings.</summary>
+    public void PrepareAllReduce(Memory<float> data, long seq, OpKind kind = OpKind.AllReduceSum)
     {
         _floats = data;
-        _header = new OpHeader(OpKind.AllReduceSum, _options.Wire, Index, seq, data.Length, -1, _options.ChunkBytes);
+        _header = new OpHeader(kind, _options.Wire, Index, seq, data.Length, -1, _options.ChunkBytes);
+        (_firstStep, _endStep) = kind switch
+        {
+            OpKind.ReduceScatter => (0, _n - 1),
+            OpKind.AllGather => (_n - 1, 2 * (_n - 1)),
+            _ => (0, 2 * (_n - 1)),
+        };
         Progress.Reset();
     }
+
+    /// <summary>The segment of an <paramref name="count"/>-element buffer that this position finishes in the
+    /// reduce-scatter (segment k finishes on position k-1).</summary>
+    public (int Start, int Length) OwnedSegment(int count) => Segment(count, Mod(Position + 1));
 
     public void PrepareBroadcast(Memory<byte> data, int rootPosition, long seq, int rootRank)
     {
@@ -74,9 +88,11 @@ internal sealed class RingLane : IDisposable
 
     int Mod(int x) => ((x % _n) + _n) % _n;
 
-    (int Start, int Length) Segment(int k)
+    (int Start, int Length) Segment(int k) => Segment(_floats.Length, k);
+
+    (int Start, int Length) Segment(int c, int k)
     {
-        int c = _floats.Length, q = c / _n, r = c % _n;
+        int q = c / _n, r = c % _n;
         return (k * q + Math.Min(k, r), q + (k < r ? 1 : 0));
     }
 
@@ -107,13 +123,14 @@ internal sealed class RingLane : IDisposable
         int e = ChunkElements;
         long waitBase = 0;
         var wire = _options.Wire;
-        for (int g = 0; g < 2 * (_n - 1); g++)
+        for (int g = _firstStep; g < _endStep; g++)
         {
             var (start, length) = Segment(SendSegment(g));
             int chunks = (length + e - 1) / e;
             for (int ci = 0; ci < chunks; ci++)
             {
-                if (g > 0) Progress.WaitFor(waitBase + ci + 1, ref aborted);
+                // The first step sends what this rank holds; every later one what the previous step received.
+                if (g > _firstStep) Progress.WaitFor(waitBase + ci + 1, ref aborted);
                 int off = start + ci * e, len = Math.Min(e, start + length - off);
                 var src = _floats.Span.Slice(off, len);
                 if (wire == WireFormat.Float32)
@@ -127,7 +144,7 @@ internal sealed class RingLane : IDisposable
                     _send.Send(_sendWire.AsSpan(0, len * 2));
                 }
             }
-            if (g > 0) waitBase += chunks;
+            if (g > _firstStep) waitBase += chunks;
         }
     }
 
@@ -137,7 +154,7 @@ internal sealed class RingLane : IDisposable
         int e = ChunkElements;
         var wire = _options.Wire;
         int size = _options.WireElementSize;
-        for (int g = 0; g < 2 * (_n - 1); g++)
+        for (int g = _firstStep; g < _endStep; g++)
         {
             var (start, length) = Segment(RecvSegment(g));
             bool reduce = g < _n - 1, finished = g == _n - 2;

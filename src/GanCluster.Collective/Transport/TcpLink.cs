@@ -19,11 +19,17 @@ public sealed class TcpLink : IDataLink
     public TcpLink(Socket socket, int peerRank, TimeSpan? peerTimeout = null)
     {
         _socket = socket;
+        // Both sides send on every link (the mirrored lane runs the other way), and the accepted side's socket does not
+        // come through Configure: with Nagle on, a small send waits for the peer's delayed ACK (40 ms on Linux).
+        socket.NoDelay = true;
         PeerRank = peerRank;
         if (peerTimeout is { } timeout) EnableKeepAlive(socket, timeout);
     }
 
     public int PeerRank { get; }
+
+    /// <summary>Whether Nagle's algorithm is off on this link's socket (for tests).</summary>
+    internal bool NoDelay => _socket.NoDelay;
 
     public long BytesSent => Interlocked.Read(ref _sent);
 

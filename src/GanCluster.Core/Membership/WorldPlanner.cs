@@ -8,7 +8,8 @@ public sealed record Candidate(string TrainerId, string DataHost, int DataPort, 
 {
     /// <summary>
     /// A newcomer's place: its rank hint (a trainer pod's index: trainer-0 is rank 0) when it has one, else
-    /// its registration order after every hinted trainer. Survivors keep their previous ranks regardless.
+    /// its registration order after every hinted trainer. Survivors keep their previous order regardless (the planner then
+    /// groups ranks by host, which moves a later host's ranks when a newcomer joins an earlier host).
     /// </summary>
     public static int OrderOf(int rankHint, int registrationOrder) => rankHint >= 0 ? rankHint : 1_000_000 + registrationOrder;
 }
@@ -33,6 +34,8 @@ public sealed record WorldPlan(
 /// wins a tie, so nothing is reloaded from disk while a healthy replica exists. Every member whose replica is
 /// not exactly that state (other step or hash, or no state) receives it: from the source rank over the data
 /// plane, or from the checkpoint.
+/// <para>Each host's ranks are consecutive (<see cref="GroupByHost"/>), so the flat ring crosses each host's link once per
+/// direction and the hierarchical schedule's host rings are runs of ranks.</para>
 /// </summary>
 public static class WorldPlanner
 {
@@ -46,6 +49,7 @@ public static class WorldPlanner
             .Take(target)
             .ToList();
         if (chosen.Count < minimum || chosen.Count == 0) return null;
+        chosen = GroupByHost(chosen);
         var members = chosen.Select((c, rank) => new WorldMember(rank, c.TrainerId, c.DataHost, c.DataPort)).ToList();
 
         if (rollbackTo is { } back)
@@ -72,5 +76,17 @@ public static class WorldPlanner
             .Select(x => x.rank)
             .ToList();
         return new WorldPlan(members, source.Step, null, need.Count > 0 ? sourceIndex : null, source.Hash, need);
+    }
+
+    /// <summary>
+    /// Stable grouping by data-plane host: hosts in the order of their first member, members of a host in the order they
+    /// came (so rank hints and survivors' order still decide within a host and between hosts, and the first member stays
+    /// rank 0). Host names compare case-insensitively, as <c>HostLayout</c> on the data plane compares them.
+    /// </summary>
+    public static List<Candidate> GroupByHost(IReadOnlyList<Candidate> ordered)
+    {
+        var hostOrder = new Dictionary<string, int>(StringComparer.OrdinalIgnoreCase);
+        foreach (var c in ordered) hostOrder.TryAdd(c.DataHost, hostOrder.Count);
+        return ordered.Select((c, i) => (c, i)).OrderBy(x => hostOrder[x.c.DataHost]).ThenBy(x => x.i).Select(x => x.c).ToList();
     }
 }

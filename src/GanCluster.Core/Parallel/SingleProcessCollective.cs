@@ -14,4 +14,6 @@ public sealed class SingleProcessCollective : ICollective
     public void Broadcast(Memory<byte> data, int root, CancellationToken cancel = default) { }
 
     public void Dispose() { }
+
+    public override string ToString() => "no peers (a world of one)";
 }

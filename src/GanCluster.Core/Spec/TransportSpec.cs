@@ -6,6 +6,9 @@ public sealed class TransportSpec : ISpecSection
     [SpecDoc("fp32 | bf16 | fp16: precision of gradients on the wire (accumulation is always fp32)")]
     public WirePrecision Wire { get; set; } = WirePrecision.Fp32;
 
+    [SpecDoc("auto | ring | hierarchical: how ranks all-reduce; hierarchical reduces inside each host first (shared memory), then rings across hosts (one per local rank), then shares inside the host; auto picks it when the world spans several hosts with several ranks each (hosts with different rank counts always get the flat ring)")]
+    public AllReduceSchedule Schedule { get; set; } = AllReduceSchedule.Auto;
+
     [SpecDoc("KiB of wire data per pipelined chunk")]
     public int ChunkKib { get; set; } = 512;
 

@@ -35,6 +35,45 @@ public class WorldPlannerTests
         Assert.Contains(PodRank.OrdinalVariable, bad.Message + string.Join(' ', bad.Problems.Select(p => p.Path)));
     }
 
+    static Candidate OnHost(string id, string host, int order = 0, int previousRank = -1, long step = -1, string? hash = null) =>
+        new(id, host, 5000 + order, step, hash, previousRank, order);
+
+    [Fact]
+    public void Each_hosts_ranks_are_consecutive_in_the_order_of_its_first_rank()
+    {
+        // Registration interleaves two hosts' trainers (a 2-device process on each, say): a0, b0, a1, b1, c0.
+        var plan = WorldPlanner.Plan(
+        [
+            OnHost("b0", "10.0.0.2", order: 1), OnHost("a1", "10.0.0.1", order: 2), OnHost("c0", "10.0.0.3", order: 4),
+            OnHost("a0", "10.0.0.1", order: 0), OnHost("b1", "10.0.0.2", order: 3),
+        ], target: 5, minimum: 5, null)!;
+        Assert.Equal(["a0", "a1", "b0", "b1", "c0"], plan.Members.Select(m => m.TrainerId));
+        Assert.Equal([0, 1, 2, 3, 4], plan.Members.Select(m => m.Rank));
+        Assert.Equal(["10.0.0.1", "10.0.0.1", "10.0.0.2", "10.0.0.2", "10.0.0.3"], plan.Members.Select(m => m.DataHost));
+    }
+
+    [Fact]
+    public void Grouping_keeps_rank_hints_and_survivors_order_within_and_between_hosts()
+    {
+        // Hints put pod1 (host B) first; host A's hinted ranks keep their hint order within host A.
+        var hinted = WorldPlanner.Plan(
+        [
+            OnHost("a-hint3", "A", order: Candidate.OrderOf(3, 0)), OnHost("b-hint0", "B", order: Candidate.OrderOf(0, 1)),
+            OnHost("a-hint1", "A", order: Candidate.OrderOf(1, 2)), OnHost("b-hint2", "b", order: Candidate.OrderOf(2, 3)),
+        ], target: 4, minimum: 4, null)!;
+        Assert.Equal(["b-hint0", "b-hint2", "a-hint1", "a-hint3"], hinted.Members.Select(m => m.TrainerId));
+
+        // Survivors: rank 0 stays rank 0, and the source index follows the regrouped order.
+        var plan = WorldPlanner.Plan(
+        [
+            OnHost("r0", "A", previousRank: 0, step: 10, hash: "h"), OnHost("r1", "B", previousRank: 1, step: 11, hash: "h11"),
+            OnHost("r2", "A", previousRank: 2, step: 10, hash: "h"), OnHost("new", "B", order: 9),
+        ], target: 4, minimum: 1, null)!;
+        Assert.Equal(["r0", "r2", "r1", "new"], plan.Members.Select(m => m.TrainerId));
+        Assert.Equal(2, plan.SourceRank);
+        Assert.Equal([0, 1, 3], plan.NeedState);
+    }
+
     [Fact]
     public void Too_few_candidates_form_no_world()
     {

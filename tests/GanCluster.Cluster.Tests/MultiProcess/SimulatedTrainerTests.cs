@@ -70,6 +70,46 @@ public class SimulatedTrainerTests
         Assert.True((bool)complete["details"]!["replicas_identical"]!, complete.ToJsonString());
     }
 
+    /// <summary>
+    /// Two "hosts" (127.0.0.1 and 127.0.0.2, both loopback) of two ranks each (`--device cpu,cpu`): the default schedule
+    /// (auto) runs the hierarchical all-reduce on that world, the ranks stay identical; killing one host's process aborts
+    /// the hierarchical world on the other host's ranks, which finish the run on one host over the flat ring.
+    /// </summary>
+    [Fact]
+    public void Two_hosts_of_two_ranks_train_over_the_hierarchical_schedule_and_survive_losing_a_host()
+    {
+        int port = FreePorts.Next();
+        string[] spec = [.. Spec.Select(a => a == "cluster.workers=3" ? "cluster.workers=4" : a)];
+        using var coordinator = new RunningCli(_dir, ["coordinator", "--out", "run", "--port", port.ToString(), .. spec], Token);
+        var trainers = new[] { "127.0.0.1", "127.0.0.2" }.Select(host => new RunningCli(_dir,
+            ["trainer", "--out", "run", "--host", host, "--port", "0", "--seed-nodes", $"127.0.0.1:{port}", "--device", "cpu,cpu",
+             "--simulate", "100", "--simulate-gradient-kib", "16", .. spec], Token)).ToList();
+        try
+        {
+            Assert.True(WaitUntil(() => Events().Any(e => Kind(e) == EventKind.WorldFormed && Size(e) == 4), TimeSpan.FromMinutes(4)),
+                $"no world of 4 formed\n{coordinator}\n{trainers[0]}\n{trainers[1]}");
+            Assert.True(coordinator.WaitFor("step 10/", TimeSpan.FromMinutes(2)), $"the world did not train\n{coordinator}");
+            foreach (var t in trainers)
+                Assert.True(t.WaitFor("all-reduces over the hierarchical schedule on 2 host(s) x 2 rank(s)", TimeSpan.FromSeconds(10)), t.ToString());
+
+            trainers[1].Signal(9); // SIGKILL: both ranks of host 127.0.0.2, mid-step
+            Assert.Equal(0, coordinator.WaitForExit(TimeSpan.FromMinutes(4)));
+            Assert.Equal(0, trainers[0].WaitForExit(TimeSpan.FromMinutes(1)));
+            Assert.Contains("all-reduces over the flat ring of 2 ranks", trainers[0].ToString());
+        }
+        finally
+        {
+            foreach (var t in trainers) t.Dispose();
+        }
+
+        var events = Events();
+        Assert.Contains(events, e => Kind(e) == EventKind.WorldAborted);
+        Assert.Equal(2, Size(events.Last(e => Kind(e) == EventKind.WorldFormed)));
+        var complete = Assert.Single(events, e => Kind(e) == EventKind.RunComplete);
+        Assert.Equal(Steps, (long)complete["step"]!);
+        Assert.True((bool)complete["details"]!["replicas_identical"]!, complete.ToJsonString());
+    }
+
     static string Kind(JsonObject e) => (string)e["kind"]!;
 
     static int Size(JsonObject e) => (int)e["details"]!["world_size"]!;

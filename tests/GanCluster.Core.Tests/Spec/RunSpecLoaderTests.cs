@@ -74,6 +74,19 @@ public class RunSpecLoaderTests
     }
 
     [Fact]
+    public void The_all_reduce_schedule_defaults_to_auto_and_names_its_choices_when_wrong()
+    {
+        Assert.Equal(AllReduceSchedule.Auto, RunSpecLoader.Parse("").Cluster.Transport.Schedule);
+        Assert.Equal(AllReduceSchedule.Hierarchical, RunSpecLoader.Parse("cluster: { transport: { schedule: hierarchical } }").Cluster.Transport.Schedule);
+        Assert.Equal(AllReduceSchedule.Ring, RunSpecLoader.Parse("", ["cluster.transport.schedule=ring"]).Cluster.Transport.Schedule);
+        var e = Assert.Throws<SpecException>(() => RunSpecLoader.Parse("cluster: { transport: { schedule: tree } }"));
+        var problem = Assert.Single(e.Problems);
+        Assert.Equal("cluster.transport.schedule", problem.Path);
+        Assert.Equal("one of auto | ring | hierarchical", problem.Expected);
+        Assert.Equal("'tree'", problem.Found);
+    }
+
+    [Fact]
     public void Range_problems_are_all_reported_after_binding()
     {
         var e = Assert.Throws<SpecException>(() => RunSpecLoader.Parse("model: { resolution: 48, channels: 2 }\noptim: { lr_g: -1 }\nbatch_size: 0"));
