@@ -51,30 +51,11 @@ public sealed class HierarchicalCollective : ICollective
         int h = layout.HostIndexOf(rank), j = layout.LocalIndexOf(rank);
         var hostRing = new RingMembers(layout.Hosts[h], j, RingMembers.HostRingTag);
         var crossRing = new RingMembers(layout.Hosts.Select(host => host[j]).ToArray(), h, RingMembers.CrossHostRingTag);
-        // Either ring failing (a refusal, say) gives up on the other at once instead of waiting out its connect timeout.
-        using var either = CancellationTokenSource.CreateLinkedTokenSource(cancel);
-        var host = RingCollective.ConnectAsync(world, rank, hostRing, listener, options, either.Token);
-        var across = RingCollective.ConnectAsync(world, rank, crossRing, listener, options, either.Token);
-        foreach (var ring in new[] { host, across })
-            _ = ring.ContinueWith(_ => RingCollective.CancelQuietly(either), CancellationToken.None,
-                TaskContinuationOptions.NotOnRanToCompletion | TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
-        try
-        {
-            await Task.WhenAll(host, across).ConfigureAwait(false);
-        }
-        catch
-        {
-            if (host.IsCompletedSuccessfully) host.Result.Dispose();
-            if (across.IsCompletedSuccessfully) across.Result.Dispose();
-            if (cancel.IsCancellationRequested)
-                throw new CollectiveAbortedException(AbortReason.Cancelled, null, world.Epoch, "connecting was cancelled");
-            // The first real failure, not the cancellation it caused on the other ring.
-            var aborted = new[] { host.Exception?.InnerException, across.Exception?.InnerException }.OfType<CollectiveAbortedException>()
-                .OrderBy(e => e.Reason == AbortReason.Cancelled ? 1 : 0).FirstOrDefault();
-            if (aborted is not null) throw aborted;
-            throw;
-        }
-        return new HierarchicalCollective(world, rank, layout, host.Result, across.Result, listener.Stats);
+        var (host, across) = await PairedConnect.BothAsync(
+            token => RingCollective.ConnectAsync(world, rank, hostRing, listener, options, token),
+            token => RingCollective.ConnectAsync(world, rank, crossRing, listener, options, token),
+            world.Epoch, cancel).ConfigureAwait(false);
+        return new HierarchicalCollective(world, rank, layout, host, across, listener.Stats);
     }
 
     public int Rank { get; }

@@ -94,29 +94,11 @@ public sealed class RingCollective : ICollective
         if (ring.Size == 1) return new RingCollective(world, rank, ring, options, listener.Stats, null, null);
 
         int next = ring.Next, previous = ring.Previous;
-        // Either side failing (a refusal, say) gives up on the other at once instead of waiting out its timeout.
-        using var either = CancellationTokenSource.CreateLinkedTokenSource(cancel);
-        var outbound = Handshake.ConnectAsync(world, rank, next, ChannelKind.Ring, ring.Tag, options, either.Token);
-        var inbound = listener.ClaimAsync(ChannelKind.Ring, world.Epoch, previous, rank, ring.Tag, options.ConnectTimeout, either.Token);
-        _ = outbound.ContinueWith(_ => CancelQuietly(either), TaskContinuationOptions.NotOnRanToCompletion | TaskContinuationOptions.ExecuteSynchronously);
-        _ = inbound.ContinueWith(_ => CancelQuietly(either), TaskContinuationOptions.NotOnRanToCompletion | TaskContinuationOptions.ExecuteSynchronously);
-        try
-        {
-            await Task.WhenAll(outbound, inbound).ConfigureAwait(false);
-        }
-        catch
-        {
-            if (outbound.IsCompletedSuccessfully) outbound.Result.Dispose();
-            if (inbound.IsCompletedSuccessfully) inbound.Result.Dispose();
-            if (cancel.IsCancellationRequested)
-                throw new CollectiveAbortedException(AbortReason.Cancelled, null, world.Epoch, "connecting was cancelled");
-            // The first real failure, not the cancellation it caused on the other side.
-            var errors = new[] { outbound.Exception?.InnerException, inbound.Exception?.InnerException }.OfType<Exception>().ToList();
-            var aborted = errors.OfType<CollectiveAbortedException>().OrderBy(e => e.Reason == AbortReason.Cancelled ? 1 : 0).FirstOrDefault();
-            if (aborted is not null) throw aborted;
-            throw;
-        }
-        var (toNext, fromPrevious) = await ChooseTransportAsync(outbound.Result, next, inbound.Result, previous, world, options, cancel)
+        var (outbound, inbound) = await PairedConnect.BothAsync(
+            token => Handshake.ConnectAsync(world, rank, next, ChannelKind.Ring, ring.Tag, options, token),
+            token => listener.ClaimAsync(ChannelKind.Ring, world.Epoch, previous, rank, ring.Tag, options.ConnectTimeout, token),
+            world.Epoch, cancel).ConfigureAwait(false);
+        var (toNext, fromPrevious) = await ChooseTransportAsync(outbound, next, inbound, previous, world, options, cancel)
             .ConfigureAwait(false);
         return new RingCollective(world, rank, ring, options, listener.Stats, toNext, fromPrevious);
     }
@@ -166,11 +148,6 @@ public sealed class RingCollective : ICollective
     internal IReadOnlyList<IDataLink> Links => _links;
 
     public override string ToString() => $"the flat ring of {_n} ranks ({Transport})";
-
-    internal static void CancelQuietly(CancellationTokenSource cts)
-    {
-        try { cts.Cancel(); } catch (ObjectDisposedException) { }
-    }
 
     public int Rank { get; }
 

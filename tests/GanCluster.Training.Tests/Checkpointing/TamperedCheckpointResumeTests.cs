@@ -152,21 +152,11 @@ public class TamperedCheckpointResumeTests
         Assert.Throws<InvalidDataException>(() => TrainerSnapshot.FromBytes(new TrainerSnapshot(renamed).ToBytes()));
     }
 
-    sealed class Events : IEventSink
-    {
-        public readonly List<string> Kinds = [];
-
-        public void Write(long step, GanCluster.Core.Runs.Events.RunEvent runEvent)
-        {
-            lock (Kinds) Kinds.Add(runEvent.Kind);
-        }
-    }
-
     [Fact]
     public void Rank_0_of_a_world_writes_nothing_while_the_fence_file_holds_garbage()
     {
         string dir = TinySpecs.TempDir("fence-");
-        using var trainer = new GanTrainer(new TrainerOptions { Spec = Spec, RunDir = dir, Mode = new RunMode.ClusterRank(new Events()) });
+        using var trainer = new GanTrainer(new TrainerOptions { Spec = Spec, RunDir = dir, Mode = new RunMode.ClusterRank(new RecordingEventSink()) });
         trainer.BindWorld(SingleProcessCollective.Instance, epoch: 5);
         File.WriteAllText(Path.Combine(dir, WorldFence.FileName), "garbage"); // used to read as epoch 0: open
         Assert.Throws<WorldFencedException>(() => trainer.Run());
@@ -181,7 +171,7 @@ public class TamperedCheckpointResumeTests
         var (source, _) = Finished();
         var snapshot = TrainerSnapshot.ReadFrom(Newest(source));
         var store = new CheckpointStore(Path.Combine(dir, "checkpoints"), 5);
-        var events = new Events();
+        var events = new RecordingEventSink();
         var writer = new CheckpointWriter(store, events, FenceGuard.For(dir, epoch: 3));
         WorldFence.Raise(dir, 4); // the coordinator fenced world 3 off while its rank 0 was writing
         writer.Submit(9, "spec", snapshot);

@@ -11,13 +11,6 @@ namespace GanCluster.Training.Tests.Distributed;
 /// </summary>
 public class StartCheckTests
 {
-    sealed class Events : IEventSink
-    {
-        public List<RunEvent> All { get; } = [];
-
-        public void Write(long step, RunEvent runEvent) => All.Add(runEvent);
-    }
-
     [Fact]
     public void An_announced_hash_is_compared_locally_without_a_collective_operation()
     {
@@ -42,7 +35,7 @@ public class StartCheckTests
     public void A_trainer_whose_state_is_not_the_announced_start_stops_before_its_first_step_and_says_so()
     {
         string dir = TinySpecs.TempDir();
-        var events = new Events();
+        var events = new RecordingEventSink();
         using var trainer = new GanTrainer(new TrainerOptions
         {
             Spec = TinySpecs.Dcgan("steps=3"), RunDir = dir, Mode = new RunMode.ClusterRank(events),
@@ -63,7 +56,7 @@ public class StartCheckTests
         string dir = TinySpecs.TempDir();
         using var trainer = new GanTrainer(new TrainerOptions
         {
-            Spec = TinySpecs.Dcgan("steps=1"), RunDir = dir, Mode = new RunMode.ClusterRank(new Events()),
+            Spec = TinySpecs.Dcgan("steps=1"), RunDir = dir, Mode = new RunMode.ClusterRank(new RecordingEventSink()),
         });
         var announced = new MirrorCollective();
         trainer.BindWorld(announced, epoch: 1, startHash: trainer.Snapshot().Hash());
@@ -72,7 +65,7 @@ public class StartCheckTests
 
         using var compared = new GanTrainer(new TrainerOptions
         {
-            Spec = TinySpecs.Dcgan("steps=1"), RunDir = TinySpecs.TempDir(), Mode = new RunMode.ClusterRank(new Events()),
+            Spec = TinySpecs.Dcgan("steps=1"), RunDir = TinySpecs.TempDir(), Mode = new RunMode.ClusterRank(new RecordingEventSink()),
         });
         var overDataPlane = new MirrorCollective();
         compared.BindWorld(overDataPlane, epoch: 1);

@@ -11,19 +11,12 @@ namespace GanCluster.Training.Tests.Training;
 /// </summary>
 public class FencedRankZeroTests
 {
-    sealed class Events : IEventSink
-    {
-        public List<string> Kinds { get; } = [];
-
-        public void Write(long step, RunEvent runEvent) => Kinds.Add(runEvent.Kind);
-    }
-
     [Fact]
     public void A_rank_zero_fenced_after_a_step_writes_that_steps_row_when_it_leads_the_next_world()
     {
         string dir = TinySpecs.TempDir();
         var layout = new RunLayout(dir);
-        var events = new Events();
+        var events = new RecordingEventSink();
         using var trainer = new GanTrainer(new TrainerOptions
         {
             Spec = TinySpecs.Dcgan("steps=5"), RunDir = dir, Mode = new RunMode.ClusterRank(events),
